@@ -1,0 +1,99 @@
+/**
+ * The high-level API: the same functions the CLI commands call, returning verified decimal
+ * strings (`digits` significant digits, each checked by a second run at higher precision).
+ */
+import { network, Network, NetworkOptions } from './model/network';
+import { activation, Activation } from './model/activation';
+import { realParam, intParam } from './model/network';
+import { float64Interp } from './interpret/numeric';
+import { meanFieldKernels, KernelTable } from './quantities/kernel';
+import { fixedPoint, criticalPoint } from './quantities/fixedpoint';
+import { verifiedDecimal } from './quantities/verified';
+
+export interface KernelResult {
+  network: Network;
+  digits: number;
+  /** K^l_11, l = 0..depth. */
+  q: string[];
+  /** K^l_12. */
+  k12: string[];
+  /** Correlation c^l. */
+  c: string[];
+}
+
+function checkDigits(digits: number | undefined, def = 16): number {
+  return intParam('digits', digits ?? def, 1, 200);
+}
+
+/** Mean-field kernels of every layer to `digits` verified significant digits (default 16). */
+export function kernel(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): KernelResult {
+  const net = network(options);
+  const digits = checkDigits(opts.digits);
+  const res = verifiedDecimal(digits, (I) => {
+    const t = meanFieldKernels(I, net);
+    return { q: t.q, k12: t.k12, c: t.c };
+  });
+  const v = res.values as Record<string, string[]>;
+  return { network: net, digits, q: v.q, k12: v.k12, c: v.c };
+}
+
+/** Mean-field kernels in float64 (fast, unverified: about 13-15 correct digits for closed forms). */
+export function kernel64(options: Partial<NetworkOptions> | Network): KernelTable<number> {
+  return meanFieldKernels(float64Interp, network(options));
+}
+
+export interface FixedPointResult {
+  act: string;
+  sw2: string;
+  sb2: string;
+  digits: number;
+  q_star: string;
+  c_star: string;
+  chi1: string;
+  chi_c: string;
+  /** "Infinity" at a marginal fixed point. */
+  xi_q: string;
+  xi_c: string;
+}
+
+function act(a: string | Activation): Activation {
+  return typeof a === 'string' ? activation(a) : a;
+}
+
+/** Feed-forward fixed point and depth scales to `digits` verified digits. */
+export function fixedPointAnalysis(a: string | Activation, sw2: string | number, sb2: string | number, opts: { digits?: number } = {}): FixedPointResult {
+  const phi = act(a);
+  const w = realParam('sw2', sw2, { min: 0, what: '>= 0 (a variance)' });
+  const b = realParam('sb2', sb2, { min: 0, what: '>= 0 (a variance)' });
+  const digits = checkDigits(opts.digits);
+  const v = verifiedDecimal(digits, (I) => {
+    const fp = fixedPoint(I, phi, w, b);
+    return { q_star: fp.q_star, c_star: fp.c_star, chi1: fp.chi1, chi_c: fp.chi_c, xi_q: fp.xi_q, xi_c: fp.xi_c };
+  }).values as Record<string, string | null>;
+  return {
+    act: phi.name, sw2: w, sb2: b, digits,
+    q_star: v.q_star as string, c_star: v.c_star as string, chi1: v.chi1 as string, chi_c: v.chi_c as string,
+    xi_q: v.xi_q ?? 'Infinity', xi_c: v.xi_c ?? 'Infinity',
+  };
+}
+
+export interface CriticalResult {
+  act: string;
+  sb2: string;
+  digits: number;
+  sw2: string;
+  /** null when every q is a fixed point (positively homogeneous activations at sb2 = 0). */
+  q_star: string | null;
+}
+
+/** The critical line: sw2 with chi_1 = 1 at the length fixed point, for given sb2. */
+export function critical(a: string | Activation, sb2: string | number, opts: { digits?: number } = {}): CriticalResult {
+  const phi = act(a);
+  const b = realParam('sb2', sb2, { min: 0, what: '>= 0 (a variance)' });
+  const digits = checkDigits(opts.digits);
+  const v = verifiedDecimal(digits, (I) => {
+    const cp = criticalPoint(I, phi, b);
+    return { sw2: cp.sw2, q_star: cp.q_star };
+  }).values as Record<string, string | null>;
+  return { act: phi.name, sb2: b, digits, sw2: v.sw2 as string, q_star: v.q_star };
+}

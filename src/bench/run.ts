@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: speed targets, each measured next to a reference implementation run by the
+ * same script (Python/mpmath or NumPy, when python3 is available; the engine does not depend on
+ * it). Results go to bench/results/latest.json and bench/results/latest.md.
+ *
+ *   node dist/bench/run.js [--only name,name] [--out DIR]
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { kernel, kernel64 } from '../api';
+
+export interface BenchResult {
+  name: string;
+  description: string;
+  target_seconds: number;
+  seconds: number;
+  pass: boolean;
+  value?: string;
+  reference?: { implementation: string; seconds?: number; value?: string; error?: string };
+}
+
+interface Bench {
+  name: string;
+  description: string;
+  target: number;
+  run(): string;
+  reference?: { implementation: string; script: string; args: string[] };
+}
+
+const ROOT = path.join(__dirname, '..', '..');
+const REF = path.join(ROOT, 'bench', 'reference');
+
+export const BENCHES: Bench[] = [
+  {
+    name: 'kernel-erf-40digits-depth50',
+    description: '40-digit verified erf ResNet kernel, depth 50 (two passes at 50 and 58 working digits)',
+    target: 2,
+    run: () => kernel({ act: 'erf', depth: 50 }, { digits: 40 }).c[50],
+    reference: { implementation: 'mpmath closed form, dps 50, one pass', script: 'kernel_reference.py', args: ['erf40'] },
+  },
+  {
+    name: 'kernel-tanh-20digits-depth10',
+    description: '20-digit verified tanh ResNet kernel, depth 10 (2D quadrature per layer, two passes)',
+    target: 20,
+    run: () => kernel({ act: 'tanh', alpha: '0.7', sw2: '2', sb2: '0', c0: '0.5', depth: 10 }, { digits: 20 }).c[10],
+    reference: { implementation: 'mpmath nested tanh-sinh quad, dps 30, one pass', script: 'kernel_reference.py', args: ['tanh20'] },
+  },
+  {
+    name: 'kernel-erf-float64-depth10000',
+    description: 'float64 erf ResNet kernel, depth 10,000',
+    target: 1,
+    run: () => String(kernel64({ act: 'erf', depth: 10000 }).c[10000]),
+    reference: { implementation: 'plain Python floats', script: 'kernel_reference.py', args: ['erf64'] },
+  },
+];
+
+function runReference(ref: NonNullable<Bench['reference']>): BenchResult['reference'] {
+  const r = spawnSync('python3', [path.join(REF, ref.script), ...ref.args], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return { implementation: ref.implementation, error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
+  const j = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { seconds: number; value: string };
+  return { implementation: ref.implementation, seconds: j.seconds, value: j.value };
+}
+
+export function runBenches(only?: string[]): BenchResult[] {
+  const results: BenchResult[] = [];
+  for (const b of BENCHES) {
+    if (only && !only.includes(b.name)) continue;
+    process.stderr.write(`bench ${b.name} ...\n`);
+    const t0 = process.hrtime.bigint();
+    const value = b.run();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const res: BenchResult = { name: b.name, description: b.description, target_seconds: b.target, seconds, pass: seconds < b.target, value };
+    if (b.reference) res.reference = runReference(b.reference);
+    results.push(res);
+  }
+  return results;
+}
+
+function markdown(results: BenchResult[]): string {
+  const lines = [
+    `# Benchmark results (${new Date().toISOString()}, node ${process.version})`,
+    '',
+    '| benchmark | fieldprop (s) | target (s) | pass | reference | reference (s) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const ref = r.reference;
+    lines.push(`| ${r.name} | ${r.seconds.toFixed(3)} | ${r.target_seconds} | ${r.pass ? 'yes' : 'NO'} | ${ref?.implementation ?? '-'} | ${ref?.seconds !== undefined ? ref.seconds.toFixed(3) : ref?.error ?? '-'} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const onlyIdx = argv.indexOf('--only');
+  const outIdx = argv.indexOf('--out');
+  const only = onlyIdx >= 0 ? argv[onlyIdx + 1].split(',') : undefined;
+  const outDir = outIdx >= 0 ? argv[outIdx + 1] : path.join(ROOT, 'bench', 'results');
+  const results = runBenches(only);
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n';
+  const md = markdown(results);
+  // Write to temporary files first, then rename: never a half-written result file.
+  fs.writeFileSync(path.join(outDir, 'latest.json.tmp'), json);
+  fs.writeFileSync(path.join(outDir, 'latest.md.tmp'), md);
+  fs.renameSync(path.join(outDir, 'latest.json.tmp'), path.join(outDir, 'latest.json'));
+  fs.renameSync(path.join(outDir, 'latest.md.tmp'), path.join(outDir, 'latest.md'));
+  process.stdout.write(md);
+  process.exitCode = results.every((r) => r.pass) ? 0 : 1;
+}

@@ -1,0 +1,262 @@
+/**
+ * `fieldprop validate`: Monte Carlo over finite-width networks against the theory (issue 4).
+ * Register in COMMANDS (src/cli/commands.ts): `import { validateCommand } from './validate';`
+ * and add `validateCommand` to the array.
+ */
+import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
+import type { Io } from './main';
+import type { Command } from './commands';
+import * as commands from './commands';
+import { network, intParam, realParam } from '../model/network';
+import { InputError } from '../model/errors';
+import { MAX_WIDTH } from '../simulate/spec';
+import { MAX_SEED } from '../simulate/rng';
+import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
+import { writeValidationPlot } from '../simulate/plot';
+
+const MAX_SAMPLES = 1_000_000_000;
+
+export const VALIDATE_DEFAULTS = { width: '32', samples: '10000', seed: '1', sampler: 'fast', delta: '0.01', fwer: '0.01' };
+
+/**
+ * The options, built on first use: commands.ts imports this module to register the command, so
+ * NETWORK_OPTIONS must not be read while the modules are still loading (a require cycle).
+ */
+let optionsCache: OptionSpec[] | undefined;
+export function validateOptions(): OptionSpec[] {
+  if (!optionsCache) optionsCache = buildOptions();
+  return optionsCache;
+}
+
+const buildOptions = (): OptionSpec[] => [
+  ...commands.NETWORK_OPTIONS.map((o) =>
+    o.name === 'c0'
+      ? { ...o, default: undefined, help: 'input correlation: simulate two inputs (and dc/dc0 with --delta); without it, one input' }
+      : o,
+  ),
+  { name: 'width', value: '<integer >= 1>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
+  { name: 'widths', value: '<N1,N2,...>', help: 'several widths (replaces --width): also fits N (MC - mean field) = a + b/N and tests the intercept' },
+  { name: 'samples', value: '<integer >= 2>', help: 'simulated networks per width', default: VALIDATE_DEFAULTS.samples },
+  { name: 'seed', value: `<integer 0..2^53-1>`, help: 'random seed (network k uses its own stream of (seed, k): same numbers on any machine and thread count)', default: VALIDATE_DEFAULTS.seed },
+  { name: 'sampler', value: '<fast|full>', help: 'fast: exact conditional-Gaussian sampler, O(N) per layer; full: explicit N x N weights, O(N^2)', default: VALIDATE_DEFAULTS.sampler },
+  { name: 'delta', value: '<real >= 0>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
+  { name: 'fwer', value: '<real in (0,1)>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
+  { name: 'threads', value: '<integer >= 1>', help: 'worker threads (default: both cores for runs longer than about a second)' },
+  { name: 'plot', value: '<file.svg>', help: 'write an SVG: theory vs simulation across layers (and the 1/N fits with --widths)' },
+  { name: 'json', flag: true, help: 'one JSON object on stdout (numbers as JSON numbers, null where undefined)' },
+  { name: 'help', flag: true, help: 'this help' },
+];
+
+export interface ValidateSettings {
+  widths: number[];
+  samples: number;
+  seed: number;
+  sampler: 'fast' | 'full';
+  twoInputs: boolean;
+  delta: number | null;
+  fwer: number;
+  threads?: number;
+  plot?: string;
+  json: boolean;
+}
+
+/** Parse and check validate's own options (InputError: one line, exit code 2). */
+export function validateSettings(opts: ParsedArgs): ValidateSettings {
+  let widths: number[];
+  if (opts.widths !== undefined) {
+    const text = String(opts.widths).trim();
+    if (!/^\s*[+]?\d+(\s*,\s*[+]?\d+)*\s*$/.test(text)) {
+      throw new InputError('widths', `expected a comma-separated list of integers such as 16,32,64, got "${text}"`);
+    }
+    widths = text.split(',').map((w) => intParam('widths', w, 1, MAX_WIDTH));
+    if (new Set(widths).size !== widths.length) throw new InputError('widths', `lists a width twice: "${text}"`);
+    if (opts.width !== VALIDATE_DEFAULTS.width && opts.width !== undefined) throw new InputError('widths', 'replaces --width; give one or the other');
+  } else {
+    widths = [intParam('width', opts.width as string, 1, MAX_WIDTH)];
+  }
+  const samples = intParam('samples', opts.samples as string, 2, MAX_SAMPLES);
+  const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
+  const sampler = String(opts.sampler);
+  if (sampler !== 'fast' && sampler !== 'full') throw new InputError('sampler', `must be "fast" or "full", got "${sampler}"`);
+  const twoInputs = opts.c0 !== undefined;
+  const d = Number(realParam('delta', opts.delta as string, { min: 0, max: 1, what: 'in [0, 1]' }));
+  const delta = twoInputs && d > 0 ? d : null;
+  const fwer = Number(realParam('fwer', opts.fwer as string, { min: 0, minExclusive: true, max: 0.5, what: 'in (0, 0.5]' }));
+  const threads = opts.threads !== undefined ? intParam('threads', opts.threads as string, 1, 64) : undefined;
+  const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
+  if (plot !== undefined && plot.trim() === '') throw new InputError('plot', 'needs a file name');
+  return { widths, samples, seed, sampler, twoInputs, delta, fwer, threads, plot, json: opts.json === true };
+}
+
+function num(x: number | null | undefined, digits = 6): string {
+  if (x === null || x === undefined) return '-';
+  if (!Number.isFinite(x)) return String(x);
+  return x.toPrecision(digits);
+}
+
+function zText(z: number | null): string {
+  if (z === null) return '-';
+  if (!Number.isFinite(z)) return String(z);
+  return z.toFixed(2);
+}
+
+/** Layers shown in the text tables: all up to 20, else about 12 evenly spaced (and the last). */
+function shownLayers(rows: { layer: number }[]): Set<number> {
+  if (rows.length <= 21) return new Set(rows.map((r) => r.layer));
+  const first = rows[0].layer;
+  const last = rows[rows.length - 1].layer;
+  const step = Math.ceil((last - first) / 12);
+  const s = new Set<number>();
+  for (let l = first; l <= last; l += step) s.add(l);
+  s.add(last);
+  return s;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const fmt = (r: string[]) => '  ' + r.map((x, j) => x.padStart(widths[j])).join('  ');
+  return [fmt(header), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n') + '\n';
+}
+
+function verdictWord(p: boolean | null): string {
+  return p === null ? 'reported' : p ? 'PASS' : 'FAIL';
+}
+
+function quantityText(q: QuantityReport): string {
+  const against = q.checked_against === 'one_loop' ? 'checked against one-loop' : q.checked_against === 'mean_field' ? 'checked against mean field' : 'not checked';
+  const mfNote = q.mean_field_pass === false && q.checked_against === 'one_loop' ? '; mean field alone: FAIL' : q.mean_field_pass === true && q.checked_against === 'one_loop' ? '; mean field alone: pass' : '';
+  const head = `${q.name}: ${q.description}  [${against}] ${verdictWord(q.pass)}${q.max_abs_z !== null ? ` (max |z| = ${q.max_abs_z.toFixed(2)})` : ''}${mfNote}\n`;
+  const show = shownLayers(q.layers);
+  const rows = q.layers.filter((r) => show.has(r.layer)).map((r: LayerRow) => [
+    String(r.layer), `${num(r.mc_mean)} ± ${num(r.mc_se, 2)}`, num(r.theory_mf), num(r.theory_1loop), zText(r.z_mf), zText(r.z_1loop), r.pass === null ? '' : r.pass ? 'ok' : 'FAIL',
+  ]);
+  const note = show.size < q.layers.length ? `  (${show.size} of ${q.layers.length} layers shown; --json for all)\n` : '';
+  return head + table(['layer', 'MC ± SE', 'mean field', 'one-loop', 'z(mf)', 'z(1-loop)', ''], rows) + note;
+}
+
+function fitText(f: FitReport): string {
+  const against = f.checked_against === 'one_loop' ? 'intercept checked against the one-loop coefficient' : f.checked_against === 'mean_field' ? 'intercept checked against mean field (0)' : 'not checked';
+  const head = `${f.description}  [${against}] ${verdictWord(f.pass)}${f.mean_field_pass === false ? '; mean field (a = 0): FAIL' : f.mean_field_pass === true ? '; mean field (a = 0): pass' : ''}\n`;
+  const show = shownLayers(f.layers);
+  const rows = f.layers.filter((r) => show.has(r.layer)).map((r) => [
+    String(r.layer), `${num(r.slope)} ± ${num(r.slope_se, 2)}`, `[${num(r.ci95[0], 4)}, ${num(r.ci95[1], 4)}]`, num(r.theory_1loop), zText(r.z), zText(r.z_mf), `${num(r.chi2, 3)}/${r.dof}`,
+  ]);
+  return head + table(['layer', 'a ± SE', '95% CI', 'one-loop', 'z', 'z(a=0)', 'chi2/dof'], rows);
+}
+
+export function reportText(r: ValidationReport): string {
+  const net = r.network;
+  const skip = net.skip === 'none' ? 'feed-forward (no skip)' : `residual, alpha = ${net.alpha} (${net.scaling})`;
+  const out: string[] = [];
+  out.push(`Monte Carlo validation: act = ${net.act}, ${skip}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth = ${net.depth}`);
+  out.push(`Inputs: ${r.inputs.description}`);
+  out.push(`Simulation: ${r.sampler} sampler, ${r.samples} networks per width, width${r.widths.length > 1 ? 's' : ''} ${r.widths.join(', ')}, seed ${r.seed}, ${r.seconds.toFixed(1)} s`);
+  out.push(`Theory: ${r.theory.mean_field}; ${r.theory.one_loop}`);
+  out.push(`Rule: ${r.rule.statement}`);
+  if (r.interrupted) out.push(`INTERRUPTED: statistics of the networks simulated so far (${r.runs.map((x) => `${x.samples} at N = ${x.width}`).join(', ')}); no verdict.`);
+  out.push('');
+  for (const run of r.runs) {
+    out.push(`== width N = ${run.width}: ${run.samples} networks, ${run.seconds.toFixed(1)} s, ${run.threads} thread${run.threads > 1 ? 's' : ''}`);
+    out.push('');
+    for (const q of Object.values(run.quantities)) out.push(quantityText(q));
+  }
+  if (Object.keys(r.fits).length) {
+    out.push(`== fits across widths ${r.widths.join(', ')}`);
+    out.push('');
+    for (const f of Object.values(r.fits)) out.push(fitText(f));
+  }
+  out.push(`Verdict: ${r.interrupted ? 'none (interrupted)' : r.pass ? 'PASS' : 'FAIL'} (${r.rule.tests} checked values, |z| <= ${r.rule.z_threshold.toFixed(3)})`);
+  return out.join('\n') + '\n';
+}
+
+/** Replace non-finite numbers by null for JSON. */
+function jsonSafe(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+class Progress {
+  private readonly t0 = Date.now();
+  private last = 0;
+  private shown = false;
+  constructor(private readonly write: (s: string) => void, private readonly enabled: boolean) {}
+  update(done: number, total: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    const elapsed = (now - this.t0) / 1000;
+    if (elapsed < 1 || now - this.last < 100) return;
+    this.last = now;
+    this.shown = true;
+    const frac = total > 0 ? done / total : 0;
+    const width = 30;
+    const fill = Math.round(frac * width);
+    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
+    this.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${done}/${total} networks  ${elapsed.toFixed(1)} s${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}   `);
+  }
+  clear(): void {
+    if (this.shown) this.write('\r' + ' '.repeat(90) + '\r');
+  }
+}
+
+export interface ValidateRunHooks {
+  /** Abort signal (tests); by default SIGINT aborts the run. */
+  signal?: AbortSignal;
+  /** Whether stderr is a terminal (progress bar); default process.stderr.isTTY. */
+  isTTY?: boolean;
+}
+
+/** Exit code of a run whose verdict is FAIL (2: bad input, 3: numerical error, as everywhere). */
+export const EXIT_FAIL = 4;
+export const EXIT_INTERRUPTED = 130;
+
+/** Run the command; exit code 0 (pass), 4 (fail), 130 (interrupted; partial statistics printed). */
+export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHooks = {}): Promise<number> {
+  const { opts, positional } = parseArgs(argv, validateOptions());
+  if (opts.help) {
+    io.out(helpText(validateCommand.name, validateCommand.summary, validateOptions()));
+    return 0;
+  }
+  if (positional.length > 0) throw new InputError('validate', `unexpected argument "${positional[0]}"`);
+  const net = network({
+    act: opts.act as string, alpha: opts.alpha as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
+    depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
+  });
+  const s = validateSettings(opts);
+  const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
+  let controller: AbortController | undefined;
+  let onSigint: (() => void) | undefined;
+  let signal = hooks.signal;
+  if (!signal) {
+    controller = new AbortController();
+    signal = controller.signal;
+    let count = 0;
+    onSigint = () => {
+      count++;
+      if (count > 1) process.exit(130); // a second Ctrl-C: stop at once
+      controller!.abort();
+    };
+    process.on('SIGINT', onSigint);
+  }
+  let report: ValidationReport;
+  try {
+    report = await validate({
+      net, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, twoInputs: s.twoInputs, delta: s.delta,
+      fwer: s.fwer, threads: s.threads, signal, onProgress: (d, t) => progress.update(d, t),
+    });
+  } finally {
+    progress.clear();
+    if (onSigint) process.removeListener('SIGINT', onSigint);
+  }
+  if (s.plot && report.runs.length > 0 && report.runs[0].samples >= 2) await writeValidationPlot(report, s.plot);
+  io.out(s.json ? JSON.stringify(report, jsonSafe) + '\n' : reportText(report));
+  if (report.interrupted) return EXIT_INTERRUPTED;
+  return report.pass ? 0 : EXIT_FAIL;
+}
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'Monte Carlo of finite-width networks against mean-field and one-loop theory, with a verdict',
+  get options() {
+    return validateOptions();
+  },
+  run: (argv, io) => runValidate(argv, io),
+};

@@ -1,0 +1,301 @@
+/**
+ * Activations as first-class objects. One object knows
+ *   - its formula phi(x) as a symbolic expression (for derivations and LaTeX),
+ *   - fast float64 and arbitrary-precision Decimal evaluators,
+ *   - where it is not smooth (kinks, for quadrature splitting),
+ *   - its (almost-everywhere) derivatives, as activations again,
+ *   - closed forms of its Gaussian second moments where they exist, written once over any
+ *     `Field<T>` so that the same code yields float64 numbers, Decimals and expressions.
+ */
+import Decimal from 'decimal.js';
+import { Field } from '../numeric/field';
+import { erf, erf64 } from '../numeric/special';
+import {
+  Expr, parse, diff, simplify, compileF64, compileDecimal, toLatex, toString as exprToString,
+  freeSymbols, ParseError, children, sub,
+} from '../symbolic';
+import { InputError } from './errors';
+import { arcCosineJ } from './arccos';
+
+export type Continuity = 'smooth' | 'kinked' | 'discontinuous';
+
+/** Closed-form Gaussian second moments, generic over the arithmetic. */
+export interface ClosedForm {
+  /** <phi(u) phi(v)>, (u, v) ~ N(0, [[k11, k12], [k12, k22]]). */
+  pair<T>(F: Field<T>, k11: T, k12: T, k22: T): T;
+  /** <phi(u)^2>, u ~ N(0, k). */
+  square<T>(F: Field<T>, k: T): T;
+  /** LaTeX of the pair moment in terms of K_{11}, K_{12}, K_{22} (for documentation). */
+  latex: string;
+}
+
+export interface Activation {
+  /** Canonical name, e.g. "relu", "relu-power:2", "x/(1+abs(x))". */
+  readonly name: string;
+  /** phi(x) in the variable x. */
+  readonly expr: Expr;
+  /** Points where phi or one of its derivatives is not smooth (quadrature splits there). */
+  readonly kinks: number[];
+  readonly continuity: Continuity;
+  /** phi(lambda x) = lambda^d phi(x) for lambda > 0, when true for some d. */
+  readonly homogeneousDegree?: number;
+  readonly parity?: 'odd' | 'even';
+  readonly closedForm?: ClosedForm;
+  f64(x: number): number;
+  dec(x: Decimal): Decimal;
+  /** The almost-everywhere derivative (distributional deltas at kinks are dropped). */
+  derivative(): Activation;
+  latex(): string;
+}
+
+interface ActivationInit {
+  name: string;
+  expr: Expr;
+  kinks?: number[];
+  continuity: Continuity;
+  homogeneousDegree?: number;
+  parity?: 'odd' | 'even';
+  closedForm?: ClosedForm;
+  f64?: (x: number) => number;
+  dec?: (x: Decimal) => Decimal;
+}
+
+function makeActivation(init: ActivationInit): Activation {
+  const f64 = init.f64 ?? compileF64(init.expr, ['x']);
+  const decCompiled = init.dec ?? compileDecimal(init.expr, ['x']);
+  let deriv: Activation | undefined;
+  const act: Activation = {
+    name: init.name,
+    expr: init.expr,
+    kinks: init.kinks ?? [],
+    continuity: init.continuity,
+    homogeneousDegree: init.homogeneousDegree,
+    parity: init.parity,
+    closedForm: init.closedForm,
+    f64,
+    dec: decCompiled,
+    derivative() {
+      if (!deriv) {
+        const d = simplify(diff(init.expr, 'x'));
+        deriv = makeActivation({
+          name: `(${init.name})'`,
+          expr: d,
+          kinks: init.kinks,
+          continuity: init.continuity === 'smooth' ? 'smooth' : 'discontinuous',
+          homogeneousDegree: init.homogeneousDegree !== undefined && init.homogeneousDegree >= 1 ? init.homogeneousDegree - 1 : undefined,
+          parity: init.parity === 'odd' ? 'even' : init.parity === 'even' ? 'odd' : undefined,
+        });
+      }
+      return deriv;
+    },
+    latex: () => toLatex(init.expr),
+  };
+  return act;
+}
+
+// ---------------------------------------------------------------------------------------
+// Closed forms, each written once over Field<T>.
+
+const reluClosed: ClosedForm = {
+  // sqrt(k11 k22)/(2 pi) (sin t + (pi - t) cos t), t = acos(rho), written without cancellation:
+  // (sqrt(k11 k22 - k12^2) + (pi - acos(rho)) k12) / (2 pi)
+  pair: (F, k11, k12, k22) => {
+    const s = F.sqrt(F.mul(k11, k22));
+    const rho = F.div(k12, s);
+    const det = F.sub(F.mul(k11, k22), F.mul(k12, k12));
+    const sinPart = F.sqrt(F.kind === 'symbolic' ? det : maxZero(F, det));
+    const twoPi = F.mul(F.of(2), F.pi());
+    return F.div(F.add(sinPart, F.mul(F.sub(F.pi(), F.acos(rho)), k12)), twoPi);
+  },
+  square: (F, k) => F.div(k, F.of(2)),
+  latex: '\\frac{1}{2\\pi}\\left(\\sqrt{K_{11}K_{22}-K_{12}^2} + \\left(\\pi - \\arccos\\frac{K_{12}}{\\sqrt{K_{11}K_{22}}}\\right)K_{12}\\right)',
+};
+
+function maxZero<T>(F: Field<T>, x: T): T {
+  return F.toNumber(x) < 0 ? F.of(0) : x;
+}
+
+const erfClosed: ClosedForm = {
+  pair: (F, k11, k12, k22) => {
+    const one = F.of(1);
+    const two = F.of(2);
+    const den = F.sqrt(F.mul(F.add(one, F.mul(two, k11)), F.add(one, F.mul(two, k22))));
+    return F.mul(F.div(two, F.pi()), F.asin(F.div(F.mul(two, k12), den)));
+  },
+  square: (F, k) => {
+    const two = F.of(2);
+    return F.mul(F.div(two, F.pi()), F.asin(F.div(F.mul(two, k), F.add(F.of(1), F.mul(two, k)))));
+  },
+  latex: '\\frac{2}{\\pi}\\arcsin\\frac{2K_{12}}{\\sqrt{(1+2K_{11})(1+2K_{22})}}',
+};
+
+const linearClosed: ClosedForm = {
+  pair: (_F, _k11, k12) => k12,
+  square: (_F, k) => k,
+  latex: 'K_{12}',
+};
+
+/** max(0,x)^n for integer n >= 0: (k11 k22)^(n/2) J_n(theta) / (2 pi) (Cho & Saul). */
+function reluPowerClosed(n: number): ClosedForm {
+  const J = arcCosineJ(n);
+  return {
+    pair: (F, k11, k12, k22) => {
+      const s = F.sqrt(F.mul(k11, k22));
+      const rho = F.div(k12, s);
+      const scale = n === 0 ? F.of(1) : F.pow(s, F.of(n));
+      return F.div(F.mul(scale, J.evaluate(F, rho)), F.mul(F.of(2), F.pi()));
+    },
+    square: (F, k) => {
+      // E[max(0,u)^(2n)] = k^n (2n-1)!! / 2, with (-1)!! = 1.
+      let df = 1n;
+      for (let j = 2 * n - 1; j > 1; j -= 2) df *= BigInt(j);
+      const kn = n === 0 ? F.of(1) : F.pow(k, F.of(n));
+      return F.div(F.mul(kn, F.of(df.toString())), F.of(2));
+    },
+    latex: `\\frac{(K_{11}K_{22})^{${n}/2}}{2\\pi} J_{${n}}(\\theta),\\quad \\theta = \\arccos\\frac{K_{12}}{\\sqrt{K_{11}K_{22}}}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Registry.
+
+function decHalf(x: Decimal): Decimal {
+  return new (x.constructor as typeof Decimal)(1).div(2);
+}
+
+function builtin(name: string): Activation | undefined {
+  switch (name) {
+    case 'relu':
+      return makeActivation({
+        name, expr: parse('x*heaviside(x)'), kinks: [0], continuity: 'kinked', homogeneousDegree: 1,
+        closedForm: reluClosed, f64: (x) => (x > 0 ? x : 0), dec: (x) => (x.isPos() && !x.isZero() ? x : x.mul(0).abs()),
+      });
+    case 'erf':
+      return makeActivation({ name, expr: parse('erf(x)'), continuity: 'smooth', parity: 'odd', closedForm: erfClosed, f64: erf64, dec: erf });
+    case 'tanh':
+      return makeActivation({ name, expr: parse('tanh(x)'), continuity: 'smooth', parity: 'odd', f64: Math.tanh, dec: (x) => x.tanh() });
+    case 'linear':
+      return makeActivation({ name, expr: parse('x'), continuity: 'smooth', parity: 'odd', homogeneousDegree: 1, closedForm: linearClosed, f64: (x) => x, dec: (x) => x });
+    case 'gelu':
+      return makeActivation({
+        name, expr: parse('x*(1+erf(x/sqrt(2)))/2'), continuity: 'smooth',
+        f64: (x) => 0.5 * x * (1 + erf64(x / Math.SQRT2)),
+        dec: (x) => x.times(erf(x.div((x.constructor as typeof Decimal).sqrt(2))).plus(1)).times(decHalf(x)),
+      });
+    case 'silu':
+    case 'swish':
+      return makeActivation({
+        name: 'silu', expr: parse('x/(1+exp(-x))'), continuity: 'smooth',
+        f64: (x) => (x >= 0 ? x / (1 + Math.exp(-x)) : (x * Math.exp(x)) / (1 + Math.exp(x))),
+        dec: (x) => x.div(x.neg().exp().plus(1)),
+      });
+    case 'sign':
+      return makeActivation({
+        name, expr: parse('sign(x)'), kinks: [0], continuity: 'discontinuous', homogeneousDegree: 0, parity: 'odd',
+        f64: (x) => Math.sign(x), dec: (x) => new (x.constructor as typeof Decimal)(x.isZero() ? 0 : x.isNeg() ? -1 : 1),
+      });
+    default:
+      return undefined;
+  }
+}
+
+export const BUILTIN_ACTIVATIONS = ['relu', 'erf', 'tanh', 'linear', 'gelu', 'silu', 'swish', 'sign', 'relu-power:k'];
+
+function reluPower(kText: string): Activation {
+  const k = Number(kText);
+  if (!/^\d+(\.\d+)?$/.test(kText) || !Number.isFinite(k) || k < 0 || k > 50) {
+    throw new InputError('act', `relu-power:k needs a number k in [0, 50], got "${kText}"`);
+  }
+  const integer = Number.isInteger(k);
+  const name = `relu-power:${kText}`;
+  const expr = k === 0 ? parse('heaviside(x)') : parse(`(x*heaviside(x))^(${kText})`);
+  return makeActivation({
+    name, expr, kinks: [0], continuity: k === 0 ? 'discontinuous' : k === 1 ? 'kinked' : integer ? 'kinked' : 'kinked',
+    homogeneousDegree: k,
+    closedForm: integer ? reluPowerClosed(k) : undefined,
+    f64: (x) => (x > 0 ? Math.pow(x, k) : 0),
+    dec: (x) => {
+      const D = x.constructor as typeof Decimal;
+      if (!x.isPos() || x.isZero()) return new D(0);
+      return integer ? x.pow(k) : x.pow(new D(kText));
+    },
+  });
+}
+
+/** Locate kinks of a user expression: zeros of the arguments of abs/sign/heaviside. */
+function locateKinks(expr: Expr): number[] {
+  const kinks = new Set<number>();
+  const visit = (e: Expr): void => {
+    if (e.kind === 'call' && (e.name === 'abs' || e.name === 'sign' || e.name === 'heaviside' || e.name === 'max' || e.name === 'min')) {
+      const arg = e.args.length === 2 ? sub(e.args[0], e.args[1]) : e.args[0];
+      for (const z of realZeros(arg)) kinks.add(z);
+    }
+    for (const child of children(e)) visit(child);
+  };
+  visit(expr);
+  return [...kinks].sort((a, b) => a - b);
+}
+
+/** Real zeros of g(x) on [-60, 60]: sign changes on a fine grid refined by bisection. */
+function realZeros(g: Expr): number[] {
+  const f = compileF64(g, ['x']);
+  const zeros: number[] = [];
+  const n = 24000;
+  const lo = -60;
+  const hi = 60;
+  let xPrev = lo;
+  let fPrev = f(lo);
+  for (let i = 1; i <= n; i++) {
+    const x = lo + ((hi - lo) * i) / n;
+    const fx = f(x);
+    if (fx === 0) zeros.push(x);
+    else if (fPrev !== 0 && Math.sign(fx) !== Math.sign(fPrev) && Number.isFinite(fx) && Number.isFinite(fPrev)) {
+      let a = xPrev;
+      let b = x;
+      let fa = fPrev;
+      for (let it = 0; it < 200 && b - a > 1e-16 * Math.max(1, Math.abs(a)); it++) {
+        const m = 0.5 * (a + b);
+        const fm = f(m);
+        if (fm === 0) { a = b = m; break; }
+        if (Math.sign(fm) === Math.sign(fa)) { a = m; fa = fm; } else b = m;
+      }
+      zeros.push(0.5 * (a + b));
+    }
+    xPrev = x;
+    fPrev = fx;
+  }
+  return zeros.map((z) => (Math.abs(z) < 1e-14 ? 0 : z));
+}
+
+function userExpression(src: string): Activation {
+  let expr: Expr;
+  try {
+    expr = parse(src);
+  } catch (e) {
+    const why = e instanceof ParseError ? e.message : String(e);
+    throw new InputError('act', `"${src}" is neither a known activation (${BUILTIN_ACTIVATIONS.join(', ')}) nor an expression in x that parses: ${why}`);
+  }
+  const free = [...freeSymbols(expr)].filter((s) => s !== 'x');
+  if (free.length > 0) {
+    throw new InputError('act', `expression "${src}" may use only the variable x, found ${free.join(', ')}`);
+  }
+  const text = exprToString(expr);
+  const kinks = locateKinks(expr);
+  const usesStep = /\b(sign|heaviside)\(/.test(text);
+  return makeActivation({ name: src, expr, kinks, continuity: usesStep ? 'discontinuous' : kinks.length > 0 ? 'kinked' : 'smooth' });
+}
+
+const cache = new Map<string, Activation>();
+
+/** Look up a built-in activation, `relu-power:k`, or parse a user expression in x. */
+export function activation(spec: string): Activation {
+  const key = spec.trim();
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (key === '') throw new InputError('act', `an activation is required (${BUILTIN_ACTIVATIONS.join(', ')}, or an expression in x)`);
+  let act = builtin(key);
+  if (!act && key.startsWith('relu-power:')) act = reluPower(key.slice('relu-power:'.length));
+  if (!act) act = userExpression(key);
+  cache.set(key, act);
+  return act;
+}

@@ -1,0 +1,105 @@
+/**
+ * The network, described once. Every interpretation (symbolic, float64, Decimal, simulation)
+ * reads this one description. Numeric parameters are kept as the exact decimal strings the user
+ * typed, so that Decimal and symbolic interpretations see 0.05 as 1/20, not as a float64.
+ */
+import { Activation, activation } from './activation';
+import { InputError } from './errors';
+import { Field } from '../numeric/field';
+
+export type Skip = 'residual' | 'none';
+export type Scaling = 'amplitude' | 'variance';
+
+export interface Network {
+  /** Brand: produced (and validated) by `network()`. */
+  readonly kind: 'network';
+  readonly act: Activation;
+  /** Residual-branch scale: amplitude (branch times alpha) or variance (branch times sqrt(alpha)). */
+  readonly alpha: string;
+  readonly sw2: string;
+  readonly sb2: string;
+  readonly depth: number;
+  /** Input kernel K^0 = q0 [[1, c0], [c0, 1]]. */
+  readonly q0: string;
+  readonly c0: string;
+  readonly skip: Skip;
+  readonly scaling: Scaling;
+}
+
+export interface NetworkOptions {
+  act: string | Activation;
+  alpha: string | number;
+  sw2: string | number;
+  sb2: string | number;
+  depth: string | number;
+  q0: string | number;
+  c0: string | number;
+  skip: string;
+  scaling: string;
+}
+
+/** The defaults of `fieldprop kernel` and `npm start`: a deep erf ResNet. */
+export const DEFAULT_NETWORK: NetworkOptions = {
+  act: 'erf',
+  alpha: '0.3',
+  sw2: '1.5',
+  sb2: '0.05',
+  depth: 50,
+  q0: '1',
+  c0: '0.6',
+  skip: 'residual',
+  scaling: 'amplitude',
+};
+
+export const MAX_DEPTH = 10_000_000;
+
+const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parse a real parameter given as text or number; returns its canonical decimal string. */
+export function realParam(name: string, v: string | number, range: { min?: number; max?: number; minExclusive?: boolean; what: string }): string {
+  const text = typeof v === 'number' ? String(v) : v.trim();
+  if (!DECIMAL_RE.test(text)) throw new InputError(name, `expected a real number ${range.what}, got "${text}"`);
+  const x = Number(text);
+  if (!Number.isFinite(x)) throw new InputError(name, `expected a finite real number ${range.what}, got "${text}"`);
+  if (range.min !== undefined && (range.minExclusive ? x <= range.min : x < range.min)) {
+    throw new InputError(name, `must be ${range.what}, got ${text}`);
+  }
+  if (range.max !== undefined && x > range.max) throw new InputError(name, `must be ${range.what}, got ${text}`);
+  return text.replace(/^\+/, '');
+}
+
+/** Parse an integer parameter in [min, max]. */
+export function intParam(name: string, v: string | number, min: number, max: number): number {
+  const text = typeof v === 'number' ? String(v) : v.trim();
+  if (!/^[+-]?\d+$/.test(text)) throw new InputError(name, `expected an integer in ${min}..${max}, got "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new InputError(name, `must be an integer in ${min}..${max}, got ${text}`);
+  return n;
+}
+
+export function network(options: Partial<NetworkOptions> | Network = {}): Network {
+  if ((options as Network).kind === 'network') return options as Network;
+  const o = { ...DEFAULT_NETWORK, ...(options as Partial<NetworkOptions>) };
+  const skip = String(o.skip);
+  if (skip !== 'residual' && skip !== 'none') throw new InputError('skip', `must be "residual" or "none", got "${skip}"`);
+  const scaling = String(o.scaling);
+  if (scaling !== 'amplitude' && scaling !== 'variance') throw new InputError('scaling', `must be "amplitude" or "variance", got "${scaling}"`);
+  return {
+    kind: 'network',
+    act: typeof o.act === 'string' ? activation(o.act) : o.act,
+    alpha: realParam('alpha', o.alpha, { min: 0, what: '>= 0' }),
+    sw2: realParam('sw2', o.sw2, { min: 0, what: '>= 0 (a variance)' }),
+    sb2: realParam('sb2', o.sb2, { min: 0, what: '>= 0 (a variance)' }),
+    depth: intParam('depth', o.depth, 1, MAX_DEPTH),
+    q0: realParam('q0', o.q0, { min: 0, minExclusive: true, what: '> 0 (the input variance)' }),
+    c0: realParam('c0', o.c0, { min: -1, max: 1, what: 'in [-1, 1] (a correlation)' }),
+    skip,
+    scaling,
+  };
+}
+
+/** The factor a multiplying C^l in K^l = K^(l-1) + a C^l: alpha^2 (amplitude) or alpha (variance). */
+export function branchFactor<T>(F: Field<T>, net: Network): T {
+  const alpha = F.of(net.alpha);
+  return net.scaling === 'amplitude' ? F.mul(alpha, alpha) : alpha;
+}

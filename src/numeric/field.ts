@@ -1,0 +1,138 @@
+/**
+ * Arithmetic "fields": the one abstraction that lets every quantity be written once and
+ * evaluated three ways. A quantity (a kernel map, a closed-form Gaussian expectation, a
+ * response) is a function generic over `Field<T>`; run it with
+ *   - `float64`            → plain JavaScript numbers (fast),
+ *   - `decimalField(D)`    → decimal.js at D significant digits (plus guard digits),
+ *   - `symbolicField`      → expression trees (src/symbolic), printed as LaTeX or verified.
+ */
+import Decimal from 'decimal.js';
+
+export type FieldKind = 'float64' | 'decimal' | 'symbolic';
+
+export interface Field<T> {
+  readonly kind: FieldKind;
+  /** Working significant digits (float64: 15; symbolic: Infinity). */
+  readonly digits: number;
+  /** An exact constant: integers, decimal strings such as "0.05", or a float64 number. */
+  of(x: number | string): T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  div(a: T, b: T): T;
+  neg(a: T): T;
+  pow(a: T, b: T): T;
+  sqrt(a: T): T;
+  exp(a: T): T;
+  log(a: T): T;
+  sin(a: T): T;
+  cos(a: T): T;
+  asin(a: T): T;
+  acos(a: T): T;
+  atan(a: T): T;
+  pi(): T;
+  /** False for NaN or ±Infinity (symbolic values are always "finite"). */
+  isFinite(a: T): boolean;
+  /** A float64 approximation (throws for a symbolic value with free symbols). */
+  toNumber(a: T): number;
+  /** A decimal string with `digits` significant digits (numeric fields only). */
+  format(a: T, digits?: number): string;
+}
+
+/** Sum of a list in a field. */
+export function fsum<T>(F: Field<T>, xs: T[]): T {
+  let s = F.of(0);
+  for (const x of xs) s = F.add(s, x);
+  return s;
+}
+
+export const float64: Field<number> = {
+  kind: 'float64',
+  digits: 15,
+  of: (x) => (typeof x === 'number' ? x : Number(x)),
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  neg: (a) => -a,
+  pow: (a, b) => Math.pow(a, b),
+  sqrt: Math.sqrt,
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  asin: (a) => Math.asin(Math.max(-1, Math.min(1, a))),
+  acos: (a) => Math.acos(Math.max(-1, Math.min(1, a))),
+  atan: Math.atan,
+  pi: () => Math.PI,
+  isFinite: (a) => Number.isFinite(a),
+  toNumber: (a) => a,
+  format: (a, digits = 16) => formatNumber(a, digits),
+};
+
+/** Shortest faithful decimal string of a float64 value at `digits` significant digits. */
+export function formatNumber(x: number, digits = 16): string {
+  if (!Number.isFinite(x)) return String(x);
+  return new Decimal(x.toPrecision(Math.min(Math.max(digits, 1), 17))).toString();
+}
+
+export type DecimalCtor = typeof Decimal;
+
+const decimalFields = new Map<number, Field<Decimal> & { D: DecimalCtor }>();
+
+/**
+ * decimal.js arithmetic at `precision` significant digits (the caller adds guard digits).
+ * asin/acos clamp arguments that exceed 1 in magnitude by rounding only (|x| - 1 < 10^-(p-2)).
+ */
+export function decimalField(precision: number): Field<Decimal> & { D: DecimalCtor } {
+  const cached = decimalFields.get(precision);
+  if (cached) return cached;
+  const D = Decimal.clone({ precision, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -7, toExpPos: 21 });
+  const piVal = D.acos(-1);
+  const one = new D(1);
+  const slack = new D(10).pow(-(precision - 3));
+  const clamp = (a: Decimal): Decimal => {
+    const d = a.abs().minus(one);
+    if (d.gt(0) && d.lt(slack)) return a.isNeg() ? one.neg() : one;
+    return a;
+  };
+  const F: Field<Decimal> & { D: DecimalCtor } = {
+    kind: 'decimal',
+    digits: precision,
+    D,
+    of: (x) => new D(typeof x === 'number' ? String(x) : x), // a number as typed: 0.05 → "0.05"
+    add: (a, b) => a.plus(b),
+    sub: (a, b) => a.minus(b),
+    mul: (a, b) => a.times(b),
+    div: (a, b) => a.div(b),
+    neg: (a) => a.neg(),
+    pow: (a, b) => (b.isInteger() && b.abs().lt(1e6) ? powInt(D, a, b.toNumber()) : a.pow(b)),
+    sqrt: (a) => a.sqrt(),
+    exp: (a) => a.exp(),
+    log: (a) => a.ln(),
+    sin: (a) => a.sin(),
+    cos: (a) => a.cos(),
+    asin: (a) => clamp(a).asin(),
+    acos: (a) => clamp(a).acos(),
+    atan: (a) => a.atan(),
+    pi: () => piVal,
+    isFinite: (a) => a.isFinite(),
+    toNumber: (a) => a.toNumber(),
+    format: (a, digits = precision) => a.toSignificantDigits(digits).toString(),
+  };
+  decimalFields.set(precision, F);
+  return F;
+}
+
+function powInt(D: DecimalCtor, a: Decimal, n: number): Decimal {
+  if (n < 0) return new D(1).div(powInt(D, a, -n));
+  let r = new D(1);
+  let b = a;
+  let k = n;
+  while (k > 0) {
+    if (k & 1) r = r.times(b);
+    b = b.times(b);
+    k >>= 1;
+  }
+  return r;
+}

@@ -1,0 +1,184 @@
+/**
+ * SVG plots of a validation report, drawn by Vega-Lite + Vega (`view.toSVG()`, headless).
+ *
+ * Vega 6 is ESM-only with top-level await, so neither `require` (our CommonJS build) nor jest's
+ * module system can load it. It runs in a worker thread instead, whose code is evaluated by
+ * Node itself and loads both packages with a native dynamic `import()`: the same path works from
+ * dist/ and under jest. The main thread only builds the (plain JSON) Vega-Lite spec.
+ *
+ * Files are written atomically: a temporary file in the same directory, then rename.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { Worker } from 'worker_threads';
+import type { QuantityReport, ValidationReport } from './validate';
+
+const RENDER = `
+const { parentPort, workerData } = require('worker_threads');
+(async () => {
+  const vega = await import(workerData.vega);
+  const vl = await import(workerData.vegaLite);
+  const compiled = vl.compile(workerData.spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  parentPort.postMessage({ svg });
+})().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
+`;
+
+/** Render a Vega-Lite spec to an SVG string. */
+export function renderSvg(spec: object, timeoutMs = 60_000): Promise<string> {
+  const resolveFrom = (name: string): string => pathToFileURL(require.resolve(name)).href;
+  const workerData = { spec, vega: resolveFrom('vega'), vegaLite: resolveFrom('vega-lite') };
+  return new Promise((resolve, reject) => {
+    const w = new Worker(RENDER, { eval: true, workerData });
+    const timer = setTimeout(() => {
+      void w.terminate();
+      reject(new Error('plot rendering timed out'));
+    }, timeoutMs);
+    w.once('message', (m: { svg?: string; error?: string }) => {
+      clearTimeout(timer);
+      void w.terminate();
+      if (m.svg !== undefined) resolve(m.svg);
+      else reject(new Error(`plot rendering failed: ${m.error}`));
+    });
+    w.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** Write a file so that readers never see it half-written: temporary file, fsync, rename. */
+export function writeFileAtomic(file: string, content: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+type Row = Record<string, number | string | null>;
+
+/** Deviation from mean field, scaled by N, per layer: MC (with 2 SE bars) against the one-loop line. */
+function layerPanel(q: QuantityReport, N: number, title: string, kind: 'mean' | 'variance'): object {
+  const rows: Row[] = [];
+  for (const r of q.layers) {
+    if (!Number.isFinite(r.mc_mean)) continue;
+    const base = kind === 'mean' ? (r.theory_mf ?? 0) : 0;
+    const y = N * (r.mc_mean - base);
+    rows.push({ layer: r.layer, series: 'Monte Carlo', y, lo: y - 2 * N * r.mc_se, hi: y + 2 * N * r.mc_se });
+    if (r.theory_1loop !== null) rows.push({ layer: r.layer, series: 'one-loop theory', y: N * (r.theory_1loop - base) });
+    if (kind === 'mean') rows.push({ layer: r.layer, series: 'mean field', y: 0 });
+  }
+  const ylabel = kind === 'mean' ? `N (E[${q.name}] - mean field)` : `N Var(${q.name.replace(/^var_/, '')})`;
+  return {
+    title,
+    width: 300,
+    height: 200,
+    data: { values: rows },
+    layer: [
+      {
+        transform: [{ filter: "datum.series !== 'Monte Carlo'" }],
+        mark: { type: 'line', point: false },
+        encoding: {
+          x: { field: 'layer', type: 'quantitative', title: 'layer l' },
+          y: { field: 'y', type: 'quantitative', title: ylabel },
+          color: { field: 'series', type: 'nominal', title: null },
+          strokeDash: { field: 'series', type: 'nominal', title: null },
+        },
+      },
+      {
+        transform: [{ filter: "datum.series === 'Monte Carlo'" }],
+        mark: { type: 'errorbar', ticks: true },
+        encoding: { x: { field: 'layer', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', title: ylabel }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal' } },
+      },
+      {
+        transform: [{ filter: "datum.series === 'Monte Carlo'" }],
+        mark: { type: 'point', filled: true, size: 25 },
+        encoding: { x: { field: 'layer', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } },
+      },
+    ],
+  };
+}
+
+/** The 1/N fit at one layer: y = N (MC - mean field) against 1/N, the WLS line, and the one-loop intercept. */
+function fitPanel(report: ValidationReport, name: string, layer: number): object | null {
+  const fit = report.fits[name];
+  if (!fit) return null;
+  const row = fit.layers.find((r) => r.layer === layer);
+  if (!row) return null;
+  const pts: Row[] = [];
+  for (const run of report.runs) {
+    const q = run.quantities[name];
+    const r = q?.layers.find((x) => x.layer === layer);
+    if (!r) continue;
+    const base = name.startsWith('var_') ? 0 : (r.theory_mf ?? 0);
+    const y = run.width * (r.mc_mean - base);
+    pts.push({ x: 1 / run.width, y, lo: y - 2 * run.width * r.mc_se, hi: y + 2 * run.width * r.mc_se, series: 'Monte Carlo' });
+  }
+  const xmax = Math.max(...pts.map((p) => p.x as number)) * 1.1;
+  const line: Row[] = [0, xmax].map((x) => ({ x, y: row.slope + row.next_order * x, series: 'weighted fit a + b/N' }));
+  const theory: Row[] = row.theory_1loop !== null ? [{ x: 0, y: row.theory_1loop, series: 'one-loop coefficient' }] : [];
+  const ylabel = name.startsWith('var_') ? `N Var(${name.slice(4)})` : `N (E[${name}] - mean field)`;
+  return {
+    title: `${name}, layer ${layer}: intercept ${fmt(row.slope)} ± ${fmt(row.slope_se)}${row.theory_1loop !== null ? `, one-loop ${fmt(row.theory_1loop)}` : ''}`,
+    width: 300,
+    height: 200,
+    layer: [
+      { data: { values: line }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative', title: '1/N' }, y: { field: 'y', type: 'quantitative', title: ylabel }, color: { field: 'series', type: 'nominal', title: null } } },
+      { data: { values: pts }, mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', title: ylabel }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal' } } },
+      { data: { values: pts }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } },
+      ...(theory.length ? [{ data: { values: theory }, mark: { type: 'point', shape: 'diamond', size: 90, filled: true }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } }] : []),
+    ],
+  };
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
+}
+
+/** The Vega-Lite spec of a report: theory vs simulation across layers, and the 1/N fits. */
+export function validationPlotSpec(report: ValidationReport): object {
+  const run = report.runs[report.runs.length - 1];
+  const N = run.width;
+  const rowsOf = (names: [string, 'mean' | 'variance'][]): object[] =>
+    names.filter(([n]) => run.quantities[n]).map(([n, k]) => layerPanel(run.quantities[n], N, `${n} (width ${N})`, k));
+  const layerRows = [
+    { hconcat: rowsOf([['K_hat_11', 'mean'], ['C_hat_11', 'mean']]) },
+    { hconcat: rowsOf([['var_K_hat_11', 'variance'], ['var_C_hat_11', 'variance']]) },
+  ];
+  if (run.quantities['K_hat_12']) {
+    layerRows.push({ hconcat: rowsOf([['K_hat_12', 'mean'], ['C_hat_12', 'mean']]) });
+  }
+  const L = report.network.depth as number;
+  const fitRow = ['K_hat_11', 'C_hat_11', 'var_K_hat_11'].map((n) => fitPanel(report, n, L)).filter((p): p is object => p !== null);
+  const vconcat: object[] = [...layerRows];
+  if (fitRow.length) vconcat.push({ hconcat: fitRow });
+  const net = report.network;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `fieldprop validate: ${net.act}, ${net.skip === 'none' ? 'feed-forward' : `alpha = ${net.alpha}`}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth ${net.depth}`,
+      subtitle: `${report.sampler} sampler, ${report.samples} networks per width, widths ${report.widths.join(', ')}; error bars: 2 standard errors; verdict: ${report.pass ? 'PASS' : 'FAIL'}`,
+    },
+    vconcat,
+    config: { font: 'sans-serif' },
+  };
+}
+
+export async function writeValidationPlot(report: ValidationReport, file: string): Promise<void> {
+  const svg = await renderSvg(validationPlotSpec(report));
+  writeFileAtomic(file, svg);
+}

@@ -1,0 +1,115 @@
+/**
+ * The theory values a simulation is compared with: mean field (src/quantities/kernel.ts) and,
+ * when the module exists, the one-loop (1/N) theory of src/quantities/loop.ts, loaded with a
+ * guarded require so that the validator works (with mean field only) before it lands.
+ */
+import { Network, branchFactor, network } from '../model/network';
+import { float64Interp, productIntegrand } from '../interpret/numeric';
+import { meanFieldKernels } from '../quantities/kernel';
+import { float64 } from '../numeric/field';
+
+/** The interface of src/quantities/loop.ts (`oneLoop64`), arrays indexed by layer 0..L. */
+export interface OneLoopTable {
+  /** lim N (E[K_hat^l_11] - K^l_11). */
+  k1: (number | null)[];
+  /** lim N (E[C_hat^l_11] - C^l_11). */
+  c1: (number | null)[];
+  /** lim N Var(C_hat^l_11). */
+  varC: (number | null)[];
+  /** lim N Var(K_hat^l_11). */
+  varK: (number | null)[];
+  c1_curvature: (number | null)[];
+  k1_12?: (number | null)[];
+  c1_12?: (number | null)[];
+  varC_12?: (number | null)[];
+  varK_12?: (number | null)[];
+}
+
+export interface OneLoopSource {
+  table: OneLoopTable | null;
+  /** Where it came from, or why there is none. */
+  note: string;
+}
+
+type OneLoopFn = (net: Network) => OneLoopTable;
+
+/** The one-loop module, or null (with the reason) when src/quantities/loop.ts is not there. */
+export function loadOneLoopModule(): { fn: OneLoopFn | null; note: string } {
+  let mod: { oneLoop64?: OneLoopFn };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require('../quantities/loop');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' && /quantities[\\/]loop/.test(err.message)) {
+      return { fn: null, note: 'one-loop theory not available (src/quantities/loop.ts is not part of this build)' };
+    }
+    return { fn: null, note: `one-loop theory failed to load: ${err.message.split('\n')[0]}` };
+  }
+  if (typeof mod.oneLoop64 !== 'function') return { fn: null, note: 'one-loop theory not available (loop.ts has no oneLoop64)' };
+  return { fn: mod.oneLoop64, note: 'one-loop theory: oneLoop64 (src/quantities/loop.ts)' };
+}
+
+/** Evaluate the one-loop theory for a network (null with a note when it is missing or fails). */
+export function oneLoopTheory(net: Network): OneLoopSource {
+  const m = loadOneLoopModule();
+  if (!m.fn) return { table: null, note: m.note };
+  try {
+    return { table: m.fn(net), note: m.note };
+  } catch (e) {
+    return { table: null, note: `one-loop theory failed for this network: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+export interface MeanFieldTable {
+  /** K^l_11, C^l_11 (C at index 0: the input kernel, unused). */
+  q: number[];
+  C11: number[];
+  /** Two inputs (when c0 is given): K^l_12, C^l_12, c^l. */
+  k12?: number[];
+  C12?: number[];
+  c?: number[];
+  /** dc^l/dc^0 by the same central difference as the simulation (c0 +- delta). */
+  sens?: number[];
+  /** (1/N) E|J^l v|^2 at infinite width: prod_k (1 + a sw2 <phi'^2>) (residual) or prod sw2 <phi'^2>. */
+  jvp: number[];
+}
+
+function withC0(net: Network, c0: number): Network {
+  return network({
+    act: net.act, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0,
+    c0: String(c0), skip: net.skip, scaling: net.scaling,
+  });
+}
+
+export function meanFieldTheory(net: Network, opts: { twoInputs: boolean; delta?: number | null }): MeanFieldTable {
+  const mf = meanFieldKernels(float64Interp, net);
+  const out: MeanFieldTable = { q: mf.q, C11: mf.C11, jvp: jvpMeanField(net, mf.q) };
+  if (opts.twoInputs) {
+    out.k12 = mf.k12;
+    out.C12 = mf.C12;
+    out.c = mf.c;
+    if (opts.delta) {
+      const c0 = Number(net.c0);
+      const up = meanFieldKernels(float64Interp, withC0(net, c0 + opts.delta)).c;
+      const dn = meanFieldKernels(float64Interp, withC0(net, c0 - opts.delta)).c;
+      out.sens = up.map((u, l) => (u - dn[l]) / (2 * opts.delta!));
+    }
+  }
+  return out;
+}
+
+function jvpMeanField(net: Network, q: number[]): number[] {
+  const d = net.act.derivative();
+  const dd = productIntegrand(d, d);
+  const sw2 = Number(net.sw2);
+  const a = branchFactor(float64, net);
+  const out = [1];
+  let chi = 1;
+  for (let l = 1; l <= net.depth; l++) {
+    const e = float64Interp.expect1(dd, q[l - 1]);
+    chi *= net.skip === 'none' ? sw2 * e : 1 + a * sw2 * e;
+    out.push(chi);
+  }
+  return out;
+}
