@@ -9,6 +9,10 @@ import { float64Interp } from './interpret/numeric';
 import { meanFieldKernels, KernelTable } from './quantities/kernel';
 import { fixedPoint, criticalPoint } from './quantities/fixedpoint';
 import { verifiedDecimal } from './quantities/verified';
+import { meanFieldResponse } from './quantities/response';
+import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex } from './quantities/optimal';
+import { NumericalError } from './model/errors';
+import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
   network: Network;
@@ -96,4 +100,75 @@ export function critical(a: string | Activation, sb2: string | number, opts: { d
     return { sw2: cp.sw2, q_star: cp.q_star };
   }).values as Record<string, string | null>;
   return { act: phi.name, sb2: b, digits, sw2: v.sw2 as string, q_star: v.q_star };
+}
+
+export interface ResponseResult {
+  network: Network;
+  digits: number;
+  /** dK^L_11 / dK^0_11 */
+  chi: string;
+  /** dK^L_12 / dK^0_12 at fixed diagonal */
+  chi12: string;
+  /** dc^L / dc^0 at fixed q0 (mean field) */
+  sensitivity: string;
+}
+
+/** Mean-field response functions to `digits` verified digits. */
+export function response(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): ResponseResult {
+  const net = network(options);
+  const digits = checkDigits(opts.digits);
+  const v = verifiedDecimal(digits, (I) => {
+    const r = meanFieldResponse(I, net);
+    return { chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity };
+  }).values as Record<string, string>;
+  return { network: net, digits, chi: v.chi, chi12: v.chi12, sensitivity: v.sensitivity };
+}
+
+export interface OptimalAlphaResult {
+  network: Network;
+  digits: number;
+  /** false when S(alpha) has no interior maximum (then alpha and sensitivity are null). */
+  interior: boolean;
+  alpha: string | null;
+  sensitivity: string | null;
+  /** Why there is no interior maximum, when there is none. */
+  note?: string;
+  formula_latex: string;
+  formula_validity: string;
+  /** The asymptotic formula's value (float64 ODE solution; digits limited by its error estimate). */
+  alpha_formula: string | null;
+  /** The float64 scan of S(alpha), for plots. */
+  scan: { alpha: number; s: number }[];
+}
+
+/** The alpha > 0 maximising the mean-field correlation sensitivity, to `digits` verified digits. */
+export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): OptimalAlphaResult {
+  const net = network(options);
+  const digits = checkDigits(opts.digits);
+  const loc = locateMaximum(net, 1e-3, 20, net.act.closedForm ? 161 : 41);
+  const f = asymptoticFormulaLatex(net);
+  let alphaFormula: string | null = null;
+  try {
+    const asy = asymptoticOptimum(net);
+    const rel = asy.tauError / asy.tau;
+    const good = Math.max(1, Math.min(12, Math.floor(-Math.log10(Math.max(rel, 1e-16))) - 1));
+    alphaFormula = formatNumber(asy.alpha, good);
+  } catch (e) {
+    if (!(e instanceof NumericalError)) throw e;
+  }
+  const base = { network: net, digits, formula_latex: f.latex, formula_validity: f.validity, alpha_formula: alphaFormula, scan: loc.scan };
+  if (!loc.interior) {
+    const atZero = loc.alpha0 === loc.scan[0].alpha;
+    return {
+      ...base, interior: false, alpha: null, sensitivity: null,
+      note: atZero
+        ? `no interior maximum: S(alpha) decreases from S(0) = 1 over the whole scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}] (every layer's factor is at most 1)`
+        : `no interior maximum in the scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}]: S(alpha) still increases at its upper end`,
+    };
+  }
+  const v = verifiedDecimal(digits, (I) => {
+    const r = optimalAlpha(I, net, loc.alpha0);
+    return { alpha: r.alpha, sensitivity: r.sensitivity };
+  }).values as Record<string, string>;
+  return { ...base, interior: true, alpha: v.alpha, sensitivity: v.sensitivity };
 }

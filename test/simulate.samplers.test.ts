@@ -223,18 +223,28 @@ describe('reproducibility', () => {
 });
 
 describe('linear algebra', () => {
-  test('semi-definite Cholesky: exact factors, zero columns for singular directions', () => {
-    const A = Float64Array.from([4, 2, 2, 2, 2, 2, 2, 2, 3]);
-    const L = new Float64Array(9);
-    expect(choleskyPsd(A, 3, L)).toBe(3);
-    expect(Array.from(L)).toEqual([2, 0, 0, 1, 1, 0, 1, 1, 1]);
-    const B = Float64Array.from([1, 1, 0, 1, 1, 0, 0, 0, 2]);
-    const LB = new Float64Array(9);
-    expect(choleskyPsd(B, 3, LB)).toBe(2);
-    const backB = new Float64Array(9);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) backB[i * 3 + j] += LB[i * 3 + k] * LB[j * 3 + k];
-    backB.forEach((x, i) => expect(x).toBeCloseTo(B[i], 14));
+  test('semi-definite factor: F F^T = A to rounding, the right rank, robust to scales and near-singularity', () => {
+    const check = (A: number[], M: number, rank: number) => {
+      const F = new Float64Array(M * M);
+      expect(choleskyPsd(Float64Array.from(A), M, F)).toBe(rank);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < M; j++) {
+          let s = 0;
+          for (let k = 0; k < M; k++) s += F[i * M + k] * F[j * M + k];
+          expect(Math.abs(s - A[i * M + j])).toBeLessThanOrEqual(1e-14 * Math.sqrt(A[i * M + i] * A[j * M + j]) + 1e-300);
+        }
+      }
+    };
+    check([4, 2, 2, 2, 2, 2, 2, 2, 3], 3, 3);
+    check([1, 1, 0, 1, 1, 0, 0, 0, 2], 3, 2); // two equal columns
+    check([1, 1, 1, 1], 2, 1); // c0 = 1
+    check([1e-20, 0, 0, 1e10], 2, 2); // wildly different scales
+    check([0, 0, 0, 1], 2, 1); // a zero column
+    // x, y and (x + y)/2 + tiny: rank 3 (accepted) or, at the noise level, rank 2
+    check([1, 0.5, 0.75, 0.5, 1, 0.75, 0.75, 0.75, 0.75 + 1e-6], 3, 3);
+    check([1, 0.5, 0.75, 0.5, 1, 0.75, 0.75, 0.75, 0.75 + 1e-17], 3, 2);
     expect(() => choleskyPsd(Float64Array.from([1, 2, 2, 1]), 2, new Float64Array(4))).toThrow();
+    expect(() => choleskyPsd(Float64Array.from([-1, 0, 0, 1]), 2, new Float64Array(4))).toThrow();
   });
 
   test('circle inputs: K^0_1k = q0 c_k, unit diagonal times q0, positive semi-definite of rank 2', () => {

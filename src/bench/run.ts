@@ -9,6 +9,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { kernel, kernel64 } from '../api';
+import { network } from '../model/network';
+import { oneLoop64 } from '../quantities/loop';
 
 export interface BenchResult {
   name: string;
@@ -58,6 +60,13 @@ export const BENCHES: Bench[] = [
   // Monte Carlo simulators (issue 4): throughput next to NumPy running the same algorithm. The
   // measurements run in a child process (dist/simulate/bench.js) since they use worker threads.
   ...simulatorBenches(),
+  {
+    name: 'one-loop-erf-float64-depth1000',
+    description: 'one-input one-loop (1/N) tables k1, c1, varC, varK, c1_curvature of the default erf ResNet, depth 1000, float64 (heat-flow grid, O(L n log n))',
+    target: 10,
+    run: () => String(oneLoop64(network({ act: 'erf', depth: 1000 })).c1[1000]),
+    reference: { implementation: 'NumPy, the same heat-flow algorithm', script: 'loop_reference.py', args: ['erf1000'] },
+  },
 ];
 
 /** Run `dist/simulate/bench.js ARGS` and return its measurement. */

@@ -5,7 +5,8 @@
 import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
 import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
-import { kernel, fixedPointAnalysis, critical } from '../api';
+import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
+import { validateCommand } from './validate';
 import { InputError } from '../model/errors';
 
 export interface Command {
@@ -150,4 +151,54 @@ const criticalCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand];
+const responseCommand: Command = {
+  name: 'response',
+  summary: 'mean-field response functions: chi = dK^L_11/dK^0_11, chi12 = dK^L_12/dK^0_12, sensitivity S = dc^L/dc^0',
+  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, HELP],
+  async run(argv, io) {
+    const opts = parse(responseCommand, argv, io);
+    if (!opts) return 0;
+    const r = response(networkFrom(opts), { digits: digitsFrom(opts) });
+    if (opts.json) {
+      io.out(JSON.stringify({ network: networkJson(r.network), digits: r.digits, chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity }) + '\n');
+      return 0;
+    }
+    io.out(`Mean-field response: ${describe(r.network)} (${r.digits} verified digits)\n\n`);
+    io.out(`  chi          ${r.chi}    dK^L_11 / dK^0_11\n  chi12        ${r.chi12}    dK^L_12 / dK^0_12 (fixed diagonal)\n  sensitivity  ${r.sensitivity}    dc^L / dc^0 (fixed q0)\n`);
+    return 0;
+  },
+};
+
+const optimalAlphaCommand: Command = {
+  name: 'optimal-alpha',
+  summary: 'the residual scaling alpha* maximising the correlation sensitivity dc^L/dc^0, with its large-depth formula',
+  options: [...NETWORK_OPTIONS.filter((o) => o.name !== 'alpha' && o.name !== 'skip'), DIGITS, JSON_OPT, HELP],
+  async run(argv, io) {
+    const opts = parse(optimalAlphaCommand, argv, io);
+    if (!opts) return 0;
+    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts) });
+    const out = {
+      network: { ...networkJson(r.network), alpha: undefined },
+      digits: r.digits,
+      interior: r.interior,
+      alpha: r.alpha,
+      sensitivity: r.sensitivity,
+      ...(r.note ? { note: r.note } : {}),
+      formula_latex: r.formula_latex,
+      formula_validity: r.formula_validity,
+      alpha_formula: r.alpha_formula,
+    };
+    if (opts.json) {
+      io.out(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    const net = r.network;
+    io.out(`Optimal residual scaling: act = ${net.act.name}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth = ${net.depth}, q0 = ${net.q0}, c0 = ${net.c0} (${net.scaling} scaling)\n\n`);
+    if (r.interior) io.out(`  alpha*       ${r.alpha}   (${r.digits} verified digits)\n  S(alpha*)    ${r.sensitivity}\n`);
+    else io.out(`  ${r.note}\n`);
+    io.out(`  formula      ${r.alpha_formula ?? 'no interior maximum of the continuum limit'}   (large-depth asymptotics)\n\n  ${r.formula_latex}\n  valid for: ${r.formula_validity}\n`);
+    return 0;
+  },
+};
+
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, validateCommand];

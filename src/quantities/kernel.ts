@@ -30,25 +30,25 @@ export function inputKernel<T>(I: Interpretation<T>, net: Network): { q: T; k12:
 }
 
 /** One layer of the mean-field map: (K^(l-1)) -> (C^l, K^l). */
-export function kernelStep<T>(I: Interpretation<T>, net: Network, q: T, k12: T): { C11: T; C12: T; q: T; k12: T } {
+export function kernelStep<T>(I: Interpretation<T>, net: Network, q: T, k12: T, a: T = branchFactor(I.F, net)): { C11: T; C12: T; q: T; k12: T } {
   const F = I.F;
   const sw2 = F.of(net.sw2);
   const sb2 = F.of(net.sb2);
   const C11 = F.add(sb2, F.mul(sw2, phiSquare(I, net.act, q)));
   const C12 = F.add(sb2, F.mul(sw2, phiPhi(I, net.act, q, k12, q)));
   if (net.skip === 'none') return { C11, C12, q: C11, k12: C12 };
-  const a = branchFactor(F, net);
   return { C11, C12, q: F.add(q, F.mul(a, C11)), k12: F.add(k12, F.mul(a, C12)) };
 }
 
-export function meanFieldKernels<T>(I: Interpretation<T>, net: Network): KernelTable<T> {
+/** `a` overrides the branch factor (e.g. a dual number alpha^2 to differentiate with respect to alpha). */
+export function meanFieldKernels<T>(I: Interpretation<T>, net: Network, a: T = branchFactor(I.F, net)): KernelTable<T> {
   const F = I.F;
   const k0 = inputKernel(I, net);
   const out: KernelTable<T> = { q: [k0.q], k12: [k0.k12], c: [F.div(k0.k12, k0.q)], C11: [k0.q], C12: [k0.k12] };
   let q = k0.q;
   let k12 = k0.k12;
   for (let l = 1; l <= net.depth; l++) {
-    const s = kernelStep(I, net, q, k12);
+    const s = kernelStep(I, net, q, k12, a);
     q = s.q;
     k12 = s.k12;
     if (F.kind !== 'symbolic') {

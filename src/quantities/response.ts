@@ -98,12 +98,13 @@ export interface MeanFieldResponse<T> {
   sensitivity: T;
 }
 
-export function meanFieldResponse<T>(I: Interpretation<T>, net: Network): MeanFieldResponse<T> {
+/** `branch` overrides the branch factor a (alpha^2 or alpha), e.g. with a dual number. */
+export function meanFieldResponse<T>(I: Interpretation<T>, net: Network, branch: T = branchFactor(I.F, net)): MeanFieldResponse<T> {
   const F = I.F;
-  const kernels = meanFieldKernels(I, net);
+  const kernels = meanFieldKernels(I, net, branch);
   const sw2 = F.of(net.sw2);
   const one = F.of(1);
-  const a = net.skip === 'none' ? one : branchFactor(F, net);
+  const a = net.skip === 'none' ? one : branch;
   const base = net.skip === 'none' ? F.of(0) : one;
   const dqdq: T[] = [one];
   const dkdk: T[] = [one];

@@ -97,6 +97,62 @@ export function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, n:
   return s0 + s1 + (s2 + s3);
 }
 
+/**
+ * out[a N + i] = sum_j w[wo + j] g[a N + j] for the M columns a of g (column-major N x M): one
+ * row of W times a block of columns. Columns go four at a time (each w[j] loaded once for four
+ * multiply-adds), then two, then one. The full-network simulator's inner kernel.
+ */
+export function rowTimesColumns(w: Float64Array, wo: number, g: Float64Array, N: number, M: number, out: Float64Array, i: number): void {
+  let a = 0;
+  for (; a + 4 <= M; a += 4) {
+    const o0 = a * N;
+    const o1 = o0 + N;
+    const o2 = o1 + N;
+    const o3 = o2 + N;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < N; j++) {
+      const x = w[wo + j];
+      s0 += x * g[o0 + j];
+      s1 += x * g[o1 + j];
+      s2 += x * g[o2 + j];
+      s3 += x * g[o3 + j];
+    }
+    out[o0 + i] = s0;
+    out[o1 + i] = s1;
+    out[o2 + i] = s2;
+    out[o3 + i] = s3;
+  }
+  if (M - a >= 2) {
+    const o0 = a * N;
+    const o1 = o0 + N;
+    let a0 = 0;
+    let a1 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let j = 0;
+    const n2 = N - (N & 1);
+    for (; j < n2; j += 2) {
+      const x0 = w[wo + j];
+      const x1 = w[wo + j + 1];
+      a0 += x0 * g[o0 + j];
+      a1 += x1 * g[o0 + j + 1];
+      b0 += x0 * g[o1 + j];
+      b1 += x1 * g[o1 + j + 1];
+    }
+    if (j < N) {
+      a0 += w[wo + j] * g[o0 + j];
+      b0 += w[wo + j] * g[o1 + j];
+    }
+    out[o0 + i] = a0 + a1;
+    out[o1 + i] = b0 + b1;
+    a += 2;
+  }
+  if (a < M) out[a * N + i] = dot(w, wo, g, a * N, N);
+}
+
 /** The input kernel of two inputs with variance q0 and correlation c0. */
 export function twoInputKernel(q0: number, c0: number): number[] {
   return [q0, q0 * c0, q0 * c0, q0];

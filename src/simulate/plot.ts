@@ -131,13 +131,14 @@ function fitPanel(report: ValidationReport, name: string, layer: number): object
   const xmax = Math.max(...pts.map((p) => p.x as number)) * 1.1;
   const line: Row[] = [0, xmax].map((x) => ({ x, y: row.slope + row.next_order * x, series: 'weighted fit a + b/N' }));
   const theory: Row[] = row.theory_1loop !== null ? [{ x: 0, y: row.theory_1loop, series: 'one-loop coefficient' }] : [];
+  if (!name.startsWith('var_')) line.push(...[0, xmax].map((x) => ({ x, y: 0, series: 'mean field (a = 0)' })));
   const ylabel = name.startsWith('var_') ? `N Var(${name.slice(4)})` : `N (E[${name}] - mean field)`;
   return {
     title: `${name}, layer ${layer}: intercept ${fmt(row.slope)} ± ${fmt(row.slope_se)}${row.theory_1loop !== null ? `, one-loop ${fmt(row.theory_1loop)}` : ''}`,
     width: 300,
     height: 200,
     layer: [
-      { data: { values: line }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative', title: '1/N' }, y: { field: 'y', type: 'quantitative', title: ylabel }, color: { field: 'series', type: 'nominal', title: null } } },
+      { data: { values: line }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative', title: '1/N' }, y: { field: 'y', type: 'quantitative', title: ylabel }, color: { field: 'series', type: 'nominal', title: null }, detail: { field: 'series' } } },
       { data: { values: pts }, mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', title: ylabel }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal' } } },
       { data: { values: pts }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } },
       ...(theory.length ? [{ data: { values: theory }, mark: { type: 'point', shape: 'diamond', size: 90, filled: true }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } }] : []),
@@ -174,7 +175,7 @@ export function validationPlotSpec(report: ValidationReport): object {
       subtitle: `${report.sampler} sampler, ${report.samples} networks per width, widths ${report.widths.join(', ')}; error bars: 2 standard errors; verdict: ${report.pass ? 'PASS' : 'FAIL'}`,
     },
     vconcat,
-    config: { font: 'sans-serif' },
+    config: { font: 'sans-serif', legend: { labelLimit: 400 } },
   };
 }
 

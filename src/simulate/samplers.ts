@@ -22,7 +22,7 @@
  */
 import { activation } from '../model/activation';
 import { NumericalError } from '../model/errors';
-import { choleskyPsd, dot } from './linalg';
+import { choleskyPsd, dot, rowTimesColumns } from './linalg';
 import { dphiKernel, phiKernel, Pointwise } from './pointwise';
 import { Rng } from './rng';
 import { Sampler, SimSpec, checkSpec } from './spec';
@@ -195,40 +195,9 @@ class FullNetwork extends Base {
     const sw = sqrt(this.spec.sw2 / N);
     this.chat();
     // Row i of W: N normals, used at once for all M columns (W is never stored).
-    if (M === 1) {
-      for (let i = 0; i < N; i++) {
-        rng.fillNormal(w, 0, N, sw);
-        br[i] = dot(w, 0, g, 0, N);
-      }
-    } else if (M === 2) {
-      for (let i = 0; i < N; i++) {
-        rng.fillNormal(w, 0, N, sw);
-        let a0 = 0;
-        let a1 = 0;
-        let b0 = 0;
-        let b1 = 0;
-        let j = 0;
-        const n2 = N - (N & 1);
-        for (; j < n2; j += 2) {
-          const x0 = w[j];
-          const x1 = w[j + 1];
-          a0 += x0 * g[j];
-          a1 += x1 * g[j + 1];
-          b0 += x0 * g[N + j];
-          b1 += x1 * g[N + j + 1];
-        }
-        if (j < N) {
-          a0 += w[j] * g[j];
-          b0 += w[j] * g[N + j];
-        }
-        br[i] = a0 + a1;
-        br[N + i] = b0 + b1;
-      }
-    } else {
-      for (let i = 0; i < N; i++) {
-        rng.fillNormal(w, 0, N, sw);
-        for (let a = 0; a < M; a++) br[a * N + i] = dot(w, 0, g, a * N, N);
-      }
+    for (let i = 0; i < N; i++) {
+      rng.fillNormal(w, 0, N, sw);
+      rowTimesColumns(w, 0, g, N, M, br, i);
     }
     if (this.spec.sb2 > 0) {
       const b = this.b;

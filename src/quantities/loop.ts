@@ -1,0 +1,936 @@
+/**
+ * The one-loop (1/N) numbers of the finite-width field theory (THEORY.md section 3;
+ * derivation and conventions in docs/one-loop.md).
+ *
+ * Width-N network, one or two inputs; empirical kernels K_hat^l = (1/N) sum_i h^l_i h^l_i^T and
+ * C_hat^l = sb2 + (sw2/N) sum_j phi(h^(l-1)_j) phi(h^(l-1)_j)^T. For every layer l = 0..L:
+ *
+ *   k1    = lim N (E[K_hat^l_11] - K^l_11)        c1  = lim N (E[C_hat^l_11] - C^l_11)
+ *   varK  = lim N Var(K_hat^l_11)                   varC = lim N Var(C_hat^l_11)
+ *   c1_curvature = the curvature (tadpole) part of c1 alone
+ *   and, with two inputs, the same for the off-diagonal entries (_12).
+ *
+ * Structure (one input, residual; a = alpha^2, or alpha with --scaling variance):
+ *   mu_l = a sw2 d<phi^2>/dK at K^(l-1)   (M^(l,k) = mu_l for every k < l: rows constant)
+ *   Pi(l,j) = prod_{m=j+1}^{l} (1 + mu_m) (= sum_{k=j}^{l} R^(k,j), the column sums of R)
+ *   S^l = sum_{k<=l} delta C^k obeys S^l = (1 + mu_l) S^(l-1) + eta^l  (eta: intrinsic noise)
+ *   Q_l   = N Cov(S^(l-1), eta^l)     = sum_{j<l} Pi(l-1,j) V^(l,j)
+ *   Mem_l = sum_{j<l} Pi(l-1,j) dV^(l,j)/dD
+ * and everything is an O(L) recursion once Q_l and Mem_l are known. Those two O(L^2) sums are
+ * computed either pairwise (closed forms for relu and linear; Gaussian quadrature otherwise) or,
+ * for any activation, in O(L n log n) by a heat flow: U_l(y) = E[A^(l-1) delta(h^(l-1) - y)],
+ * A^l = (1 + mu_l) A^(l-1) + g^l(h^(l-1)) - m^l, propagated layer to layer by the Gaussian
+ * transition kernel of the single-neuron random walk (an FFT multiplier on a uniform grid), so
+ * that Q_l = int g U_l dy and Mem_l = (1/2) int g U_l'' dy. Two inputs: the same with 2x2
+ * kernels (three entries 11, 12, 22), 3x3 blocks and a 2D grid.
+ */
+import FFT from 'fft.js';
+import { Network, branchFactor } from '../model/network';
+import { NumericalError } from '../model/errors';
+import { Activation } from '../model/activation';
+import { float64 } from '../numeric/field';
+import { float64Interp } from '../interpret/numeric';
+import { expect1F64, expect2F64 } from '../numeric/gaussian';
+import { phiSquare } from './moments';
+import { meanFieldKernels, KernelTable } from './kernel';
+
+export interface OneLoopTable {
+  k1: (number | null)[];
+  c1: (number | null)[];
+  varC: (number | null)[];
+  varK: (number | null)[];
+  c1_curvature: (number | null)[];
+  k1_12?: (number | null)[];
+  c1_12?: (number | null)[];
+  varC_12?: (number | null)[];
+  varK_12?: (number | null)[];
+  /** How the numbers were obtained (not part of the validator's interface). */
+  info?: OneLoopInfo;
+}
+
+export interface OneLoopInfo {
+  /** 'closed-form' | 'grid' | 'grid+richardson' | 'pairwise-quadrature' | 'feed-forward' */
+  method: string;
+  gridStep?: number;
+  gridPoints?: number;
+  /** Richardson runs: max |T(h/2) - T(h)| / 3 over the table, relative to max |entry|. */
+  errorEstimate?: number;
+  method12?: string;
+  gridStep12?: number;
+  gridPoints12?: number;
+  errorEstimate12?: number;
+}
+
+export interface OneLoopOptions {
+  /** Compute the off-diagonal (_12) arrays now (otherwise they are computed on first access). */
+  twoInputs?: boolean;
+  /**
+   * 'auto' (default): closed forms for relu/linear, heat-flow grid otherwise.
+   * 'grid': the heat-flow grid for every activation. 'pairwise': O(L^2) Gaussian quadratures
+   * (one input, residual; activations whose phi^2 is C^1; for cross-checks).
+   */
+  method?: 'auto' | 'grid' | 'pairwise';
+  /** Grid step of the heat-flow grid (default: chosen from the kernel and the activation). */
+  gridStep?: number;
+  /** For kinked activations on the grid: Richardson extrapolation h, h/2 (default true). */
+  richardson?: boolean;
+}
+
+/** alpha^2 sw2 L / N (residual) or L / N (feed-forward): the one-loop expansion needs it small. */
+export function oneLoopExpansionParameter(net: Network, N: number): number {
+  const P = params(net);
+  return net.skip === 'none' ? P.L / N : (P.a * P.sw2 * P.L) / N;
+}
+
+// =======================================================================================
+// Parameters and mean field
+
+interface Params {
+  act: Activation;
+  a: number;
+  sw2: number;
+  sb2: number;
+  L: number;
+  q0: number;
+  c0: number;
+  residual: boolean;
+}
+
+function params(net: Network): Params {
+  return {
+    act: net.act,
+    a: branchFactor(float64, net),
+    sw2: Number(net.sw2),
+    sb2: Number(net.sb2),
+    L: net.depth,
+    q0: Number(net.q0),
+    c0: Number(net.c0),
+    residual: net.skip !== 'none',
+  };
+}
+
+/** One-input mean field: K[0..L], C[1..L] (C[0] = NaN). */
+function meanField1(P: Params): { K: number[]; C: number[] } {
+  const K = [P.q0];
+  const C = [NaN];
+  for (let l = 1; l <= P.L; l++) {
+    const c = P.sb2 + P.sw2 * phiSquare(float64Interp, P.act, K[l - 1]);
+    C.push(c);
+    const k = P.residual ? K[l - 1] + P.a * c : c;
+    if (!Number.isFinite(k) || !(k > 0)) throw new NumericalError(`one-loop: the mean-field kernel left the positive finite numbers at layer ${l}`, l);
+    K.push(k);
+  }
+  return { K, C };
+}
+
+type Kind = 'relu' | 'linear' | 'other';
+function kindOf(act: Activation): Kind {
+  if (act.name === 'relu') return 'relu';
+  if (act.name === 'linear') return 'linear';
+  return 'other';
+}
+
+// =======================================================================================
+// Per-layer one-input Gaussian quantities (no second derivatives of phi: Gaussian weights)
+
+interface LayerMoments {
+  /** <phi^2>, d<phi^2>/dK, d^2<phi^2>/dK^2, Var(phi^2), Cov(phi^2, u^2), u ~ N(0, K). */
+  e: number;
+  d1: number;
+  d2: number;
+  v: number;
+  cu: number;
+}
+
+function layerMoments(act: Activation, K: number): LayerMoments {
+  const k = kindOf(act);
+  if (k === 'relu') return { e: K / 2, d1: 0.5, d2: 0, v: (5 / 4) * K * K, cu: K * K };
+  if (k === 'linear') return { e: K, d1: 1, d2: 0, v: 2 * K * K, cu: 2 * K * K };
+  const kinks = act.kinks;
+  const f = (x: number) => {
+    const p = act.f64(x);
+    return p * p;
+  };
+  const E = (fn: (x: number) => number) => expect1F64(fn, K, { kinks, tol: 1e-13 }).value;
+  const e = E(f);
+  const d1 = E((x) => f(x) * (x * x / K - 1)) / (2 * K);
+  const d2 = E((x) => {
+    const t2 = (x * x) / K;
+    return f(x) * (t2 * t2 - 6 * t2 + 3);
+  }) / (4 * K * K);
+  const e2 = E((x) => f(x) * f(x));
+  const eu = E((x) => f(x) * x * x);
+  return { e, d1, d2, v: e2 - e * e, cu: eu - e * K };
+}
+
+// =======================================================================================
+// Assembly (one input)
+
+interface Res1Layers {
+  mu: number[];
+  d2m: number[];
+  Vll: number[];
+  u: number[];
+  Q: number[];
+  Mem: number[];
+}
+
+function assembleResidual1(P: Params, K: number[], lay: Res1Layers): OneLoopTable {
+  const { a, L } = P;
+  const k1: (number | null)[] = [0];
+  const c1: (number | null)[] = [null];
+  const varC: (number | null)[] = [null];
+  const varK: (number | null)[] = [2 * P.q0 * P.q0];
+  const c1c: (number | null)[] = [null];
+  let VarS = 0;
+  let B = 0;
+  let Sc = 0;
+  let Scc = 0;
+  for (let l = 1; l <= L; l++) {
+    const mu = lay.mu[l];
+    const Q = lay.Q[l];
+    const sCurv = 0.5 * lay.d2m[l] * a * a * VarS;
+    const s = sCurv + a * lay.Mem[l];
+    varC.push(lay.Vll[l] + 2 * mu * Q + mu * mu * VarS);
+    const c = s + mu * Sc;
+    const cc = sCurv + mu * Scc;
+    Sc += c;
+    Scc += cc;
+    c1.push(c);
+    c1c.push(cc);
+    VarS = (1 + mu) * (1 + mu) * VarS + 2 * (1 + mu) * Q + lay.Vll[l];
+    B = (1 + mu) * B + lay.u[l];
+    k1.push(a * Sc);
+    varK.push(a * a * VarS + 2 * K[l] * K[l] + 2 * a * B);
+  }
+  return { k1, c1, varC, varK, c1_curvature: c1c };
+}
+
+function feedForward1(P: Params): OneLoopTable {
+  const { K, C } = meanField1(P);
+  const { sw2, L } = P;
+  const k1: (number | null)[] = [0];
+  const c1: (number | null)[] = [null];
+  const varC: (number | null)[] = [null];
+  const varK: (number | null)[] = [2 * P.q0 * P.q0];
+  let vPrev = 0;
+  let cPrev = 0;
+  for (let l = 1; l <= L; l++) {
+    const lm = layerMoments(P.act, K[l - 1]);
+    const mu = l >= 2 ? sw2 * lm.d1 : 0;
+    const v = sw2 * sw2 * lm.v + mu * mu * vPrev;
+    const s = l >= 2 ? 0.5 * sw2 * lm.d2 * vPrev : 0;
+    const c = s + mu * cPrev;
+    c1.push(c);
+    k1.push(c);
+    varC.push(v);
+    varK.push(v + 2 * C[l] * C[l]);
+    vPrev = v;
+    cPrev = c;
+  }
+  return { k1, c1, varC, varK, c1_curvature: c1.slice() };
+}
+
+// =======================================================================================
+// Pairwise sums (closed forms or quadrature): O(L^2)
+
+type PairFn = (K1: number, K2: number) => { V: number; dV: number };
+
+function reluPair(sw2: number): PairFn {
+  const s4 = sw2 * sw2;
+  return (K1, K2) => {
+    // x ~ N(0, K1), y = x + z, Var y = K2, cos(theta) = sqrt(K1/K2)
+    const th = Math.atan2(Math.sqrt(Math.max(K2 - K1, 0)), Math.sqrt(K1));
+    const c = Math.cos(th);
+    const s = Math.sin(th);
+    const J2 = 3 * s * c + (Math.PI - th) * (1 + 2 * c * c);
+    const V = s4 * ((K1 * K2 * J2) / (2 * Math.PI) - (K1 * K2) / 4);
+    const dV = s4 * ((K1 * (Math.PI - th + s * c)) / (2 * Math.PI) - K1 / 4);
+    return { V, dV };
+  };
+}
+
+function linearPair(sw2: number): PairFn {
+  return (K1) => ({ V: 2 * sw2 * sw2 * K1 * K1, dV: 0 });
+}
+
+/** Quadrature pairs: V = sw2^2 Cov(phi^2(x), phi^2(y)); dV = (sw2^2/2) Cov(phi^2(x), (phi^2)''(y)). */
+function quadraturePair(act: Activation, sw2: number): PairFn {
+  if (act.continuity === 'discontinuous') throw new NumericalError('one-loop pairwise quadrature needs a continuous activation (use the grid method)');
+  const d1 = act.derivative();
+  const d2 = d1.derivative();
+  const kinks = act.kinks;
+  const F = (x: number) => {
+    const p = act.f64(x);
+    return p * p;
+  };
+  const F2 = (x: number) => {
+    const p = act.f64(x);
+    const q = d1.f64(x);
+    return 2 * (q * q + p * d2.f64(x));
+  };
+  const s4 = sw2 * sw2;
+  const cache = new Map<number, { e: number; e2: number }>();
+  const one = (K: number) => {
+    let r = cache.get(K);
+    if (!r) {
+      r = { e: expect1F64(F, K, { kinks, tol: 1e-12 }).value, e2: expect1F64(F2, K, { kinks, tol: 1e-12 }).value };
+      cache.set(K, r);
+    }
+    return r;
+  };
+  return (K1, K2) => {
+    const a = one(K1);
+    const b = one(K2);
+    const eFF = expect2F64(F, F, K1, K1, K2, { kinksF: kinks, kinksG: kinks, tol: 1e-11 }).value;
+    const eFF2 = expect2F64(F, F2, K1, K1, K2, { kinksF: kinks, kinksG: kinks, tol: 1e-11 }).value;
+    return { V: s4 * (eFF - a.e * b.e), dV: 0.5 * s4 * (eFF2 - a.e * b.e2) };
+  };
+}
+
+function residual1Pairwise(P: Params, pair: PairFn, method: string): OneLoopTable {
+  const { K } = meanField1(P);
+  const { a, sw2, L } = P;
+  const lay: Res1Layers = { mu: [NaN], d2m: [NaN], Vll: [NaN], u: [NaN], Q: [NaN], Mem: [NaN] };
+  for (let l = 1; l <= L; l++) {
+    const lm = layerMoments(P.act, K[l - 1]);
+    lay.mu.push(a * sw2 * lm.d1);
+    lay.d2m.push(sw2 * lm.d2);
+    lay.Vll.push(sw2 * sw2 * lm.v);
+    lay.u.push(sw2 * lm.cu);
+  }
+  for (let l = 1; l <= L; l++) {
+    let Q = 0;
+    let Mem = 0;
+    let Pi = 1; // Pi(l-1, j) for j = l-1, l-2, ...
+    for (let j = l - 1; j >= 1; j--) {
+      const r = pair(K[j - 1], K[l - 1]);
+      Q += Pi * r.V;
+      Mem += Pi * r.dV;
+      Pi *= 1 + lay.mu[j];
+    }
+    lay.Q.push(Q);
+    lay.Mem.push(Mem);
+  }
+  const t = assembleResidual1(P, K, lay);
+  t.info = { method };
+  return t;
+}
+
+// =======================================================================================
+// FFT helpers
+
+const fftCache = new Map<number, FFT>();
+function fftOf(n: number): FFT {
+  let f = fftCache.get(n);
+  if (!f) {
+    f = new FFT(n);
+    fftCache.set(n, f);
+  }
+  return f;
+}
+
+/** Forward DFT of a real array (length n) into an interleaved complex array (length 2n). */
+function fftReal(x: Float64Array, out: Float64Array): void {
+  const n = x.length;
+  const f = fftOf(n);
+  f.realTransform(out, x);
+  f.completeSpectrum(out);
+}
+
+/** In-place forward 2D DFT of an n x n complex interleaved row-major array. */
+function fft2InPlace(data: Float64Array, n: number, buf: Float64Array, bufOut: Float64Array): void {
+  const f = fftOf(n);
+  for (let i = 0; i < n; i++) {
+    const row = data.subarray(2 * n * i, 2 * n * (i + 1));
+    buf.set(row);
+    f.transform(bufOut, buf);
+    row.set(bufOut);
+  }
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      buf[2 * i] = data[2 * (n * i + j)];
+      buf[2 * i + 1] = data[2 * (n * i + j) + 1];
+    }
+    f.transform(bufOut, buf);
+    for (let i = 0; i < n; i++) {
+      data[2 * (n * i + j)] = bufOut[2 * i];
+      data[2 * (n * i + j) + 1] = bufOut[2 * i + 1];
+    }
+  }
+}
+
+/** Angular frequencies of an n-point grid of step h (numpy fftfreq order). */
+function omegas(n: number, h: number): Float64Array {
+  const w = new Float64Array(n);
+  for (let k = 0; k < n; k++) w[k] = ((2 * Math.PI) / (n * h)) * (k < n / 2 ? k : k - n);
+  return w;
+}
+
+const R_TAIL = 10;
+const R_TAIL2 = 9;
+const MAX_N1 = 1 << 20;
+const MAX_N2 = 1 << 10;
+
+function nextPow2(x: number): number {
+  return 1 << Math.max(4, Math.ceil(Math.log2(x)));
+}
+
+function defaultStep(act: Activation, Kmin: number): number {
+  const hAct = act.continuity === 'smooth' ? 0.2 : 0.1;
+  return Math.min(hAct, 0.45 * Math.sqrt(Kmin));
+}
+
+// =======================================================================================
+// Heat flow, one input
+
+function residual1Grid(P: Params, h: number): { t: OneLoopTable; n: number } {
+  const { K, C } = meanField1(P);
+  const { a, sw2, L } = P;
+  const Kmax = K[L];
+  const half = R_TAIL * Math.sqrt(Kmax) + 2;
+  const n = nextPow2((2 * half) / h);
+  if (n > MAX_N1) throw new NumericalError(`one-loop heat-flow grid would need ${n} points (kernel variance ${Kmax.toExponential(3)} at step ${h}); not supported`);
+  const y = new Float64Array(n);
+  const g = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = (i - n / 2) * h;
+    const f = P.act.f64(y[i]);
+    g[i] = sw2 * f * f;
+    if (!Number.isFinite(g[i])) throw new NumericalError(`one-loop: phi not finite at ${y[i]}`);
+  }
+  const G = new Float64Array(2 * n);
+  fftReal(g, G);
+  const w = omegas(n, h);
+  const w2 = new Float64Array(n);
+  for (let k = 0; k < n; k++) w2[k] = w[k] * w[k];
+  const U = new Float64Array(2 * n);
+  const src = new Float64Array(n);
+  const S = new Float64Array(2 * n);
+  const lay: Res1Layers = { mu: [NaN], d2m: [NaN], Vll: [NaN], u: [NaN], Q: [NaN], Mem: [NaN] };
+  const norm = h / n;
+  for (let l = 1; l <= L; l++) {
+    const Kp = K[l - 1];
+    const cst = h / Math.sqrt(2 * Math.PI * Kp);
+    let Eg = 0;
+    let E1 = 0;
+    let E2 = 0;
+    let Egg = 0;
+    let Egy = 0;
+    for (let i = 0; i < n; i++) {
+      const t2 = (y[i] * y[i]) / Kp;
+      if (t2 > 2 * 745) {
+        src[i] = 0;
+        continue;
+      }
+      const pw = cst * Math.exp(-0.5 * t2);
+      src[i] = pw;
+      const gp = g[i] * pw;
+      Eg += gp;
+      E1 += gp * (t2 - 1);
+      E2 += gp * (t2 * t2 - 6 * t2 + 3);
+      Egg += gp * g[i];
+      Egy += gp * y[i] * y[i];
+    }
+    const dm = E1 / (2 * Kp);
+    lay.mu.push(a * dm);
+    lay.d2m.push(E2 / (4 * Kp * Kp));
+    lay.Vll.push(Egg - Eg * Eg);
+    lay.u.push(Egy - Eg * Kp);
+    let Q = 0;
+    let Mem = 0;
+    for (let k = 0; k < n; k++) {
+      const re = G[2 * k] * U[2 * k] + G[2 * k + 1] * U[2 * k + 1];
+      Q += re;
+      Mem += re * w2[k];
+    }
+    lay.Q.push(norm * Q);
+    lay.Mem.push(-0.5 * norm * Mem);
+    // U <- heat_{a C^l} [ (1 + mu) U + (g - Eg) p ]   (densities per unit length)
+    const inv = 1 / h;
+    for (let i = 0; i < n; i++) src[i] = (g[i] - Eg) * src[i] * inv;
+    fftReal(src, S);
+    const f = 1 + a * dm;
+    const D = a * C[l];
+    for (let k = 0; k < n; k++) {
+      const e = Math.exp(-0.5 * D * w2[k]);
+      U[2 * k] = e * (f * U[2 * k] + S[2 * k]);
+      U[2 * k + 1] = e * (f * U[2 * k + 1] + S[2 * k + 1]);
+    }
+  }
+  return { t: assembleResidual1(P, K, lay), n };
+}
+
+/** Richardson: (4 T(h/2) - T(h)) / 3 over every numeric entry; error estimate |T(h/2)-T(h)|/3. */
+function richardson(t1: OneLoopTable, t2: OneLoopTable, keys: (keyof OneLoopTable)[]): { t: OneLoopTable; err: number } {
+  const out: Record<string, (number | null)[]> = {};
+  let err = 0;
+  let scale = 0;
+  for (const key of keys) {
+    const A = t1[key] as (number | null)[] | undefined;
+    const B = t2[key] as (number | null)[] | undefined;
+    if (!A || !B) continue;
+    out[key] = A.map((x, i) => {
+      const yv = B[i];
+      if (x === null || yv === null) return null;
+      err = Math.max(err, Math.abs(yv - x) / 3);
+      scale = Math.max(scale, Math.abs(yv));
+      return (4 * yv - x) / 3;
+    });
+  }
+  return { t: out as unknown as OneLoopTable, err: scale > 0 ? err / scale : err };
+}
+
+const KEYS1: (keyof OneLoopTable)[] = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'];
+
+function residual1ByGrid(P: Params, opts: OneLoopOptions): OneLoopTable {
+  let h = opts.gridStep ?? defaultStep(P.act, P.q0);
+  const smooth = P.act.continuity === 'smooth';
+  if (opts.gridStep === undefined && smooth) h = resolvedStep(P, h);
+  if (smooth || opts.richardson === false) {
+    const r = residual1Grid(P, h);
+    r.t.info = { method: 'grid', gridStep: h, gridPoints: r.n };
+    return r.t;
+  }
+  const r1 = residual1Grid(P, h);
+  const r2 = residual1Grid(P, h / 2);
+  const rr = richardson(r1.t, r2.t, KEYS1);
+  rr.t.info = { method: 'grid+richardson', gridStep: h / 2, gridPoints: r2.n, errorEstimate: rr.err };
+  return rr.t;
+}
+
+/**
+ * Self-check of the grid resolution for smooth activations: the grid's <phi^2> and <phi^4> at
+ * the input variance must equal the adaptive quadrature's; halve the step until they do.
+ */
+function resolvedStep(P: Params, h0: number): number {
+  const f2 = (x: number) => {
+    const p = P.act.f64(x);
+    return p * p;
+  };
+  const K = P.q0;
+  const ref2 = expect1F64(f2, K, { tol: 1e-13 }).value;
+  const ref4 = expect1F64((x) => f2(x) * f2(x), K, { tol: 1e-13 }).value;
+  let h = h0;
+  for (let it = 0; it < 6; it++) {
+    let s2 = 0;
+    let s4 = 0;
+    const m = Math.ceil((R_TAIL * Math.sqrt(K) + 2) / h);
+    for (let i = -m; i <= m; i++) {
+      const x = i * h;
+      const p = (h * Math.exp((-0.5 * x * x) / K)) / Math.sqrt(2 * Math.PI * K);
+      const v = f2(x);
+      s2 += v * p;
+      s4 += v * v * p;
+    }
+    if (Math.abs(s2 - ref2) <= 1e-10 * Math.max(ref2, 1e-300) && Math.abs(s4 - ref4) <= 1e-10 * Math.max(ref4, 1e-300)) return h;
+    h /= 2;
+  }
+  return h;
+}
+
+// =======================================================================================
+// Two inputs: 2D grid (y1, y2), entries e = 0 (11), 1 (12), 2 (22)
+
+type M3 = number[][];
+const zeros3 = (): M3 => [
+  [0, 0, 0],
+  [0, 0, 0],
+  [0, 0, 0],
+];
+function mul3(A: M3, B: M3): M3 {
+  const C = zeros3();
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) C[i][j] = A[i][0] * B[0][j] + A[i][1] * B[1][j] + A[i][2] * B[2][j];
+  return C;
+}
+function tr3(A: M3): M3 {
+  return [0, 1, 2].map((i) => [A[0][i], A[1][i], A[2][i]]);
+}
+function add3(...As: M3[]): M3 {
+  const C = zeros3();
+  for (const A of As) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) C[i][j] += A[i][j];
+  return C;
+}
+function mv3(A: M3, v: number[]): number[] {
+  return [0, 1, 2].map((i) => A[i][0] * v[0] + A[i][1] * v[1] + A[i][2] * v[2]);
+}
+
+export interface Table12 {
+  k1: (number | null)[];
+  c1: (number | null)[];
+  varC: (number | null)[];
+  varK: (number | null)[];
+}
+
+type MF2 = KernelTable<number>;
+
+function twoInputGrid(mf: MF2, P: Params, h: number, n: number): { t: Table12; t11: Table12; n: number } {
+  const { a, sw2, L } = P;
+  const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
+  if (n > MAX_N2) throw new NumericalError(`two-input one-loop grid would need ${n}^2 points (step ${h.toPrecision(3)}); not supported`);
+  const nn = n * n;
+  const y = new Float64Array(n);
+  const ph = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = (i - n / 2) * h;
+    ph[i] = P.act.f64(y[i]);
+  }
+  const w = omegas(n, h);
+  const g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const idx = n * i + j;
+      g[0][idx] = sw2 * ph[i] * ph[i];
+      g[1][idx] = sw2 * ph[i] * ph[j];
+      g[2][idx] = sw2 * ph[j] * ph[j];
+    }
+  const buf = new Float64Array(2 * n);
+  const bufOut = new Float64Array(2 * n);
+  const toHat = (x: Float64Array, out: Float64Array) => {
+    for (let k = 0; k < nn; k++) {
+      out[2 * k] = x[k];
+      out[2 * k + 1] = 0;
+    }
+    fft2InPlace(out, n, buf, bufOut);
+  };
+  const G = g.map((x) => {
+    const o = new Float64Array(2 * nn);
+    toHat(x, o);
+    return o;
+  });
+  const U = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+  const p = new Float64Array(nn);
+  const phat = new Float64Array(2 * nn);
+  const tmp = new Float64Array(nn);
+  const src = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+  const h2 = h * h;
+  const norm = h2 / nn;
+  let VarS = zeros3();
+  let B = zeros3();
+  let Sc = [0, 0, 0];
+  let prevVarC = zeros3();
+  let prevc1 = [0, 0, 0];
+  const k1: (number | null)[] = [0];
+  const c1: (number | null)[] = [null];
+  const varC: (number | null)[] = [null];
+  const K0 = Kl(0);
+  const varK: (number | null)[] = [K0.k11 * K0.k11 + K0.k12 * K0.k12];
+  const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
+  for (let l = 1; l <= L; l++) {
+    const { k11, k12 } = Kl(l - 1);
+    const det = k11 * k11 - k12 * k12;
+    if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${l - 1} (c = 1); not supported`, l - 1);
+    const i11 = k11 / det;
+    const i12 = -k12 / det;
+    const cst = h2 / (2 * Math.PI * Math.sqrt(det));
+    // real-space moments: E g_e, E g_e g_f, E g_f y_a y_b
+    let E0 = 0, E1 = 0, E2 = 0;
+    let G00 = 0, G01 = 0, G02 = 0, G11 = 0, G12 = 0, G22 = 0;
+    let Y00 = 0, Y01 = 0, Y02 = 0, Y10 = 0, Y11 = 0, Y12 = 0, Y20 = 0, Y21 = 0, Y22 = 0;
+    for (let i = 0; i < n; i++) {
+      const yi = y[i];
+      const fi = ph[i];
+      const a0 = i11 * yi * yi;
+      for (let j = 0; j < n; j++) {
+        const idx = n * i + j;
+        const yj = y[j];
+        const qf = a0 + 2 * i12 * yi * yj + i11 * yj * yj;
+        if (qf > 100) {
+          p[idx] = 0; // exp(-50): below every tolerance, also against g ~ y^4
+          continue;
+        }
+        const pw = cst * Math.exp(-0.5 * qf);
+        p[idx] = pw / h2;
+        const fj = ph[j];
+        const g0 = sw2 * fi * fi;
+        const g1 = sw2 * fi * fj;
+        const g2 = sw2 * fj * fj;
+        const q0 = g0 * pw;
+        const q1 = g1 * pw;
+        const q2 = g2 * pw;
+        E0 += q0;
+        E1 += q1;
+        E2 += q2;
+        G00 += q0 * g0;
+        G01 += q0 * g1;
+        G02 += q0 * g2;
+        G11 += q1 * g1;
+        G12 += q1 * g2;
+        G22 += q2 * g2;
+        const u0 = yi * yi;
+        const u1 = yi * yj;
+        const u2 = yj * yj;
+        Y00 += q0 * u0;
+        Y01 += q0 * u1;
+        Y02 += q0 * u2;
+        Y10 += q1 * u0;
+        Y11 += q1 * u1;
+        Y12 += q1 * u2;
+        Y20 += q2 * u0;
+        Y21 += q2 * u1;
+        Y22 += q2 * u2;
+      }
+    }
+    const Eg = [E0, E1, E2];
+    const V: M3 = [
+      [G00 - E0 * E0, G01 - E0 * E1, G02 - E0 * E2],
+      [G01 - E0 * E1, G11 - E1 * E1, G12 - E1 * E2],
+      [G02 - E0 * E2, G12 - E1 * E2, G22 - E2 * E2],
+    ];
+    const Kv = [k11, k12, k11];
+    const Egyy: M3 = [
+      [Y00, Y01, Y02],
+      [Y10, Y11, Y12],
+      [Y20, Y21, Y22],
+    ];
+    const Um = zeros3(); // [f][e] = Cov(g_f, y_a y_b)
+    for (let f = 0; f < 3; f++) for (let e = 0; e < 3; e++) Um[f][e] = Egyy[f][e] - Eg[f] * Kv[e];
+    toHat(p, phat);
+    // J[e][f] = d m_e / d K_f and H[e][f][f'] via the Fourier multipliers of the heat operators
+    // L_11 = (1/2) d1^2, L_12 = d1 d2, L_22 = (1/2) d2^2; Q[f][e] = int g_e U_f, Mem_e = sum_f int g_e L_f U_f
+    const Jf = new Float64Array(9);
+    const Hf = new Float64Array(18); // [e][pair], pairs (00,01,02,11,12,22)
+    const Qf = new Float64Array(9); // [f][e]
+    const Mf = new Float64Array(3);
+    const G0 = G[0], G1 = G[1], G2 = G[2];
+    const U0 = U[0], U1 = U[1], U2 = U[2];
+    const res = P.residual;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i];
+      for (let j = 0; j < n; j++) {
+        const k = 2 * (n * i + j);
+        const wj = w[j];
+        const m0 = -0.5 * wi * wi;
+        const m1 = -wi * wj;
+        const m2 = -0.5 * wj * wj;
+        const pr = phat[k];
+        const pim = phat[k + 1];
+        const gp0 = G0[k] * pr + G0[k + 1] * pim;
+        const gp1 = G1[k] * pr + G1[k + 1] * pim;
+        const gp2 = G2[k] * pr + G2[k + 1] * pim;
+        const mm00 = m0 * m0, mm01 = m0 * m1, mm02 = m0 * m2, mm11 = m1 * m1, mm12 = m1 * m2, mm22 = m2 * m2;
+        Jf[0] += gp0 * m0; Jf[1] += gp0 * m1; Jf[2] += gp0 * m2;
+        Jf[3] += gp1 * m0; Jf[4] += gp1 * m1; Jf[5] += gp1 * m2;
+        Jf[6] += gp2 * m0; Jf[7] += gp2 * m1; Jf[8] += gp2 * m2;
+        Hf[0] += gp0 * mm00; Hf[1] += gp0 * mm01; Hf[2] += gp0 * mm02; Hf[3] += gp0 * mm11; Hf[4] += gp0 * mm12; Hf[5] += gp0 * mm22;
+        Hf[6] += gp1 * mm00; Hf[7] += gp1 * mm01; Hf[8] += gp1 * mm02; Hf[9] += gp1 * mm11; Hf[10] += gp1 * mm12; Hf[11] += gp1 * mm22;
+        Hf[12] += gp2 * mm00; Hf[13] += gp2 * mm01; Hf[14] += gp2 * mm02; Hf[15] += gp2 * mm11; Hf[16] += gp2 * mm12; Hf[17] += gp2 * mm22;
+        if (!res) continue;
+        const u0r = U0[k], u0i = U0[k + 1], u1r = U1[k], u1i = U1[k + 1], u2r = U2[k], u2i = U2[k + 1];
+        // e = 0
+        let a0 = G0[k] * u0r + G0[k + 1] * u0i, a1 = G0[k] * u1r + G0[k + 1] * u1i, a2 = G0[k] * u2r + G0[k + 1] * u2i;
+        Qf[0] += a0; Qf[3] += a1; Qf[6] += a2; Mf[0] += a0 * m0 + a1 * m1 + a2 * m2;
+        a0 = G1[k] * u0r + G1[k + 1] * u0i; a1 = G1[k] * u1r + G1[k + 1] * u1i; a2 = G1[k] * u2r + G1[k + 1] * u2i;
+        Qf[1] += a0; Qf[4] += a1; Qf[7] += a2; Mf[1] += a0 * m0 + a1 * m1 + a2 * m2;
+        a0 = G2[k] * u0r + G2[k + 1] * u0i; a1 = G2[k] * u1r + G2[k + 1] * u1i; a2 = G2[k] * u2r + G2[k + 1] * u2i;
+        Qf[2] += a0; Qf[5] += a1; Qf[8] += a2; Mf[2] += a0 * m0 + a1 * m1 + a2 * m2;
+      }
+    }
+    const PAIR = [
+      [0, 1, 2],
+      [1, 3, 4],
+      [2, 4, 5],
+    ];
+    const J = zeros3();
+    const H = [zeros3(), zeros3(), zeros3()];
+    const Q = zeros3(); // [f][e]
+    const Mem = [0, 1, 2].map((e) => Mf[e] * norm);
+    for (let e = 0; e < 3; e++)
+      for (let f = 0; f < 3; f++) {
+        J[e][f] = Jf[3 * e + f] * norm;
+        Q[f][e] = Qf[3 * f + e] * norm;
+        for (let f2 = 0; f2 < 3; f2++) H[e][f][f2] = Hf[6 * e + PAIR[f][f2]] * norm;
+      }
+    const C11 = mf.C11[l];
+    const C12 = mf.C12[l];
+    if (!P.residual) {
+      let vc: M3;
+      let c: number[];
+      if (l === 1) {
+        vc = V;
+        c = [0, 0, 0];
+      } else {
+        vc = add3(V, mul3(mul3(J, prevVarC), tr3(J)));
+        const s = [0, 1, 2].map((e) => {
+          let acc = 0;
+          for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * prevVarC[f][f2];
+          return 0.5 * acc;
+        });
+        const Jc = mv3(J, prevc1);
+        c = s.map((x, e) => x + Jc[e]);
+      }
+      prevVarC = vc;
+      prevc1 = c;
+      c1.push(c[1]);
+      k1.push(c[1]);
+      varC.push(vc[1][1]);
+      varK.push(vc[1][1] + C11 * C11 + C12 * C12);
+      d11.c1.push(c[0]);
+      d11.k1.push(c[0]);
+      d11.varC.push(vc[0][0]);
+      d11.varK.push(vc[0][0] + 2 * C11 * C11);
+      continue;
+    }
+    const aJ = J.map((r) => r.map((x) => a * x));
+    const Pm = add3(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      aJ,
+    );
+    const sCurv = [0, 1, 2].map((e) => {
+      let acc = 0;
+      for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * VarS[f][f2];
+      return 0.5 * a * a * acc;
+    });
+    const s = sCurv.map((x, e) => x + a * Mem[e]);
+    const aJQ = mul3(aJ, Q);
+    const vc = add3(V, aJQ, tr3(aJQ), mul3(mul3(aJ, VarS), tr3(aJ)));
+    const aJS = mv3(aJ, Sc);
+    const c = s.map((x, e) => x + aJS[e]);
+    Sc = Sc.map((x, e) => x + c[e]);
+    const PQ = mul3(Pm, Q);
+    VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
+    B = add3(mul3(Pm, B), Um);
+    // U_f <- heat_{a C^l} [ sum_f' P[f][f'] U_f' + (g_f - Eg_f) p ]
+    for (let f = 0; f < 3; f++) {
+      for (let k = 0; k < nn; k++) tmp[k] = (g[f][k] - Eg[f]) * p[k];
+      toHat(tmp, src[f]);
+    }
+    const D11 = a * C11;
+    const D12 = a * C12;
+    const S0 = src[0], S1 = src[1], S2 = src[2];
+    const p00 = Pm[0][0], p01 = Pm[0][1], p02 = Pm[0][2], p10 = Pm[1][0], p11 = Pm[1][1], p12 = Pm[1][2], p20 = Pm[2][0], p21 = Pm[2][1], p22 = Pm[2][2];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const k = 2 * (n * i + j);
+        const e = Math.exp(-0.5 * (D11 * w[i] * w[i] + 2 * D12 * w[i] * w[j] + D11 * w[j] * w[j]));
+        const u0r = U0[k], u0i = U0[k + 1], u1r = U1[k], u1i = U1[k + 1], u2r = U2[k], u2i = U2[k + 1];
+        U0[k] = e * (S0[k] + p00 * u0r + p01 * u1r + p02 * u2r);
+        U0[k + 1] = e * (S0[k + 1] + p00 * u0i + p01 * u1i + p02 * u2i);
+        U1[k] = e * (S1[k] + p10 * u0r + p11 * u1r + p12 * u2r);
+        U1[k + 1] = e * (S1[k + 1] + p10 * u0i + p11 * u1i + p12 * u2i);
+        U2[k] = e * (S2[k] + p20 * u0r + p21 * u1r + p22 * u2r);
+        U2[k + 1] = e * (S2[k + 1] + p20 * u0i + p21 * u1i + p22 * u2i);
+      }
+    const Kn = Kl(l);
+    c1.push(c[1]);
+    k1.push(a * Sc[1]);
+    varC.push(vc[1][1]);
+    varK.push(a * a * VarS[1][1] + Kn.k11 * Kn.k11 + Kn.k12 * Kn.k12 + 2 * a * B[1][1]);
+    d11.c1.push(c[0]);
+    d11.k1.push(a * Sc[0]);
+    d11.varC.push(vc[0][0]);
+    d11.varK.push(a * a * VarS[0][0] + 2 * Kn.k11 * Kn.k11 + 2 * a * B[0][0]);
+  }
+  return { t: { k1, c1, varC, varK }, t11: d11, n };
+}
+
+function twoInputStep(mf: MF2, P: Params): number {
+  let lam = Infinity;
+  const upto = P.residual ? 0 : P.L;
+  for (let l = 0; l <= upto; l++) lam = Math.min(lam, mf.q[l] - Math.abs(mf.k12[l]));
+  const hAct = P.act.continuity === 'smooth' ? 0.2 : 0.125;
+  return Math.min(hAct, 0.45 * Math.sqrt(Math.max(lam, 0)));
+}
+
+function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Table12; t11: Table12; info: Partial<OneLoopInfo> } {
+  if (Math.abs(P.c0) === 1) throw new NumericalError('two-input one-loop: c0 = +-1 is a single input; use the one-input table');
+  const mf = meanFieldKernels(float64Interp, net);
+  let Kmax = 0;
+  for (let l = 0; l <= P.L; l++) Kmax = Math.max(Kmax, mf.q[l]);
+  const half = R_TAIL2 * Math.sqrt(Kmax) + 2;
+  const smooth = P.act.continuity === 'smooth';
+  const rich = !smooth && opts.richardson !== false;
+  // the finest step used: the target step, or up to 25% coarser so that the grid is a power of 2
+  let hf: number;
+  let nf: number;
+  if (opts.gridStep !== undefined) {
+    hf = rich ? opts.gridStep / 2 : opts.gridStep;
+    nf = nextPow2((2 * half) / hf);
+  } else {
+    const target = twoInputStep(mf, P);
+    if (!(target > 1e-3)) throw new NumericalError(`two-input one-loop: the kernel is too close to singular (grid step ${target.toExponential(2)} needed)`);
+    const t = rich ? target / 2 : target;
+    nf = nextPow2((2 * half) / (1.25 * t));
+    hf = (2 * half) / nf;
+  }
+  if (!rich) {
+    const r = twoInputGrid(mf, P, hf, nf);
+    return { t: r.t, t11: r.t11, info: { method12: 'grid2d', gridStep12: hf, gridPoints12: r.n } };
+  }
+  const h = 2 * hf;
+  const r1 = twoInputGrid(mf, P, h, nf / 2);
+  const r2 = twoInputGrid(mf, P, h / 2, nf);
+  const keys: (keyof OneLoopTable)[] = ['k1', 'c1', 'varC', 'varK'];
+  const rr = richardson(r1.t as unknown as OneLoopTable, r2.t as unknown as OneLoopTable, keys);
+  const r11 = richardson(r1.t11 as unknown as OneLoopTable, r2.t11 as unknown as OneLoopTable, keys);
+  return {
+    t: rr.t as unknown as Table12,
+    t11: r11.t as unknown as Table12,
+    info: { method12: 'grid2d+richardson', gridStep12: h / 2, gridPoints12: r2.n, errorEstimate12: Math.max(rr.err, r11.err) },
+  };
+}
+
+/**
+ * Two-input one-loop numbers for both independent entries: 11 (= 22 in distribution) and 12,
+ * from the 2D heat-flow grid. (The 11 entry equals the one-input table up to the grid's
+ * accuracy: a consistency check.)
+ */
+export function oneLoopTwoInput64(net: Network, opts: OneLoopOptions = {}): { e11: Table12; e12: Table12; info: Partial<OneLoopInfo> } {
+  const r = twoInput(net, params(net), opts);
+  return { e11: r.t11, e12: r.t, info: r.info };
+}
+
+// =======================================================================================
+// Public entry
+
+export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable {
+  const P = params(net);
+  const method = opts.method ?? 'auto';
+  let t: OneLoopTable;
+  if (!P.residual) {
+    t = feedForward1(P);
+    t.info = { method: 'feed-forward' };
+  } else if (method === 'pairwise') {
+    t = residual1Pairwise(P, quadraturePair(P.act, P.sw2), 'pairwise-quadrature');
+  } else if (method === 'auto' && kindOf(P.act) === 'relu') {
+    t = residual1Pairwise(P, reluPair(P.sw2), 'closed-form');
+  } else if (method === 'auto' && kindOf(P.act) === 'linear') {
+    t = residual1Pairwise(P, linearPair(P.sw2), 'closed-form');
+  } else {
+    t = residual1ByGrid(P, opts);
+  }
+  const attach = (r: { t: Table12; info: Partial<OneLoopInfo> }) => {
+    t.info = { ...(t.info as OneLoopInfo), ...r.info };
+    return r.t;
+  };
+  if (opts.twoInputs) {
+    const r = attach(twoInput(net, P, opts));
+    t.k1_12 = r.k1;
+    t.c1_12 = r.c1;
+    t.varC_12 = r.varC;
+    t.varK_12 = r.varK;
+  } else {
+    // computed on first access (non-enumerable: spreading or serialising the one-input table
+    // does not trigger the two-input computation)
+    let cached: Table12 | undefined;
+    const get = () => (cached ??= attach(twoInput(net, P, opts)));
+    for (const [key, field] of [
+      ['k1_12', 'k1'],
+      ['c1_12', 'c1'],
+      ['varC_12', 'varC'],
+      ['varK_12', 'varK'],
+    ] as const) {
+      Object.defineProperty(t, key, {
+        configurable: true,
+        enumerable: false,
+        get: () => get()[field],
+        set: (v) => Object.defineProperty(t, key, { value: v, writable: true, enumerable: true, configurable: true }),
+      });
+    }
+  }
+  return t;
+}
