@@ -234,3 +234,14 @@ describe('two inputs', () => {
     }
   });
 });
+
+describe('two inputs that cannot be computed', () => {
+  test('c0 = 1: eager computation throws; lazy _12 arrays are undefined with a note', () => {
+    const net = network({ ...TANH, depth: 2, c0: '1' });
+    expect(() => oneLoop64(net, { twoInputs: true })).toThrow(/c0 = \+-1/);
+    const t = oneLoop64(net);
+    expect(t.k1_12).toBeUndefined();
+    expect(t.info?.note12).toMatch(/single input/);
+    expect(t.k1).toHaveLength(3);
+  });
+});

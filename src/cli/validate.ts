@@ -1,12 +1,12 @@
 /**
  * `fieldprop validate`: Monte Carlo over finite-width networks against the theory (issue 4).
- * Register in COMMANDS (src/cli/commands.ts): `import { validateCommand } from './validate';`
+ * Registered in COMMANDS (src/cli/commands.ts).
  * and add `validateCommand` to the array.
  */
 import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
 import type { Io } from './main';
-import type { Command } from './commands';
-import * as commands from './commands';
+import type { Command } from './options';
+import * as commands from './options';
 import { network, intParam, realParam } from '../model/network';
 import { InputError } from '../model/errors';
 import { MAX_WIDTH } from '../simulate/spec';
@@ -18,10 +18,7 @@ const MAX_SAMPLES = 1_000_000_000;
 
 export const VALIDATE_DEFAULTS = { width: '32', samples: '10000', seed: '1', sampler: 'fast', delta: '0.01', fwer: '0.01' };
 
-/**
- * The options, built on first use: commands.ts imports this module to register the command, so
- * NETWORK_OPTIONS must not be read while the modules are still loading (a require cycle).
- */
+/** The options (network options shared with every command, plus the simulation's own), built on first use. */
 let optionsCache: OptionSpec[] | undefined;
 export function validateOptions(): OptionSpec[] {
   if (!optionsCache) optionsCache = buildOptions();

@@ -33,6 +33,9 @@ import { float64Interp } from '../interpret/numeric';
 import { expect1F64, expect2F64 } from '../numeric/gaussian';
 import { phiSquare } from './moments';
 import { meanFieldKernels, KernelTable } from './kernel';
+import { plainMath } from '../numeric/plainMath';
+// A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
+const Math = plainMath();
 
 export interface OneLoopTable {
   k1: (number | null)[];
@@ -59,6 +62,8 @@ export interface OneLoopInfo {
   gridStep12?: number;
   gridPoints12?: number;
   errorEstimate12?: number;
+  /** Why the lazily computed _12 arrays are undefined, when they are. */
+  note12?: string;
 }
 
 export interface OneLoopOptions {
@@ -916,8 +921,22 @@ export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable
   } else {
     // computed on first access (non-enumerable: spreading or serialising the one-input table
     // does not trigger the two-input computation)
-    let cached: Table12 | undefined;
-    const get = () => (cached ??= attach(twoInput(net, P, opts)));
+    // A two-input computation that is not possible (NumericalError: e.g. a kernel too close to
+    // c = 1) leaves the _12 arrays undefined (reason in info.note12) instead of throwing from a
+    // property read.
+    let cached: Table12 | null | undefined;
+    const get = (): Table12 | null => {
+      if (cached === undefined) {
+        try {
+          cached = attach(twoInput(net, P, opts));
+        } catch (e) {
+          if (!(e instanceof NumericalError)) throw e;
+          cached = null;
+          t.info = { ...(t.info as OneLoopInfo), note12: e.message };
+        }
+      }
+      return cached;
+    };
     for (const [key, field] of [
       ['k1_12', 'k1'],
       ['c1_12', 'c1'],
@@ -927,7 +946,7 @@ export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable
       Object.defineProperty(t, key, {
         configurable: true,
         enumerable: false,
-        get: () => get()[field],
+        get: () => get()?.[field],
         set: (v) => Object.defineProperty(t, key, { value: v, writable: true, enumerable: true, configurable: true }),
       });
     }

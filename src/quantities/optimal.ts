@@ -26,6 +26,9 @@ import { Dual } from '../numeric/dual';
 import { meanFieldResponse, dPairdK12, closedFormDerivatives } from './response';
 import { sym as symE, substitute, simplify, toLatex } from '../symbolic';
 import { phiPhi, phiSquare } from './moments';
+import { plainMath } from '../numeric/plainMath';
+// A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
+const Math = plainMath();
 
 /** Mean-field sensitivity at a given alpha (float64); NaN where the kernel overflows. */
 export function sensitivity64(net: Network, alpha: number): number {

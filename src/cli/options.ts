@@ -1,0 +1,85 @@
+/**
+ * What the commands share: the Command interface, the network options (one description of the
+ * network for every command), and small helpers. Kept apart from commands.ts so that command
+ * modules (validate.ts) can use them without an import cycle.
+ */
+import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
+import type { Io } from './main';
+import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
+import { InputError } from '../model/errors';
+
+export interface Command {
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+export const ACT: OptionSpec = {
+  name: 'act',
+  value: '<name|expr>',
+  help: 'activation: relu, erf, tanh, linear, gelu, silu, sign, relu-power:k, or an expression in x such as "x/(1+abs(x))"',
+};
+export const DIGITS: OptionSpec = { name: 'digits', value: '<1..200>', help: 'significant digits, each verified by a second run at higher precision', default: '16' };
+export const JSON_OPT: OptionSpec = { name: 'json', flag: true, help: 'one JSON object on stdout, numbers as decimal strings' };
+export const HELP: OptionSpec = { name: 'help', flag: true, help: 'this help' };
+export const SW2: OptionSpec = { name: 'sw2', value: '<real >= 0>', help: 'weight variance sigma_w^2 (W_ij ~ N(0, sw2/N))' };
+export const SB2: OptionSpec = { name: 'sb2', value: '<real >= 0>', help: 'bias variance sigma_b^2' };
+
+export const NETWORK_OPTIONS: OptionSpec[] = [
+  { ...ACT, default: String(DEFAULT_NETWORK.act) },
+  { name: 'alpha', value: '<real >= 0>', help: 'residual-branch scaling (amplitude; see --scaling)', default: String(DEFAULT_NETWORK.alpha) },
+  { ...SW2, default: String(DEFAULT_NETWORK.sw2) },
+  { ...SB2, default: String(DEFAULT_NETWORK.sb2) },
+  { name: 'depth', value: '<integer >= 1>', help: 'number of layers L', default: String(DEFAULT_NETWORK.depth) },
+  { name: 'q0', value: '<real > 0>', help: 'input variance K^0_11 = K^0_22', default: String(DEFAULT_NETWORK.q0) },
+  { name: 'c0', value: '<real in [-1,1]>', help: 'input correlation K^0_12 / q0', default: String(DEFAULT_NETWORK.c0) },
+  { name: 'skip', value: '<residual|none>', help: '"none" gives the plain feed-forward network K^l = C^l', default: 'residual' },
+  { name: 'scaling', value: '<amplitude|variance>', help: 'read alpha as the branch amplitude (K += alpha^2 C) or variance factor (K += alpha C)', default: 'amplitude' },
+];
+
+export function networkFrom(opts: ParsedArgs): Network {
+  return network({
+    act: opts.act as string,
+    alpha: opts.alpha as string,
+    sw2: opts.sw2 as string,
+    sb2: opts.sb2 as string,
+    depth: opts.depth as string,
+    q0: opts.q0 as string,
+    c0: opts.c0 as string,
+    skip: opts.skip as string,
+    scaling: opts.scaling as string,
+  });
+}
+
+export function digitsFrom(opts: ParsedArgs): number {
+  return intParam('digits', opts.digits as string, 1, 200);
+}
+
+
+/** Parse, and handle --help; returns undefined when help was printed. */
+export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefined {
+  const { opts, positional } = parseArgs(argv, cmd.options);
+  if (opts.help) {
+    io.out(helpText(cmd.name, cmd.summary, cmd.options));
+    return undefined;
+  }
+  if (positional.length > 0) throw new InputError(cmd.name, `unexpected argument "${positional[0]}"`);
+  return opts;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const fmt = (r: string[]) => r.map((x, j) => (j === 0 ? x.padStart(widths[j]) : x.padEnd(widths[j]))).join('  ');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n') + '\n';
+}
+
+export function describe(net: Network): string {
+  const skip = net.skip === 'none' ? 'feed-forward (no skip)' : `residual, alpha = ${net.alpha} (${net.scaling})`;
+  return `act = ${net.act.name}, ${skip}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth = ${net.depth}, q0 = ${net.q0}, c0 = ${net.c0}`;
+}
+
+export function networkJson(net: Network): Record<string, unknown> {
+  return { act: net.act.name, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: net.skip, scaling: net.scaling };
+}
+
