@@ -27,8 +27,8 @@ interface Pass {
 /** The two passes used for D requested digits; a third, finer pass if the first two disagree. */
 export function passesFor(digits: number): Pass[] {
   return [
-    { precision: digits + 10, quadDigits: digits + 4 },
-    { precision: digits + 18, quadDigits: digits + 9 },
+    { precision: digits + 8, quadDigits: digits + 3 },
+    { precision: digits + 14, quadDigits: digits + 6 },
     { precision: digits + 30, quadDigits: digits + 16 },
   ];
 }

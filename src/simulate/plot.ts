@@ -169,7 +169,7 @@ export function validationPlotSpec(report: ValidationReport): object {
   if (fitRow.length) vconcat.push({ hconcat: fitRow });
   const net = report.network;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `fieldprop validate: ${net.act}, ${net.skip === 'none' ? 'feed-forward' : `alpha = ${net.alpha}`}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth ${net.depth}`,
       subtitle: `${report.sampler} sampler, ${report.samples} networks per width, widths ${report.widths.join(', ')}; error bars: 2 standard errors; verdict: ${report.pass ? 'PASS' : 'FAIL'}`,
