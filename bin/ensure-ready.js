@@ -25,5 +25,6 @@ const entry = path.join(root, 'dist', 'cli', 'main.js');
 if (!fs.existsSync(entry) || newest(path.join(root, 'src')) > fs.statSync(entry).mtimeMs) {
   process.stderr.write('fieldprop: building (tsc)...\n');
   run('npx tsc -p tsconfig.build.json');
+  run('node bin/link-bin.js');
   fs.utimesSync(entry, new Date(), new Date());
 }
