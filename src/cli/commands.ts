@@ -4,6 +4,7 @@
  */
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
+import { loopCommand } from './loop';
 import {
   Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, parse, table, describe, networkJson,
 } from './options';
@@ -127,4 +128,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, validateCommand];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand];

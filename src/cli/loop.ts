@@ -1,0 +1,91 @@
+/**
+ * `fieldprop loop`: the one-loop (1/N) coefficients of every layer (src/quantities/loop.ts),
+ * each printed with the digits on which two evaluations agree (the default grid and a grid of
+ * half the step, or the closed form and the grid for relu/linear).
+ */
+import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
+import { oneLoop64, oneLoopExpansionParameter, OneLoopTable } from '../quantities/loop';
+import { meanFieldKernels } from '../quantities/kernel';
+import { float64Interp } from '../interpret/numeric';
+import { intParam, network } from '../model/network';
+import { NumericalError } from '../model/errors';
+import { formatNumber } from '../numeric/field';
+
+const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
+const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12'] as const;
+type Key = (typeof KEYS)[number] | (typeof KEYS12)[number];
+
+/** Format entry x with the digits on which it agrees with y (at most 12, at least 3); `scale` sets the noise floor. */
+function agreedString(x: number | null, y: number | null | undefined, scale: number, where: string): string | null {
+  if (x === null || x === undefined) return null;
+  if (y === null || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) throw new NumericalError(`one-loop ${where}: the two evaluations disagree`);
+  const diff = Math.abs(x - y);
+  if (diff === 0) return formatNumber(x, 12);
+  // Both at the float64 noise level of the reference (an exact zero computed with rounding, e.g.
+  // the relu curvature term against c1): zero to the accuracy of the computation.
+  const noise = 1e-12 * scale;
+  if (Math.abs(x) <= noise && Math.abs(y) <= noise) return '0';
+  const rel = diff / Math.abs(x);
+  const digits = Math.min(12, Math.floor(-Math.log10(rel)));
+  if (digits < 3) throw new NumericalError(`one-loop ${where}: two grid resolutions agree to fewer than 3 digits (${x} vs ${y})`);
+  return formatNumber(x, digits);
+}
+
+export const loopCommand: Command = {
+  name: 'loop',
+  summary: 'one-loop (1/N) corrections: k1, c1, varC, varK per layer (and their off-diagonal versions with --c0)',
+  options: [
+    ...NETWORK_OPTIONS.map((o) => (o.name === 'c0' ? { ...o, default: undefined, help: 'input correlation: also the off-diagonal arrays (_12)' } : o)),
+    { name: 'width', value: '<integer >= 1>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(loopCommand, argv, io);
+    if (!opts) return 0;
+    const two = opts.c0 !== undefined;
+    const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' });
+    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    const a = oneLoop64(net, { twoInputs: two });
+    const info = a.info;
+    const b: OneLoopTable = info?.gridStep !== undefined
+      ? oneLoop64(net, { twoInputs: two, gridStep: info.gridStep / 2 })
+      : oneLoop64(net, { twoInputs: two, method: 'pairwise' });
+    const keys: Key[] = two ? [...KEYS, ...KEYS12] : [...KEYS];
+    const out: Record<string, unknown> = { network: { ...networkJson(net), c0: two ? net.c0 : undefined } };
+    for (const k of keys) {
+      const xs = a[k] as (number | null)[] | undefined;
+      const ys = b[k] as (number | null)[] | undefined;
+      if (!xs) throw new NumericalError(`one-loop: ${k} is not available (${info?.note12 ?? 'not computed'})`);
+      // The scale of an entry: its own array's, or for the curvature share that of c1.
+      // Noise scale of an entry: the curvature share is compared with c1 at the same layer.
+      const ref = (k === 'c1_curvature' ? a.c1 : xs) as (number | null)[];
+      out[k] = xs.map((x, l) => agreedString(x, ys?.[l], Math.abs(ref[l] ?? 0), `${k}[${l}]`));
+    }
+    const warnings: string[] = [];
+    if (width !== undefined) {
+      const mf = meanFieldKernels(float64Interp, network(net));
+      const eps = oneLoopExpansionParameter(net, width);
+      if (width < 2) warnings.push(`width ${width} < 2: the 1/N expansion is meaningless here`);
+      else if (eps > 0.3) warnings.push(`the expansion parameter ${net.skip === 'none' ? 'L/N' : 'a sw2 L/N'} = ${eps.toPrecision(3)} is not small: one-loop corrections at width ${width} are unreliable`);
+      out.width = width;
+      out.q_N = mf.q.map((q, l) => formatNumber(q + (a.k1[l] ?? 0) / width, 10));
+      if (two) out.k12_N = mf.k12.map((k, l) => formatNumber(k + ((a.k1_12 ?? [])[l] ?? 0) / width, 10));
+      out.expansion_parameter = formatNumber(eps, 4);
+    }
+    out.method = info?.method;
+    if (warnings.length) out.warnings = warnings;
+    for (const w of warnings) io.err(`fieldprop loop: warning: ${w}\n`);
+    if (opts.json) {
+      io.out(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    io.out(`One-loop coefficients: ${describe(net)}${two ? '' : ' (one input)'}\n`);
+    io.out('k1 = N (E[K_hat_11] - K_11), c1 = N (E[C_hat_11] - C_11), varC = N Var(C_hat_11), varK = N Var(K_hat_11), as N -> infinity;\n');
+    io.out(`each printed with the digits on which two grid resolutions agree (method: ${info?.method ?? 'closed form'}).\n\n`);
+    const cols = ['layer', ...keys, ...(width !== undefined ? ['q_N'] : [])];
+    const rows = (out.k1 as (string | null)[]).map((_, l) => [String(l), ...keys.map((k) => (out[k] as (string | null)[])[l] ?? '-'), ...(width !== undefined ? [(out.q_N as string[])[l]] : [])]);
+    io.out(table(cols, rows));
+    return 0;
+  },
+};
