@@ -1,25 +1,16 @@
 /**
  * The one-loop theory (src/quantities/loop.ts, issue 3) against Monte Carlo: for tanh, erf and
  * ReLU ResNets it must pass, while mean field alone and a curvature-only theory must fail where
- * the 1/N correction is resolvable. Skipped, with a message, until loop.ts exists.
+ * the 1/N correction is resolvable.
  * FIELDPROP_LONG=1 adds the fit across widths (intercept of N (MC - mean field) against 1/N).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { network, branchFactor } from '../src/model/network';
 import { float64 } from '../src/numeric/field';
 import { validate } from '../src/simulate/validate';
-import { loadOneLoopModule, OneLoopTable } from '../src/simulate/theory';
+import { OneLoopTable } from '../src/simulate/theory';
+import { oneLoop64 } from '../src/quantities/loop';
 
-const hasLoop = fs.existsSync(path.join(__dirname, '..', 'src', 'quantities', 'loop.ts'));
 const LONG = process.env.FIELDPROP_LONG === '1';
-const describeLoop = hasLoop ? describe : describe.skip;
-
-if (!hasLoop) {
-  test('one-loop validation: skipped — src/quantities/loop.ts (issue 3) is not in this tree yet', () => {
-    expect(loadOneLoopModule().fn).toBeNull();
-  });
-}
 
 const NETS: Record<string, Record<string, string | number>> = {
   tanh: { act: 'tanh', alpha: '0.7', sw2: '2', sb2: '0', depth: 10, q0: '1' },
@@ -27,7 +18,7 @@ const NETS: Record<string, Record<string, string | number>> = {
   relu: { act: 'relu', alpha: '0.5', sw2: '2', sb2: '0', depth: 10, q0: '1' },
 };
 
-describeLoop('one-loop theory against Monte Carlo', () => {
+describe('one-loop theory against Monte Carlo', () => {
   for (const [name, opts] of Object.entries(NETS)) {
     // erf: fewer networks (erf64 is slow under jest, whose global Math is a proxy); still resolvable
     const samples = name === 'erf' ? 20000 : 40000;
@@ -49,8 +40,7 @@ describeLoop('one-loop theory against Monte Carlo', () => {
 
   test('relu ResNet: a theory with the curvature (tadpole) term only is rejected', async () => {
     const net = network(NETS.relu);
-    const mod = loadOneLoopModule();
-    const full = (mod.fn as (n: typeof net) => OneLoopTable)(net);
+    const full = oneLoop64(net);
     const a = branchFactor(float64, net);
     let cum = 0;
     const k1 = full.c1_curvature.map((c) => {

@@ -67,6 +67,8 @@ interface Ctx<T, E> {
   readonly dec: boolean;
   /** decimal digits the result must reach (used for caps) */
   readonly digits: number;
+  /** significant digits of function evaluations (digits + guard; 16 for float64) */
+  readonly evalDigits: number;
   readonly zero: T;
   readonly one: T;
   add(a: T, b: T): T;
@@ -103,6 +105,22 @@ interface Ctx<T, E> {
   eMap(kind: MapKind, k: number, j: number): [E, E];
   ePi(): E;
   gh(n: number): { x: E[]; w: T[] };
+  /**
+   * Inner sum of the separable rule: sum_j B[j] exp(-(Y[j] - c)^2 / 2) over j in [jlo, jhi)
+   * (only entries with lev[j] === k unless allJ). With `uni` (grid 2 uniform with spacing
+   * uni.D1 in Y) the Gaussian factors come from an exact two-multiplication recurrence run
+   * outward from js, the (new) index nearest to the peak.
+   */
+  innerSum(B: T[], Y: T[], lev: Int32Array, jlo: number, jhi: number, c: T, allJ: boolean, k: number, uni: Uniform<T> | null, js: number): [T, number];
+  /** constants for the uniform recurrence with spacing d (Y units) */
+  uniform(d: number, dE: E): Uniform<T>;
+}
+
+interface Uniform<T> {
+  D1: T; // spacing
+  D2: T; // 2 * spacing
+  q1: T; // exp(-D1^2)
+  q2: T; // exp(-D2^2)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -111,6 +129,7 @@ interface Ctx<T, E> {
 const F64: Ctx<number, number> = {
   dec: false,
   digits: 16,
+  evalDigits: 16,
   zero: 0,
   one: 1,
   add: (a, b) => a + b,
@@ -139,6 +158,45 @@ const F64: Ctx<number, number> = {
   eMap: (kind, k, j) => map64(kind, j * Math.pow(2, -k)),
   ePi: () => Math.PI,
   gh: (n) => gaussHermite64(n),
+  innerSum: (B, Y, lev, jlo, jhi, c, allJ, k, uni, js) => {
+    let sum = 0;
+    let n = 0;
+    if (uni) {
+      const s = allJ ? 1 : 2;
+      const D = allJ ? uni.D1 : uni.D2;
+      const q = allJ ? uni.q1 : uni.q2;
+      const d0 = Y[js] - c;
+      const w0 = Math.exp(-0.5 * d0 * d0);
+      let cur = w0;
+      let mult = Math.exp(-(D * d0 + 0.5 * D * D));
+      for (let j = js; j < jhi; j += s) {
+        sum += B[j] * cur;
+        cur *= mult;
+        mult *= q;
+        n++;
+        if (cur < 1e-300) break;
+      }
+      mult = Math.exp(-(0.5 * D * D - D * d0));
+      cur = w0 * mult;
+      mult *= q;
+      for (let j = js - s; j >= jlo; j -= s) {
+        sum += B[j] * cur;
+        cur *= mult;
+        mult *= q;
+        n++;
+        if (cur < 1e-300) break;
+      }
+      return [sum, n];
+    }
+    for (let j = jlo; j < jhi; j++) {
+      if (!allJ && lev[j] !== k) continue;
+      const d = Y[j] - c;
+      sum += B[j] * Math.exp(-0.5 * d * d);
+      n++;
+    }
+    return [sum, n];
+  },
+  uniform: (d) => ({ D1: d, D2: 2 * d, q1: Math.exp(-d * d), q2: Math.exp(-4 * d * d) }),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -247,6 +305,7 @@ function makeDecCtx(digits: number, guard: number, zmax: number): Ctx<bigint, De
   return {
     dec: true,
     digits,
+    evalDigits: digits + guard,
     zero: 0n,
     one: ONE,
     add: (a, b) => a + b,
@@ -279,6 +338,51 @@ function makeDecCtx(digits: number, guard: number, zmax: number): Ctx<bigint, De
     eScale2: (a, s) => new D(a.times(pow2(s))),
     eMap: (kind, k, j) => mapDec(D, kind, k, j),
     ePi: () => decPi(D),
+    innerSum: (B, Y, lev, jlo, jhi, c, allJ, k, uni, js) => {
+      let sum = 0n;
+      let n = 0;
+      if (uni) {
+        const s = allJ ? 1 : 2;
+        const Dl = allJ ? uni.D1 : uni.D2;
+        const q = allJ ? uni.q1 : uni.q2;
+        const d0 = Y[js] - c;
+        const w0 = fexp.exp((d0 * d0) >> halfP);
+        const dd = (Dl * Dl) >> halfP; // D^2 / 2
+        const Dd = (Dl * d0) >> P; // D d0
+        let cur = w0;
+        let mult = fexp.exp(Dd + dd);
+        for (let j = js; j < jhi; j += s) {
+          sum += B[j] * cur;
+          cur = (cur * mult) >> P;
+          mult = (mult * q) >> P;
+          n++;
+          if (cur === 0n) break;
+        }
+        mult = fexp.exp(dd - Dd);
+        cur = (w0 * mult) >> P;
+        mult = (mult * q) >> P;
+        for (let j = js - s; j >= jlo; j -= s) {
+          sum += B[j] * cur;
+          cur = (cur * mult) >> P;
+          mult = (mult * q) >> P;
+          n++;
+          if (cur === 0n) break;
+        }
+        return [sum >> P, n];
+      }
+      for (let j = jlo; j < jhi; j++) {
+        if (!allJ && lev[j] !== k) continue;
+        const d = Y[j] - c;
+        sum += B[j] * fexp.exp((d * d) >> halfP);
+        n++;
+      }
+      return [sum >> P, n];
+    },
+    uniform: (d, dE) => {
+      const D1 = BigInt(new H(dE).times(pow2(Pn)).toFixed(0));
+      const D2 = 2n * D1;
+      return { D1, D2, q1: fexp.exp((D1 * D1) >> P), q2: fexp.exp((D2 * D2) >> P) };
+    },
     gh: (() => {
       const cache = new Map<number, { x: Decimal[]; w: bigint[] }>();
       return (n: number) => {
@@ -316,6 +420,8 @@ interface Piece<E> {
 }
 
 const K_SPLIT = 8;
+/** Level (step 2^-FIRST_LEVEL) of the first value used in a level difference. */
+const FIRST_LEVEL = 1;
 
 class Grid<T, E> {
   readonly pieces: Piece<E>[] = [];
@@ -395,7 +501,8 @@ interface Plan {
 }
 
 function planDec(digits: number): Plan {
-  const zmax = (digits + 10) * Math.LN10 + 14;
+  // exp(-zmax) ~ 10^-(digits+8) / 2e4: room for polynomially growing f g (e.g. relu^2 relu^2)
+  const zmax = (digits + 8) * Math.LN10 + 10;
   return { digits, zmax, R: Math.sqrt(2 * zmax), tolRel: Math.pow(10, -(digits + 1)), floorRel: 1e-5, maxLevel: 12 };
 }
 
@@ -419,7 +526,7 @@ function stdBreakpoints<T, E>(C: Ctx<T, E>, kinks: number[] | undefined, sqrtK: 
 /** Rounding error of a quadrature sum whose terms have (weighted) magnitude ~ scale. */
 function roundoff<T, E>(C: Ctx<T, E>, scale: number, n: number): number {
   void n;
-  return C.dec ? scale * Math.pow(10, -(C.digits + 9)) : scale * 2.3e-16 * 16;
+  return C.dec ? scale * Math.pow(10, -(C.evalDigits - 2)) : scale * 2.3e-16 * 16;
 }
 
 interface RawResult<T> {
@@ -457,6 +564,7 @@ function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R
   let evals = 0;
   let prev: number | undefined;
   let dPrev: number | undefined;
+  let dPrev2: number | undefined;
   let est = Infinity;
   let val = 0;
   let tailMax = 0;
@@ -490,18 +598,20 @@ function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R
       const m = Math.abs(C.num(term));
       L1 += m;
       nTerms++;
-      if (Math.abs(nd.xf) > R - 2.5 && m > tailMax) tailMax = m;
+      if (Math.abs(nd.xf) > R - 0.75 && m > tailMax) tailMax = m;
     }
     const hk = Math.pow(2, -k);
     val = C.num(S) * hk * invSqrt2pi;
     const l1 = L1 * hk * invSqrt2pi;
+    if (k < FIRST_LEVEL) continue; // h = 1 is pre-asymptotic: never used in a difference
     if (prev !== undefined) {
       const dk = Math.abs(val - prev);
       const ro = roundoff(C, l1, nTerms);
-      est = levelEstimate(dk, dPrev) + ro;
+      est = levelEstimate(dk, dPrev, dPrev2) + ro;
+      dPrev2 = dPrev;
       dPrev = dk;
       const scale = Math.max(Math.abs(val), plan.floorRel * l1);
-      if (k >= 2 && (est <= plan.tolRel * scale || dk <= 2 * ro)) {
+      if (k >= FIRST_LEVEL + 2 && (est <= plan.tolRel * scale || dk <= 2 * ro)) {
         converged = true;
         break;
       }
@@ -511,7 +621,8 @@ function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R
   const kk = Math.min(k, plan.maxLevel);
   const hk = Math.pow(2, -kk);
   const l1 = L1 * hk * invSqrt2pi;
-  const tailOk = tailMax * hk * invSqrt2pi <= Math.pow(10, -(plan.digits + 4)) * Math.max(l1, 1e-300) || L1 === 0;
+  // the outermost nodes must be negligible (f growing faster than the cut-off assumed)
+  const tailOk = tailMax * hk * invSqrt2pi <= Math.pow(10, -(plan.digits + 3)) * Math.max(l1, 1e-300) || L1 === 0;
   return {
     r: { S, hExp: -kk, est, valNum: val, scaleExp: sExp, cs: l1, evals, method: '1d', converged },
     tailOk,
@@ -532,10 +643,17 @@ interface Pair2D<E> {
   bpsG: E[];
 }
 
-function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawResult<T> {
+function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawResult<T> {
   const R = plan.R;
-  const g1 = new Grid(C, P.bpsF, R);
-  const g2 = new Grid(C, P.bpsG, R);
+  let g1 = new Grid(C, P0.bpsF, R);
+  let g2 = new Grid(C, P0.bpsG, R);
+  let P = P0;
+  const isLin = (g: Grid<T, E>) => g.pieces.length === 1 && g.pieces[0].kind === 'lin';
+  if (isLin(g1) && !isLin(g2)) {
+    // E[f(u) g(v)] = E[g(v) f(u)]: put the uniform grid second (pair-weight recurrence)
+    P = { f: P0.g, g: P0.f, sK11: P0.sK22, sK22: P0.sK11, rho: P0.rho, sigma: P0.sigma, bpsF: P0.bpsG, bpsG: P0.bpsF };
+    [g1, g2] = [g2, g1];
+  }
   const rho = C.eNum(P.rho);
   const sig = C.eNum(P.sigma);
   const rhoT = C.toT(P.rho);
@@ -544,7 +662,8 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawResu
   const rhoSigT = C.toT(C.eMul(P.rho, invSigE));
   const zmax = plan.zmax;
   // level where the step is ~ 1.2 sigma or below
-  const k0 = Math.max(0, Math.ceil(Math.log2(1 / (1.2 * sig))));
+  const k0 = Math.max(FIRST_LEVEL, Math.ceil(Math.log2(1 / (1.2 * sig))));
+  const uniform2 = isLin(g2);
   const n1: { X: T; xf: number; A: T; C: T; lev: number }[] = [];
   const n2: { Y: T; xf: number; B: T; lev: number }[] = [];
   let sF = 0;
@@ -555,6 +674,7 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawResu
   let evals = 0;
   let prev: number | undefined;
   let dPrev: number | undefined;
+  let dPrev2: number | undefined;
   let est = Infinity;
   let val = 0;
   let converged = false;
@@ -601,36 +721,48 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawResu
     // sorted view of grid 2
     n2.sort((a, b) => a.xf - b.xf);
     const xs2 = n2.map((n) => n.xf);
+    const Barr = n2.map((n) => n.B);
+    const Yarr = n2.map((n) => n.Y);
+    const levArr = Int32Array.from(n2.map((n) => n.lev));
+    const hk0 = Math.pow(2, -k);
+    const uni = uniform2 ? C.uniform(hk0 / sig, C.eDiv(C.e(hk0), P.sigma)) : null;
     const isNew1 = (i: number) => k === k0 || i >= firstIdx1;
     for (let i = 0; i < n1.length; i++) {
       const a = n1[i];
       const rest = zmax - 0.5 * a.xf * a.xf;
       if (rest <= 0) continue;
-      if (C.num(a.A) === 0 && !C.dec) continue;
       const dmax = Math.sqrt(2 * rest) * sig + 1e-12;
       const c = rho * a.xf;
       const jlo = lowerBound(xs2, c - dmax);
       const jhi = upperBound(xs2, c + dmax);
+      if (jhi <= jlo) continue;
       const allJ = isNew1(i);
-      let inner = C.zero;
-      for (let j = jlo; j < jhi; j++) {
-        const b = n2[j];
-        if (!allJ && b.lev !== k) continue;
-        const d = C.sub(b.Y, a.C);
-        const w = C.expNeg(C.halfSq(d));
-        inner = C.add(inner, C.mul(b.B, w));
-        nPairs++;
+      let js = -1;
+      if (uni) {
+        // index nearest to the peak (among new entries unless allJ)
+        let jp = jlo + Math.round((c - xs2[jlo]) / hk0);
+        if (jp < jlo) jp = jlo;
+        if (jp >= jhi) jp = jhi - 1;
+        if (!allJ && levArr[jp] !== k) {
+          const up = jp + 1 < jhi ? jp + 1 : -1;
+          const dn = jp - 1 >= jlo ? jp - 1 : -1;
+          if (up < 0 && dn < 0) continue;
+          jp = up < 0 ? dn : dn < 0 ? up : Math.abs(xs2[up] - c) <= Math.abs(xs2[dn] - c) ? up : dn;
+        }
+        js = jp;
       }
+      const [inner, cnt] = C.innerSum(Barr, Yarr, levArr, jlo, jhi, a.C, allJ, k, uni, js);
+      nPairs += cnt;
       S = C.add(S, C.mul(a.A, inner));
     }
     const hk = Math.pow(2, -k);
     val = C.num(S) * hk * hk * norm;
     const cs = Math.sqrt(Ef2 * Eg2) * hk * invSqrt2pi;
-    if (process.env.GDEBUG) console.log("sep level", k, val, cs, nPairs, n1.length, n2.length, Date.now());
     if (prev !== undefined) {
       const dk = Math.abs(val - prev);
       const ro = roundoff(C, cs, nPairs);
-      est = levelEstimate(dk, dPrev) + ro;
+      est = levelEstimate(dk, dPrev, dPrev2) + ro;
+      dPrev2 = dPrev;
       dPrev = dk;
       const scale = Math.max(Math.abs(val), plan.floorRel * cs);
       if (k >= k0 + 2 && (est <= plan.tolRel * scale || dk <= 2 * ro)) {
@@ -693,7 +825,12 @@ interface InnerAnchor<T> {
   cache: Map<number, T>; // g value (normalized) per reduced (k, j) and side
 }
 
-function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawResult<T> {
+function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawResult<T> {
+  // the inner (conditional) integral is cheapest for a function without breakpoints
+  const P: Pair2D<E> =
+    P0.bpsG.length && !P0.bpsF.length
+      ? { f: P0.g, g: P0.f, sK11: P0.sK22, sK22: P0.sK11, rho: P0.rho, sigma: P0.sigma, bpsF: P0.bpsG, bpsG: P0.bpsF }
+      : P0;
   const R = plan.R;
   const Ry = plan.R;
   const rho = C.eNum(P.rho);
@@ -767,7 +904,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
   const loCap = psiLowCap(digitsIn);
   const tcap = tsCap(digitsIn);
   let tolIn = 0; // set after normalisation is known (absolute, normalized g units)
-  let ghStart = 1;
+  let ghStart = 1; // index into GH_N
 
   // inner integral E_y[g(rho x + sigma y)] at outer node x; returns value (T) and error (float)
   const inner = (x: E, xf: number): [T, number] => {
@@ -776,11 +913,13 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
     for (let m = 0; m < ys.length; m++) if (Math.abs(ys[m]) < Ry) active.push(m);
     const mean = C.eMul(P.rho, x);
     if (active.length === 0) {
-      // Gauss–Hermite, doubling n
-      let n = Math.max(1, ghStart);
+      // Gauss–Hermite with increasing n (ladder GH_N), starting one rung below the previous node's
+      let idx = Math.max(0, ghStart - 1);
       let prevV: T | undefined;
       let dPrevIn: number | undefined;
-      for (;;) {
+      let dPrevIn2: number | undefined;
+      for (;; idx++) {
+        const n = GH_N[idx];
         const gh = C.gh(n);
         let s = C.zero;
         for (let l = 0; l < n; l++) {
@@ -789,15 +928,15 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
         }
         if (prevV !== undefined) {
           const d = Math.abs(C.num(C.sub(s, prevV)));
-          const e = levelEstimate(d, dPrevIn);
-          if (e <= tolIn || n >= 256) {
-            ghStart = Math.max(1, n >> 1);
+          const e = levelEstimate(d, dPrevIn, dPrevIn2);
+          if (e <= tolIn || idx === GH_N.length - 1) {
+            ghStart = idx;
             return [s, e];
           }
+          dPrevIn2 = dPrevIn;
           dPrevIn = d;
         }
         prevV = s;
-        n *= 2;
       }
     }
     // anchored rule: pieces split at active crossings
@@ -815,6 +954,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
     let S = C.zero;
     let prevV: number | undefined;
     let dPrevIn: number | undefined;
+    let dPrevIn2: number | undefined;
     let e = Infinity;
     for (let kk = 0; kk <= 12; kk++) {
       const hh = Math.pow(2, -kk);
@@ -857,11 +997,13 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
         }
       }
       const v = C.num(S) * hh;
+      if (kk < FIRST_LEVEL) continue;
       if (prevV !== undefined) {
         const d = Math.abs(v - prevV);
-        e = levelEstimate(d, dPrevIn);
+        e = levelEstimate(d, dPrevIn, dPrevIn2);
+        dPrevIn2 = dPrevIn;
         dPrevIn = d;
-        if (kk >= 2 && e <= tolIn) {
+        if (kk >= FIRST_LEVEL + 2 && e <= tolIn) {
           return [C.scale2(S, -kk), e];
         }
       }
@@ -878,6 +1020,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
   let evalsF = 0;
   let prev: number | undefined;
   let dPrev: number | undefined;
+  let dPrev2: number | undefined;
   let est = Infinity;
   let val = 0;
   let converged = false;
@@ -911,14 +1054,16 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>): RawRe
     const hk = Math.pow(2, -k);
     val = C.num(S) * hk * invSqrt2pi;
     const cs = Math.sqrt(Ef2 * hk * invSqrt2pi * Math.max(Eg2max, 1e-300));
+    if (k < FIRST_LEVEL) continue;
     if (process.env.GDEBUG) console.log("cond level", k, val, cs, nTerms, innerErr * hk * invSqrt2pi, nodes.length, gEvals);
     if (prev !== undefined) {
       const dk = Math.abs(val - prev);
       const ro = roundoff(C, cs, nTerms);
-      est = levelEstimate(dk, dPrev) + innerErr * hk * invSqrt2pi + ro;
+      est = levelEstimate(dk, dPrev, dPrev2) + innerErr * hk * invSqrt2pi + ro;
+      dPrev2 = dPrev;
       dPrev = dk;
       const scale = Math.max(Math.abs(val), plan.floorRel * cs);
-      if (k >= 2 && (est <= plan.tolRel * scale || dk <= 2 * ro)) {
+      if (k >= FIRST_LEVEL + 2 && (est <= plan.tolRel * scale || dk <= 2 * ro)) {
         converged = true;
         break;
       }
@@ -944,7 +1089,17 @@ interface Opts2Dec {
   kinksG?: number[];
 }
 
-const SIGMA_SWITCH = 0.05;
+/**
+ * Below this sigma the conditional method is used: 0.01 when g is smooth (the separable rule
+ * needs ~1/sigma evaluations), 0.05 when g has kinks (pair weights then dominate the cost).
+ */
+const SIGMA_SWITCH_SMOOTH = 0.01;
+const SIGMA_SWITCH_KINKED = 0.05;
+function sigmaSwitch<E>(P: Pair2D<E>): number {
+  return P.bpsF.length && P.bpsG.length ? SIGMA_SWITCH_KINKED : SIGMA_SWITCH_SMOOTH;
+}
+/** Gauss–Hermite orders tried by the conditional method's inner integrals. */
+const GH_N = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128];
 
 function finishDec(C: Ctx<bigint, Decimal>, r: RawResult<bigint>, constant: Decimal, D: DecCtor): ExpectResultDec {
   const v = C.eScale2(C.fromT(r.S), r.hExp + r.scaleExp);
@@ -955,7 +1110,7 @@ function finishDec(C: Ctx<bigint, Decimal>, r: RawResult<bigint>, constant: Deci
 /** E[f(u)], u ~ N(0, K), to `digits` significant digits. */
 export function expect1Dec(f: (u: Decimal) => Decimal, K: DecIn, opts: Opts1Dec): ExpectResultDec {
   const digits = opts.digits;
-  const guard = 8;
+  const guard = 10;
   const plan = planDec(digits);
   const C = makeDecCtx(digits, guard, plan.zmax + 10);
   const D = decContext(digits + guard);
@@ -979,7 +1134,7 @@ export function expect2Dec(
   opts: Opts2Dec,
 ): ExpectResultDec {
   const digits = opts.digits;
-  const guard = 8;
+  const guard = 10;
   const plan = planDec(digits);
   const C = makeDecCtx(digits, guard, plan.zmax + 10);
   const D = decContext(digits + guard);
@@ -1029,7 +1184,7 @@ export function expect2Dec(
     bpsF: stdBreakpoints(C, opts.kinksF, sK11, a.toNumber()),
     bpsG: stdBreakpoints(C, opts.kinksG, sK22, b.toNumber()),
   };
-  if (sigma.toNumber() >= SIGMA_SWITCH) {
+  if (sigma.toNumber() >= sigmaSwitch(P)) {
     const r = expect2Separable(C, plan, P);
     return finishDec(C, r, new D(1).div(decPi(D).times(2).times(sigma)), D);
   }
@@ -1107,7 +1262,7 @@ export function expect2F64(
     bpsF: stdBreakpoints(F64, opts.kinksF, sK11, K11),
     bpsG: stdBreakpoints(F64, opts.kinksG, sK22, K22),
   };
-  const r = sigma >= SIGMA_SWITCH ? expect2Separable(F64, plan, P) : expect2Conditional(F64, plan, P);
+  const r = sigma >= sigmaSwitch(P) ? expect2Separable(F64, plan, P) : expect2Conditional(F64, plan, P);
   return { value: r.valNum, error: r.est, method: r.method, evaluations: r.evals };
 }
 

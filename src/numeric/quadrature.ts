@@ -16,10 +16,10 @@
  *                        a function analytic in a strip).
  * The step is halved level by level (h = 1, 1/2, 1/4, ...; nodes are nested so every level
  * reuses all previous function values). Error estimate for level k, with d_k = |T_k - T_{k-1}|
- * and r = d_k / d_{k-1}:   est = d_k * min(1, 2 r^{3/2})  (+ rounding and truncation terms).
- * For exponentially convergent rules (error squares per halving) this is conservative; for an
- * algebraically convergent one (error ~ h^p, e.g. an unsplit kink) it is still within a factor
- * of ~2 of the true error.
+ * and r = d_k / d_{k-1}:   est = 2 d_k r, or 2 d_k r^{3/2} once the previous ratio shows the
+ * error squaring per halving (+ rounding and truncation terms); see levelEstimate. This is
+ * conservative for exponentially convergent rules and, for algebraic convergence (error ~ h^p,
+ * e.g. an unsplit kink), within a factor ~2 of the true error.
  */
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
@@ -237,12 +237,22 @@ interface PieceSpec<T> {
   reach: [number, number];
 }
 
-/** Estimate of the error of level k from the last two level differences. */
-export function levelEstimate(dk: number, dkm1: number | undefined): number {
+/**
+ * Error estimate of level k from the level differences d_k = |T_k - T_{k-1}|, d_{k-1}, d_{k-2}.
+ * With r = d_k / d_{k-1}: geometric convergence (constant ratio, seen in pre-asymptotic
+ * phases of DE rules) gives error ~ d_k r, so est = 2 d_k r; only when the previous ratio shows
+ * that the error is already squaring per halving (r <= r_prev^2) is est = 2 d_k r^{3/2} used.
+ */
+export function levelEstimate(dk: number, dkm1?: number, dkm2?: number): number {
   if (!(dk > 0)) return 0;
   if (dkm1 === undefined || !(dkm1 > 0)) return dk;
   const r = dk / dkm1;
-  return dk * Math.min(1, 2 * Math.pow(r, 1.5));
+  let p = 1;
+  if (dkm2 !== undefined && dkm2 > 0) {
+    const r1 = dkm1 / dkm2;
+    if (r1 < 1 && r <= r1 * r1) p = 1.5;
+  }
+  return dk * Math.min(1, 2 * Math.pow(r, p));
 }
 
 /**
@@ -322,6 +332,7 @@ export function integrateDec(
   let evals = 0;
   let prev: Decimal | undefined;
   let dPrev: number | undefined;
+  let dPrev2: number | undefined;
   let lastEst = Infinity;
   let value = new D(0);
   const epsTrunc = Math.pow(10, -(p + 2));
@@ -386,8 +397,9 @@ export function integrateDec(
     Lscale = L1 * h;
     if (prev !== undefined) {
       const dk = Math.abs(value.minus(prev).toNumber());
-      const est = levelEstimate(dk, dPrev) + truncErr + Math.pow(10, -(p - 1)) * Lscale;
+      const est = levelEstimate(dk, dPrev, dPrev2) + truncErr + Math.pow(10, -(p - 1)) * Lscale;
       lastEst = est;
+      dPrev2 = dPrev;
       dPrev = dk;
       const scale = Math.max(Math.abs(value.toNumber()), floorRel * Lscale);
       if (k >= 2 && est <= tolRel * scale) break;
@@ -463,6 +475,7 @@ export function integrate64(
   let evals = 0;
   let prev: number | undefined;
   let dPrev: number | undefined;
+  let dPrev2: number | undefined;
   let lastEst = Infinity;
   let value = 0;
   const epsTrunc = 1e-18;
@@ -521,8 +534,9 @@ export function integrate64(
     const Lscale = L1 * h;
     if (prev !== undefined) {
       const dk = Math.abs(value - prev);
-      const est = levelEstimate(dk, dPrev) + truncErr + 4e-16 * Lscale;
+      const est = levelEstimate(dk, dPrev, dPrev2) + truncErr + 4e-16 * Lscale;
       lastEst = est;
+      dPrev2 = dPrev;
       dPrev = dk;
       const scale = Math.max(Math.abs(value), (1e-16 / tol) * 100 * Lscale);
       if (k >= 2 && est <= tol * scale) break;

@@ -8,6 +8,6 @@ export { WorkerPool } from './pool';
 export * as stats from './stats';
 export { choleskyPsd, circleKernel, twoInputKernel } from './linalg';
 export { linearNetworkMoments, ExactMoments } from './exact';
-export { OneLoopTable, MeanFieldTable, meanFieldTheory, oneLoopTheory, loadOneLoopModule } from './theory';
+export { OneLoopTable, MeanFieldTable, meanFieldTheory, oneLoopTheory } from './theory';
 export { validate, ValidateOptions, ValidationReport, QuantityReport, FitReport, LayerRow, FitRow, WidthRun } from './validate';
 export { validationPlotSpec, renderSvg, writeValidationPlot, writeFileAtomic } from './plot';

@@ -1,29 +1,14 @@
 /**
- * The theory values a simulation is compared with: mean field (src/quantities/kernel.ts) and,
- * when the module exists, the one-loop (1/N) theory of src/quantities/loop.ts, loaded with a
- * guarded require so that the validator works (with mean field only) before it lands.
+ * The theory values a simulation is compared with: mean field (src/quantities/kernel.ts) and
+ * the one-loop (1/N) theory of src/quantities/loop.ts (null, with the reason, where it fails).
  */
 import { Network, branchFactor, network } from '../model/network';
 import { float64Interp, productIntegrand } from '../interpret/numeric';
 import { meanFieldKernels } from '../quantities/kernel';
+import { oneLoop64, OneLoopTable } from '../quantities/loop';
 import { float64 } from '../numeric/field';
 
-/** The interface of src/quantities/loop.ts (`oneLoop64`), arrays indexed by layer 0..L. */
-export interface OneLoopTable {
-  /** lim N (E[K_hat^l_11] - K^l_11). */
-  k1: (number | null)[];
-  /** lim N (E[C_hat^l_11] - C^l_11). */
-  c1: (number | null)[];
-  /** lim N Var(C_hat^l_11). */
-  varC: (number | null)[];
-  /** lim N Var(K_hat^l_11). */
-  varK: (number | null)[];
-  c1_curvature: (number | null)[];
-  k1_12?: (number | null)[];
-  c1_12?: (number | null)[];
-  varC_12?: (number | null)[];
-  varK_12?: (number | null)[];
-}
+export type { OneLoopTable };
 
 export interface OneLoopSource {
   table: OneLoopTable | null;
@@ -31,31 +16,11 @@ export interface OneLoopSource {
   note: string;
 }
 
-type OneLoopFn = (net: Network) => OneLoopTable;
-
-/** The one-loop module, or null (with the reason) when src/quantities/loop.ts is not there. */
-export function loadOneLoopModule(): { fn: OneLoopFn | null; note: string } {
-  let mod: { oneLoop64?: OneLoopFn };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('../quantities/loop');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'MODULE_NOT_FOUND' && /quantities[\\/]loop/.test(err.message)) {
-      return { fn: null, note: 'one-loop theory not available (src/quantities/loop.ts is not part of this build)' };
-    }
-    return { fn: null, note: `one-loop theory failed to load: ${err.message.split('\n')[0]}` };
-  }
-  if (typeof mod.oneLoop64 !== 'function') return { fn: null, note: 'one-loop theory not available (loop.ts has no oneLoop64)' };
-  return { fn: mod.oneLoop64, note: 'one-loop theory: oneLoop64 (src/quantities/loop.ts)' };
-}
-
 /** Evaluate the one-loop theory for a network (null with a note when it is missing or fails). */
 export function oneLoopTheory(net: Network): OneLoopSource {
-  const m = loadOneLoopModule();
-  if (!m.fn) return { table: null, note: m.note };
+  const note = 'one-loop theory: oneLoop64 (src/quantities/loop.ts)';
   try {
-    return { table: m.fn(net), note: m.note };
+    return { table: oneLoop64(net), note };
   } catch (e) {
     return { table: null, note: `one-loop theory failed for this network: ${(e as Error).message.split('\n')[0]}` };
   }
