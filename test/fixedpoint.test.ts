@@ -6,6 +6,7 @@ import { fixedPointAnalysis, critical } from '../src/api';
 import { fixedPoint } from '../src/quantities/fixedpoint';
 import { float64Interp } from '../src/interpret/numeric';
 import { activation } from '../src/model/activation';
+import { correctToDigits } from './digits';
 
 interface FP { act: string; sw2: string; sb2: string; digits: number; q_star: string; c_star: string; chi1: string; chi_c: string; xi_q: string; xi_c: string }
 interface CR { act: string; sb2: string; digits: number; sw2: string; q_star: string }
@@ -31,8 +32,7 @@ describe('fixed points against mpmath', () => {
           expect(r[k]).toBe('Infinity');
           continue;
         }
-        const d = agree(r[k], new Decimal(ref).toSignificantDigits(DIGITS + 3).toString());
-        if (d < DIGITS - 0.31) throw new Error(`${k}: got ${r[k]}, reference ${ref} (${d.toFixed(1)} digits)`);
+        if (!correctToDigits(r[k], ref, DIGITS)) throw new Error(`${k}: got ${r[k]}, reference ${ref} (${agree(r[k], ref).toFixed(1)} digits)`);
       }
     });
   }
@@ -48,8 +48,8 @@ describe('critical line against mpmath', () => {
   for (const c of fx.critical) {
     test(`${c.act} sb2=${c.sb2}: sw2 and q* to ${DIGITS} digits`, () => {
       const r = critical(c.act, c.sb2, { digits: DIGITS });
-      expect(agree(r.sw2, c.sw2)).toBeGreaterThan(DIGITS - 0.31);
-      expect(agree(r.q_star!, c.q_star)).toBeGreaterThan(DIGITS - 0.31);
+      expect(correctToDigits(r.sw2, c.sw2, DIGITS)).toBe(true);
+      expect(correctToDigits(r.q_star!, c.q_star, DIGITS)).toBe(true);
     });
   }
   test('relu: sw2 = 2 at sb2 = 0 with every q a fixed point; at sb2 > 0 a clear error', () => {
