@@ -2,9 +2,8 @@
  * The high-level API: the same functions the CLI commands call, returning verified decimal
  * strings (`digits` significant digits, each checked by a second run at higher precision).
  */
-import { network, Network, NetworkOptions } from './model/network';
+import { network, Network, NetworkOptions, realParam, intParam } from './model/network';
 import { activation, Activation } from './model/activation';
-import { realParam, intParam } from './model/network';
 import { float64Interp } from './interpret/numeric';
 import { meanFieldKernels, KernelTable } from './quantities/kernel';
 import { fixedPoint, criticalPoint } from './quantities/fixedpoint';

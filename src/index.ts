@@ -2,8 +2,8 @@
  * fieldprop — public TypeScript API.
  *
  * One network description (`network(...)`), interpreted three ways:
- *   symbolically (src/symbolic: expressions, LaTeX), numerically (float64 or decimal.js fields
- *   in src/numeric, quadrature in src/interpret) and — in later modules — by simulation.
+ *   symbolically (src/symbolic: expressions, LaTeX), numerically (float64, decimal.js or dual
+ *   fields in src/numeric, quadrature in src/interpret) and by simulation (src/simulate).
  */
 export { Field, float64, decimalField, fsum } from './numeric/field';
 export { Activation, ClosedForm, activation, BUILTIN_ACTIVATIONS } from './model/activation';
@@ -14,6 +14,13 @@ export { KernelTable, meanFieldKernels, kernelStep, inputKernel } from './quanti
 export { phiPhi, phiSquare } from './quantities/moments';
 export { FixedPoint, CriticalPoint, fixedPoint, criticalPoint, qStar } from './quantities/fixedpoint';
 export { verifiedDecimal, VerifiedResult } from './quantities/verified';
+export { meanFieldResponse, propagator, closedFormDerivatives, dPairdK12, dSquaredK, MeanFieldResponse } from './quantities/response';
+export { locateMaximum, optimalAlpha, sensitivity64, sensitivityAndSlope, asymptoticOptimum, asymptoticFormulaLatex } from './quantities/optimal';
+export { oneLoop64, oneLoopTwoInput64, oneLoopExpansionParameter, OneLoopTable } from './quantities/loop';
+export { Dual, dualField } from './numeric/dual';
+export { dualInterp } from './interpret/dual';
+export { symbolicField, evaluateIn } from './interpret/symbolic';
+export * as simulate from './simulate';
 export * as symbolic from './symbolic';
 export * as special from './numeric/special';
 export * as gaussian from './numeric/gaussian';

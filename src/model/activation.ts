@@ -213,7 +213,7 @@ function reluPower(kText: string): Activation {
   const name = `relu-power:${kText}`;
   const expr = k === 0 ? parse('heaviside(x)') : parse(`(x*heaviside(x))^(${kText})`);
   return makeActivation({
-    name, expr, kinks: [0], continuity: k === 0 ? 'discontinuous' : k === 1 ? 'kinked' : integer ? 'kinked' : 'kinked',
+    name, expr, kinks: [0], continuity: k === 0 ? 'discontinuous' : 'kinked',
     homogeneousDegree: k,
     closedForm: integer ? reluPowerClosed(k) : undefined,
     f64: (x) => (x > 0 ? Math.pow(x, k) : 0),
