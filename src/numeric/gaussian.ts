@@ -419,14 +419,18 @@ interface Piece<E> {
   tHi: number;
 }
 
-const K_SPLIT = 8;
 /** Level (step 2^-FIRST_LEVEL) of the first value used in a level difference. */
 const FIRST_LEVEL = 1;
 
 class Grid<T, E> {
   readonly pieces: Piece<E>[] = [];
   private levels: GNode<T, E>[][] = [];
-  constructor(private C: Ctx<T, E>, bps: E[], R: number) {
+  /**
+   * bps: breakpoints (standardized); scale: for a grid without breakpoints, the length a of
+   * the map x = a sinh(t) (about the distance of f's complex singularities from the real
+   * axis, <= 1); 0 selects the plain trapezoid x = t.
+   */
+  constructor(private C: Ctx<T, E>, bps: E[], R: number, private scale?: E) {
     const pts = bps.filter((b) => Math.abs(C.eNum(b)) < R - 0.5).sort((a, b) => C.eCmp(a, b));
     const u: E[] = [];
     for (const p of pts) if (!u.length || C.eCmp(u[u.length - 1], p) !== 0) u.push(p);
@@ -434,7 +438,13 @@ class Grid<T, E> {
     const lo = psiLowCap(digits);
     const cap = tsCap(digits);
     if (u.length === 0) {
-      this.pieces.push({ kind: 'lin', a: C.e(0), b: C.e(0), dir: 1, tLo: -R, tHi: R });
+      const a = scale === undefined ? 0 : C.eNum(scale);
+      if (a > 0) {
+        const T = Math.asinh(R / a) + 0.25;
+        this.pieces.push({ kind: 'sh', a: scale!, b: scale!, dir: 1, tLo: -T, tHi: T });
+      } else {
+        this.pieces.push({ kind: 'lin', a: C.e(0), b: C.e(0), dir: 1, tLo: -R, tHi: R });
+      }
     } else {
       const first = C.eNum(u[0]);
       const last = C.eNum(u[u.length - 1]);
@@ -465,6 +475,10 @@ class Grid<T, E> {
         switch (pc.kind) {
           case 'lin':
             x = ma;
+            break;
+          case 'sh':
+            x = C.eMul(pc.a, ma);
+            w = C.eMul(pc.a, mb);
             break;
           case 'gs':
             if (C.eIsZero(ma)) continue;
@@ -512,18 +526,26 @@ function plan64(tol: number): Plan {
   return { digits: Math.max(4, Math.ceil(-Math.log10(tol))), zmax, R: Math.sqrt(2 * zmax), tolRel: tol, floorRel, maxLevel: 14 };
 }
 
-/** Breakpoints in a standardized variable: kinks / sqrt(K), plus 0 when K is large. */
-function stdBreakpoints<T, E>(C: Ctx<T, E>, kinks: number[] | undefined, sqrtK: E, K: number): E[] {
+/** Breakpoints in a standardized variable: kinks / sqrt(K). */
+function stdBreakpoints<T, E>(C: Ctx<T, E>, kinks: number[] | undefined, sqrtK: E): E[] {
   const out: E[] = [];
   for (const k of kinks ?? []) {
     if (!Number.isFinite(k)) continue;
     out.push(C.eDiv(C.e(k), sqrtK));
   }
-  if (K >= K_SPLIT && !out.some((b) => C.eIsZero(b))) out.push(C.e(0));
   return out;
 }
 
-/** Rounding error of a quadrature sum whose terms have (weighted) magnitude ~ scale. */
+/**
+ * Length scale of the sinh map for a smooth f(sqrt(K) x): activations have their complex
+ * singularities (tanh: i pi/2, silu: i pi) or their growth (erf, gelu) at O(1) distance from
+ * the real axis in u, i.e. at ~1/sqrt(K) in x.
+ */
+function smoothScale<T, E>(C: Ctx<T, E>, sqrtK: E): E {
+  const a = 1.5 / C.eNum(sqrtK);
+  return a >= 1 ? C.e(1) : C.eDiv(C.e(1.5), sqrtK);
+}
+
 function roundoff<T, E>(C: Ctx<T, E>, scale: number, n: number): number {
   void n;
   return C.dec ? scale * Math.pow(10, -(C.evalDigits - 2)) : scale * 2.3e-16 * 16;
@@ -545,24 +567,24 @@ interface RawResult<T> {
 // =======================================================================================
 // 1D expectation in standardized x: E[h(x)], x ~ N(0, 1)
 
-function expect1Core<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[]): RawResult<T> {
+function expect1Core<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], scale: E): RawResult<T> {
   let R = plan.R;
   for (let attempt = 0; attempt < 4; attempt++) {
-    const res = expect1Once(C, plan, h, bps, R);
+    const res = expect1Once(C, plan, h, bps, R, scale);
     if (res.tailOk) return res.r;
     R += 4;
   }
-  return expect1Once(C, plan, h, bps, R).r;
+  return expect1Once(C, plan, h, bps, R, scale).r;
 }
 
-function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R: number): { r: RawResult<T>; tailOk: boolean } {
-  const grid = new Grid(C, bps, R);
+function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R: number, scale: E): { r: RawResult<T>; tailOk: boolean } {
+  const grid = new Grid(C, bps, R, scale);
   const invSqrt2pi = 1 / Math.sqrt(2 * Math.PI);
   let sExp = 0;
   let S = C.zero;
   let L1 = 0;
   let evals = 0;
-  let prev: number | undefined;
+  let prev: T | undefined;
   let dPrev: number | undefined;
   let dPrev2: number | undefined;
   let est = Infinity;
@@ -605,7 +627,7 @@ function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R
     const l1 = L1 * hk * invSqrt2pi;
     if (k < FIRST_LEVEL) continue; // h = 1 is pre-asymptotic: never used in a difference
     if (prev !== undefined) {
-      const dk = Math.abs(val - prev);
+      const dk = Math.abs(C.num(C.sub(S, C.scale2(prev, 1)))) * hk * invSqrt2pi;
       const ro = roundoff(C, l1, nTerms);
       est = levelEstimate(dk, dPrev, dPrev2) + ro;
       dPrev2 = dPrev;
@@ -616,7 +638,7 @@ function expect1Once<T, E>(C: Ctx<T, E>, plan: Plan, h: (x: E) => E, bps: E[], R
         break;
       }
     }
-    prev = val;
+    prev = S;
   }
   const kk = Math.min(k, plan.maxLevel);
   const hk = Math.pow(2, -kk);
@@ -641,17 +663,23 @@ interface Pair2D<E> {
   sigma: E;
   bpsF: E[]; // standardized
   bpsG: E[];
+  scaleF: E; // sinh-map scales for smooth f, g
+  scaleG: E;
+}
+
+function swapPair<E>(P: Pair2D<E>): Pair2D<E> {
+  return { f: P.g, g: P.f, sK11: P.sK22, sK22: P.sK11, rho: P.rho, sigma: P.sigma, bpsF: P.bpsG, bpsG: P.bpsF, scaleF: P.scaleG, scaleG: P.scaleF };
 }
 
 function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawResult<T> {
   const R = plan.R;
-  let g1 = new Grid(C, P0.bpsF, R);
-  let g2 = new Grid(C, P0.bpsG, R);
+  let g1 = new Grid(C, P0.bpsF, R, P0.scaleF);
+  let g2 = new Grid(C, P0.bpsG, R, P0.scaleG);
   let P = P0;
   const isLin = (g: Grid<T, E>) => g.pieces.length === 1 && g.pieces[0].kind === 'lin';
   if (isLin(g1) && !isLin(g2)) {
     // E[f(u) g(v)] = E[g(v) f(u)]: put the uniform grid second (pair-weight recurrence)
-    P = { f: P0.g, g: P0.f, sK11: P0.sK22, sK22: P0.sK11, rho: P0.rho, sigma: P0.sigma, bpsF: P0.bpsG, bpsG: P0.bpsF };
+    P = swapPair(P0);
     [g1, g2] = [g2, g1];
   }
   const rho = C.eNum(P.rho);
@@ -672,7 +700,7 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawRes
   let Ef2 = 0;
   let Eg2 = 0;
   let evals = 0;
-  let prev: number | undefined;
+  let prev: T | undefined;
   let dPrev: number | undefined;
   let dPrev2: number | undefined;
   let est = Infinity;
@@ -759,7 +787,7 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawRes
     val = C.num(S) * hk * hk * norm;
     const cs = Math.sqrt(Ef2 * Eg2) * hk * invSqrt2pi;
     if (prev !== undefined) {
-      const dk = Math.abs(val - prev);
+      const dk = Math.abs(C.num(C.sub(S, C.scale2(prev, 2)))) * hk * hk * norm;
       const ro = roundoff(C, cs, nPairs);
       est = levelEstimate(dk, dPrev, dPrev2) + ro;
       dPrev2 = dPrev;
@@ -770,7 +798,7 @@ function expect2Separable<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawRes
         break;
       }
     }
-    prev = val;
+    prev = S;
   }
   const kk = Math.min(k, k0 + plan.maxLevel);
   const hk = Math.pow(2, -kk);
@@ -827,10 +855,7 @@ interface InnerAnchor<T> {
 
 function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawResult<T> {
   // the inner (conditional) integral is cheapest for a function without breakpoints
-  const P: Pair2D<E> =
-    P0.bpsG.length && !P0.bpsF.length
-      ? { f: P0.g, g: P0.f, sK11: P0.sK22, sK22: P0.sK11, rho: P0.rho, sigma: P0.sigma, bpsF: P0.bpsG, bpsG: P0.bpsF }
-      : P0;
+  const P: Pair2D<E> = P0.bpsG.length && !P0.bpsF.length ? swapPair(P0) : P0;
   const R = plan.R;
   const Ry = plan.R;
   const rho = C.eNum(P.rho);
@@ -851,7 +876,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
     obps.push(C.eAdd(xc, C.e(L)));
     obps.push(C.eSub(xc, C.e(L)));
   }
-  const grid = new Grid(C, obps, R);
+  const grid = new Grid(C, obps, R, P.scaleF);
   const invSqrt2pi = 1 / Math.sqrt(2 * Math.PI);
   const invS2pE = C.eDiv(C.e(1), C.eSqrt(C.eMul(C.e(2), C.ePi())));
   // g normalisation from a coarse look at g
@@ -952,7 +977,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
     }
     pcs.push({ kind: 'R', m: last, tLo: loCap, tHi: Ry - ys[last] + 1.5, ys: yStar[active.length - 1], ysf: ys[last] });
     let S = C.zero;
-    let prevV: number | undefined;
+    let prevV: T | undefined;
     let dPrevIn: number | undefined;
     let dPrevIn2: number | undefined;
     let e = Infinity;
@@ -999,7 +1024,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
       const v = C.num(S) * hh;
       if (kk < FIRST_LEVEL) continue;
       if (prevV !== undefined) {
-        const d = Math.abs(v - prevV);
+        const d = Math.abs(C.num(C.sub(S, C.scale2(prevV, 1)))) * hh;
         e = levelEstimate(d, dPrevIn, dPrevIn2);
         dPrevIn2 = dPrevIn;
         dPrevIn = d;
@@ -1007,7 +1032,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
           return [C.scale2(S, -kk), e];
         }
       }
-      prevV = v;
+      prevV = S;
     }
     return [C.scale2(S, -12), e];
   };
@@ -1018,7 +1043,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
   let Eg2max = 0;
   let innerErr = 0;
   let evalsF = 0;
-  let prev: number | undefined;
+  let prev: T | undefined;
   let dPrev: number | undefined;
   let dPrev2: number | undefined;
   let est = Infinity;
@@ -1057,7 +1082,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
     if (k < FIRST_LEVEL) continue;
     if (process.env.GDEBUG) console.log("cond level", k, val, cs, nTerms, innerErr * hk * invSqrt2pi, nodes.length, gEvals);
     if (prev !== undefined) {
-      const dk = Math.abs(val - prev);
+      const dk = Math.abs(C.num(C.sub(S, C.scale2(prev, 1)))) * hk * invSqrt2pi;
       const ro = roundoff(C, cs, nTerms);
       est = levelEstimate(dk, dPrev, dPrev2) + innerErr * hk * invSqrt2pi + ro;
       dPrev2 = dPrev;
@@ -1068,7 +1093,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
         break;
       }
     }
-    prev = val;
+    prev = S;
   }
   const kk = Math.min(k, plan.maxLevel);
   const hk = Math.pow(2, -kk);
@@ -1118,8 +1143,8 @@ export function expect1Dec(f: (u: Decimal) => Decimal, K: DecIn, opts: Opts1Dec)
   if (!Kd.isFinite() || Kd.lt(0)) throw new RangeError('expect1Dec: K must be finite and >= 0');
   if (Kd.isZero()) return { value: new D(f(new D(0))), error: 0, method: 'degenerate', evaluations: 1 };
   const sK = Kd.sqrt();
-  const bps = stdBreakpoints(C, opts.kinks, sK, Kd.toNumber());
-  const r = expect1Core(C, plan, (x) => f(x.times(sK)), bps);
+  const bps = stdBreakpoints(C, opts.kinks, sK);
+  const r = expect1Core(C, plan, (x) => f(x.times(sK)), bps, smoothScale(C, sK));
   const c = new D(1).div(decPi(D).times(2).sqrt());
   return finishDec(C, r, c, D);
 }
@@ -1168,9 +1193,9 @@ export function expect2Dec(
   const invSqrt2pi = new D(1).div(decPi(D).times(2).sqrt());
   if (det.isZero()) {
     const sgn = c.isNeg() ? -1 : 1;
-    const bps = [...stdBreakpoints(C, opts.kinksF, sK11, a.toNumber()), ...stdBreakpoints(C, opts.kinksG, sK22, b.toNumber()).map((x) => (sgn < 0 ? x.neg() : x))];
+    const bps = [...stdBreakpoints(C, opts.kinksF, sK11), ...stdBreakpoints(C, opts.kinksG, sK22).map((x) => (sgn < 0 ? x.neg() : x))];
     const sv = sgn < 0 ? sK22.neg() : sK22;
-    const r = expect1Core(C, plan, (x) => f(x.times(sK11)).times(g(x.times(sv))), bps);
+    const r = expect1Core(C, plan, (x) => f(x.times(sK11)).times(g(x.times(sv))), bps, smoothScale(C, a.gt(b) ? sK11 : sK22));
     return finishDec(C, r, invSqrt2pi, D);
   }
   const sigma = det.div(prod).sqrt();
@@ -1181,8 +1206,10 @@ export function expect2Dec(
     sK22,
     rho,
     sigma,
-    bpsF: stdBreakpoints(C, opts.kinksF, sK11, a.toNumber()),
-    bpsG: stdBreakpoints(C, opts.kinksG, sK22, b.toNumber()),
+    bpsF: stdBreakpoints(C, opts.kinksF, sK11),
+    bpsG: stdBreakpoints(C, opts.kinksG, sK22),
+    scaleF: smoothScale(C, sK11),
+    scaleG: smoothScale(C, sK22),
   };
   if (sigma.toNumber() >= sigmaSwitch(P)) {
     const r = expect2Separable(C, plan, P);
@@ -1208,8 +1235,8 @@ export function expect1F64(f: (u: number) => number, K: number, opts: Opts1F64 =
   if (!(K >= 0) || !Number.isFinite(K)) throw new RangeError('expect1F64: K must be finite and >= 0');
   if (K === 0) return { value: f(0), error: 0, method: 'degenerate', evaluations: 1 };
   const sK = Math.sqrt(K);
-  const bps = stdBreakpoints(F64, opts.kinks, sK, K);
-  const r = expect1Core(F64, plan, (x) => f(sK * x), bps);
+  const bps = stdBreakpoints(F64, opts.kinks, sK);
+  const r = expect1Core(F64, plan, (x) => f(sK * x), bps, smoothScale(F64, sK));
   return { value: r.valNum, error: r.est, method: r.method, evaluations: r.evals };
 }
 
@@ -1247,8 +1274,8 @@ export function expect2F64(
   const rho = K12 / Math.sqrt(prod);
   if (det === 0) {
     const sv = K12 < 0 ? -sK22 : sK22;
-    const bps = [...stdBreakpoints(F64, opts.kinksF, sK11, K11), ...stdBreakpoints(F64, opts.kinksG, sK22, K22).map((x) => (K12 < 0 ? -x : x))];
-    const r = expect1Core(F64, plan, (x) => f(sK11 * x) * g(sv * x), bps);
+    const bps = [...stdBreakpoints(F64, opts.kinksF, sK11), ...stdBreakpoints(F64, opts.kinksG, sK22).map((x) => (K12 < 0 ? -x : x))];
+    const r = expect1Core(F64, plan, (x) => f(sK11 * x) * g(sv * x), bps, smoothScale(F64, Math.max(sK11, sK22)));
     return { value: r.valNum, error: r.est, method: '1d', evaluations: r.evals };
   }
   const sigma = Math.sqrt(det / prod);
@@ -1259,8 +1286,10 @@ export function expect2F64(
     sK22,
     rho: Math.max(-1, Math.min(1, rho)),
     sigma,
-    bpsF: stdBreakpoints(F64, opts.kinksF, sK11, K11),
-    bpsG: stdBreakpoints(F64, opts.kinksG, sK22, K22),
+    bpsF: stdBreakpoints(F64, opts.kinksF, sK11),
+    bpsG: stdBreakpoints(F64, opts.kinksG, sK22),
+    scaleF: smoothScale(F64, sK11),
+    scaleG: smoothScale(F64, sK22),
   };
   const r = sigma >= sigmaSwitch(P) ? expect2Separable(F64, plan, P) : expect2Conditional(F64, plan, P);
   return { value: r.valNum, error: r.est, method: r.method, evaluations: r.evals };

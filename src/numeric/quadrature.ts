@@ -89,6 +89,7 @@ export type MapKind =
   | 'es' // exp–sinh: a = exp(pi/2 sinh t), b = pi/2 cosh t exp(pi/2 sinh t)
   | 'ss' // sinh–sinh: a = sinh(pi/2 sinh t), b = pi/2 cosh t cosh(pi/2 sinh t)
   | 'gs' // psi map: a = psi(t), b = psi'(t)
+  | 'sh' // a = sinh t, b = cosh t (full line, smooth Gaussian-weighted integrands)
   | 'lin'; // a = t, b = 1
 
 /** Float64 map values at t. For 'ts' a is the distance from the endpoint nearer to x(t). */
@@ -111,6 +112,8 @@ export function map64(kind: MapKind, t: number): [number, number] {
     }
     case 'gs':
       return psi64(t);
+    case 'sh':
+      return [Math.sinh(t), Math.cosh(t)];
     case 'lin':
       return [t, 1];
   }
@@ -173,6 +176,11 @@ function computeMapDec(D: DecCtor, kind: MapKind, t: Decimal): [Decimal, Decimal
     }
     case 'gs':
       return psiDec(t);
+    case 'sh': {
+      const e = t.exp();
+      const ei = new D(1).div(e);
+      return [e.minus(ei).div(2), e.plus(ei).div(2)];
+    }
     case 'lin':
       return [t, new D(1)];
   }
