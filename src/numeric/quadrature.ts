@@ -22,6 +22,7 @@
  * e.g. an unsplit kink), within a factor ~2 of the true error.
  */
 import Decimal from 'decimal.js';
+import { gaussHermiteProb, gaussHermiteProb64 } from './gaussHermite';
 import { plainMath } from './plainMath';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
@@ -559,97 +560,25 @@ export function integrate64(
 
 const gh64Cache = new Map<number, { x: number[]; w: number[] }>();
 
-/** n-point Gauss–Hermite rule for N(0,1) in float64 (n <= 200). */
+/** n-point Gauss–Hermite rule for N(0,1) in float64 (the rule of src/numeric/gaussHermite.ts, as arrays). */
 export function gaussHermite64(n: number): { x: number[]; w: number[] } {
   const hit = gh64Cache.get(n);
   if (hit) return hit;
-  // Newton on orthonormal physicists' Hermite polynomials (Numerical Recipes' gauher).
-  const xs = new Array<number>(n).fill(0);
-  const ws = new Array<number>(n).fill(0);
-  const PIM4 = 0.7511255444649425;
-  const m = Math.floor((n + 1) / 2);
-  let z = 0;
-  for (let i = 0; i < m; i++) {
-    if (i === 0) z = Math.sqrt(2 * n + 1) - 1.85575 * Math.pow(2 * n + 1, -0.16667);
-    else if (i === 1) z -= (1.14 * Math.pow(n, 0.426)) / z;
-    else if (i === 2) z = 1.86 * z - 0.86 * xs[0];
-    else if (i === 3) z = 1.91 * z - 0.91 * xs[1];
-    else z = 2 * z - xs[i - 2];
-    let pp = 0;
-    for (let it = 0; it < 100; it++) {
-      let p1 = PIM4;
-      let p2 = 0;
-      for (let j = 1; j <= n; j++) {
-        const p3 = p2;
-        p2 = p1;
-        p1 = z * Math.sqrt(2 / j) * p2 - Math.sqrt((j - 1) / j) * p3;
-      }
-      pp = Math.sqrt(2 * n) * p2;
-      const z1 = z;
-      z = z1 - p1 / pp;
-      if (Math.abs(z - z1) <= 1e-15 * Math.max(1, Math.abs(z))) break;
-    }
-    xs[i] = z;
-    xs[n - 1 - i] = -z;
-    ws[i] = 2 / (pp * pp);
-    ws[n - 1 - i] = ws[i];
-  }
-  const res = { x: xs.map((v) => v * Math.SQRT2), w: ws.map((v) => v / Math.sqrt(Math.PI)) };
+  const g = gaussHermiteProb64(n);
+  const res = { x: Array.from(g.nodes), w: Array.from(g.weights) };
   gh64Cache.set(n, res);
   return res;
 }
 
 const ghDecCache = new Map<string, { x: Decimal[]; w: Decimal[] }>();
 
-/** n-point Gauss–Hermite rule for N(0,1) at the precision of D (float64 start, Newton refinement). */
+/** n-point Gauss–Hermite rule for N(0,1) at the precision of D (src/numeric/gaussHermite.ts, rounded to D). */
 export function gaussHermiteDec(D: DecCtor, n: number): { x: Decimal[]; w: Decimal[] } {
   const key = `${D.precision}:${n}`;
   const hit = ghDecCache.get(key);
   if (hit) return hit;
-  const E = decContext(D.precision + 10);
-  const g = gaussHermite64(n);
-  const sq: Decimal[] = [new E(0)];
-  for (let j = 1; j <= n; j++) sq.push(new E(j).sqrt());
-  const x: Decimal[] = new Array(n);
-  const w: Decimal[] = new Array(n);
-  const eps = new E(10).pow(-(D.precision + 4));
-  for (let i = 0; i < Math.ceil(n / 2); i++) {
-    let z = new E(g.x[i]);
-    let hnm1 = new E(0);
-    for (let it = 0; it < 60; it++) {
-      // orthonormal probabilists' Hermite: h_j = (z h_{j-1} - sqrt(j-1) h_{j-2}) / sqrt(j)
-      let h0 = new E(1);
-      let h1 = z;
-      for (let j = 2; j <= n; j++) {
-        const h2 = z.times(h1).minus(sq[j - 1].times(h0)).div(sq[j]);
-        h0 = h1;
-        h1 = h2;
-      }
-      hnm1 = n === 1 ? new E(1) : h0;
-      const hn = n === 1 ? z : h1;
-      const dz = hn.div(sq[n].times(hnm1));
-      z = z.minus(dz);
-      if (dz.abs().lte(eps)) {
-        // recompute h_{n-1} at the final z
-        let a0 = new E(1);
-        let a1 = z;
-        for (let j = 2; j < n; j++) {
-          const a2 = z.times(a1).minus(sq[j - 1].times(a0)).div(sq[j]);
-          a0 = a1;
-          a1 = a2;
-        }
-        hnm1 = n === 1 ? new E(1) : a1;
-        break;
-      }
-    }
-    const wi = new E(1).div(hnm1.times(hnm1).times(n));
-    if (n % 2 === 1 && i === (n - 1) / 2) z = new E(0);
-    x[i] = new D(z);
-    x[n - 1 - i] = new D(z.neg());
-    w[i] = new D(wi);
-    w[n - 1 - i] = new D(wi);
-  }
-  const res = { x, w };
+  const g = gaussHermiteProb(n, D.precision + 5);
+  const res = { x: g.nodes.map((v) => new D(v)), w: g.weights.map((v) => new D(v)) };
   ghDecCache.set(key, res);
   return res;
 }
