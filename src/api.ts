@@ -9,8 +9,9 @@ import { meanFieldKernels, KernelTable } from './quantities/kernel';
 import { fixedPoint, criticalPoint } from './quantities/fixedpoint';
 import { verifiedDecimal } from './quantities/verified';
 import { meanFieldResponse } from './quantities/response';
-import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex } from './quantities/optimal';
+import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum } from './quantities/optimal';
 import { NumericalError } from './model/errors';
+import { sensitivityOneLoop64, widthWarnings, Grid2 } from './quantities/loop';
 import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
@@ -110,17 +111,44 @@ export interface ResponseResult {
   chi12: string;
   /** dc^L / dc^0 at fixed q0 (mean field) */
   sensitivity: string;
+  /** With a width N: d E[c_hat^L] / dc^0 through order 1/N, = sensitivity + sensitivity_1 / N. */
+  width?: number;
+  sensitivity_N?: string;
+  /** lim N (d E[c_hat^L]/dc^0 - S), float64, digits limited by its error estimate. */
+  sensitivity_1?: string;
+  sensitivity_1_error?: string;
+  /** Why the 1/N numbers may not mean much at this width. */
+  warnings?: string[];
+}
+
+/** x with as many significant digits as its absolute error `err` allows (1..max). */
+export function formatWithError(x: number, err: number, max = 12): string {
+  const d = err > 0 && x !== 0 ? Math.floor(Math.log10(Math.abs(x) / err)) : max;
+  return formatNumber(x, Math.max(1, Math.min(max, d)));
 }
 
 /** Mean-field response functions to `digits` verified digits. */
-export function response(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): ResponseResult {
+export function response(options: Partial<NetworkOptions> | Network, opts: { digits?: number; width?: number } = {}): ResponseResult {
   const net = network(options);
   const digits = checkDigits(opts.digits);
+  const width = opts.width === undefined ? undefined : intParam('width', opts.width, 1, 1_000_000_000);
   const v = verifiedDecimal(digits, (I) => {
     const r = meanFieldResponse(I, net);
     return { chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity };
   }).values as Record<string, string>;
-  return { network: net, digits, chi: v.chi, chi12: v.chi12, sensitivity: v.sensitivity };
+  const out: ResponseResult = { network: net, digits, chi: v.chi, chi12: v.chi12, sensitivity: v.sensitivity };
+  if (width === undefined) return out;
+  const s = sensitivityOneLoop64(net);
+  const S = Number(v.sensitivity);
+  const errS = Math.abs(S) * 10 ** -digits;
+  return {
+    ...out,
+    width,
+    sensitivity_N: formatWithError(S + s.sensitivity1 / width, s.error / width + errS, digits),
+    sensitivity_1: formatWithError(s.sensitivity1, s.error),
+    sensitivity_1_error: formatNumber(s.error, 2),
+    warnings: widthWarnings(net, width),
+  };
 }
 
 export interface OptimalAlphaResult {
@@ -138,12 +166,46 @@ export interface OptimalAlphaResult {
   alpha_formula: string | null;
   /** The float64 scan of S(alpha), for plots. */
   scan: { alpha: number; s: number }[];
+  /** With a width N: the maximiser of d E[c_hat^L]/dc^0 through order 1/N, alpha_N = alpha + alpha_1 / N. */
+  width?: number;
+  alpha_N?: string | null;
+  alpha_1?: string | null;
+  sensitivity_N?: string | null;
+  warnings?: string[];
 }
 
 /** The alpha > 0 maximising the mean-field correlation sensitivity, to `digits` verified digits. */
-export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): OptimalAlphaResult {
+export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network, opts: { digits?: number; width?: number } = {}): OptimalAlphaResult {
   const net = network(options);
   const digits = checkDigits(opts.digits);
+  const width = opts.width === undefined ? undefined : intParam('width', opts.width, 1, 1_000_000_000);
+  const r = optimalAlphaMeanField(net, digits);
+  if (width === undefined) return r;
+  const atWidth = { width, warnings: [] as string[] };
+  if (!r.interior) return { ...r, ...atWidth, alpha_N: null, alpha_1: null, sensitivity_N: null, note: `${r.note}; the 1/N shift of an interior maximum is not defined` };
+  const aStar = Number(r.alpha);
+  const netStar = network({ act: net.act, alpha: r.alpha as string, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+  atWidth.warnings = widthWarnings(netStar, width);
+  let grid12: Grid2 | undefined;
+  const fw = finiteWidthOptimum(net, aStar, (n, stencil) => {
+    if (!stencil) {
+      const r = sensitivityOneLoop64(n);
+      grid12 = r.correlation.info.grid12;
+      return r;
+    }
+    return sensitivityOneLoop64(n, { gridCheck: false, richardson: false, grid12 });
+  });
+  const S = Number(r.sensitivity);
+  return {
+    ...r,
+    ...atWidth,
+    alpha_N: formatWithError(aStar + fw.alpha1 / width, fw.alpha1Error / width + aStar * 10 ** -digits, digits),
+    alpha_1: formatWithError(fw.alpha1, fw.alpha1Error),
+    sensitivity_N: formatWithError(S + fw.s1 / width, fw.s1Error / width + Math.abs(S) * 10 ** -digits, digits),
+  };
+}
+
+function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult {
   const loc = locateMaximum(net, 1e-3, 20, net.act.closedForm ? 161 : 41);
   const f = asymptoticFormulaLatex(net);
   let alphaFormula: string | null = null;

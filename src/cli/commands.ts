@@ -5,6 +5,12 @@
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
+import { exponentsCommand } from './exponents';
+import { CNN_COMMANDS } from './cnn';
+import { deriveCommand } from './derive';
+import { intParam } from '../model/network';
+import { OptionSpec } from './args';
+import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
 import {
   Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, parse, table, describe, networkJson,
 } from './options';
@@ -78,20 +84,29 @@ const criticalCommand: Command = {
   },
 };
 
+const WIDTH: OptionSpec = { name: 'width', value: '<integer >= 1>', help: 'also the finite-width (1/N, one-loop) numbers at this width' };
+
 const responseCommand: Command = {
   name: 'response',
-  summary: 'mean-field response functions: chi = dK^L_11/dK^0_11, chi12 = dK^L_12/dK^0_12, sensitivity S = dc^L/dc^0',
-  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, HELP],
+  summary: 'response functions: chi = dK^L_11/dK^0_11, chi12 = dK^L_12/dK^0_12, sensitivity S = dc^L/dc^0 (and at width N)',
+  options: [...NETWORK_OPTIONS, WIDTH, DIGITS, JSON_OPT, HELP],
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
-    const r = response(networkFrom(opts), { digits: digitsFrom(opts) });
+    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    const r = response(networkFrom(opts), { digits: digitsFrom(opts), width });
+    for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
     if (opts.json) {
-      io.out(JSON.stringify({ network: networkJson(r.network), digits: r.digits, chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity }) + '\n');
+      const fw = width === undefined ? {} : { width, sensitivity_N: r.sensitivity_N, sensitivity_1: r.sensitivity_1, sensitivity_1_error: r.sensitivity_1_error, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
+      io.out(JSON.stringify({ network: networkJson(r.network), digits: r.digits, chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity, ...fw }) + '\n');
       return 0;
     }
-    io.out(`Mean-field response: ${describe(r.network)} (${r.digits} verified digits)\n\n`);
-    io.out(`  chi          ${r.chi}    dK^L_11 / dK^0_11\n  chi12        ${r.chi12}    dK^L_12 / dK^0_12 (fixed diagonal)\n  sensitivity  ${r.sensitivity}    dc^L / dc^0 (fixed q0)\n`);
+    io.out(`Response functions: ${describe(r.network)} (mean field: ${r.digits} verified digits)\n\n`);
+    io.out(`  chi            ${r.chi}    dK^L_11 / dK^0_11\n  chi12          ${r.chi12}    dK^L_12 / dK^0_12 (fixed diagonal)\n  sensitivity    ${r.sensitivity}    dc^L / dc^0 (fixed q0)\n`);
+    if (width !== undefined) {
+      io.out(`  sensitivity_N  ${r.sensitivity_N}    d E[c_hat^L] / dc^0 at width ${width}, through order 1/N\n`);
+      io.out(`  sensitivity_1  ${r.sensitivity_1}    its 1/N coefficient (+- ${r.sensitivity_1_error}; float64, two-input one-loop grid)\n`);
+    }
     return 0;
   },
 };
@@ -99,11 +114,23 @@ const responseCommand: Command = {
 const optimalAlphaCommand: Command = {
   name: 'optimal-alpha',
   summary: 'the residual scaling alpha* maximising the correlation sensitivity dc^L/dc^0, with its large-depth formula',
-  options: [...NETWORK_OPTIONS.filter((o) => o.name !== 'alpha' && o.name !== 'skip'), DIGITS, JSON_OPT, HELP],
+  options: [
+    ...NETWORK_OPTIONS.filter((o) => o.name !== 'alpha' && o.name !== 'skip'),
+    { ...WIDTH, help: 'also alpha*_N, the maximiser of d E[c_hat^L]/dc^0 at this width through order 1/N' },
+    { name: 'plot', value: '<file.svg>', help: 'draw S(alpha) for this depth and L/4, L/2, 2L, 4L, marking alpha*' },
+    DIGITS,
+    JSON_OPT,
+    HELP,
+  ],
   async run(argv, io) {
     const opts = parse(optimalAlphaCommand, argv, io);
     if (!opts) return 0;
-    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts) });
+    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
+    if (plot !== undefined) checkPlotPath(plot);
+    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts), width });
+    for (const w of r.warnings ?? []) io.err(`fieldprop optimal-alpha: warning: ${w}\n`);
+    if (plot !== undefined) await writeSensitivityPlot(r.network, { alpha: r.alpha === null ? null : Number(r.alpha), s: r.sensitivity === null ? null : Number(r.sensitivity) }, plot);
     const out = {
       network: { ...networkJson(r.network), alpha: undefined },
       digits: r.digits,
@@ -114,6 +141,8 @@ const optimalAlphaCommand: Command = {
       formula_latex: r.formula_latex,
       formula_validity: r.formula_validity,
       alpha_formula: r.alpha_formula,
+      ...(width !== undefined ? { width, alpha_N: r.alpha_N, alpha_1: r.alpha_1, sensitivity_N: r.sensitivity_N, ...(r.warnings?.length ? { warnings: r.warnings } : {}) } : {}),
+      ...(plot !== undefined ? { plot } : {}),
     };
     if (opts.json) {
       io.out(JSON.stringify(out) + '\n');
@@ -123,7 +152,11 @@ const optimalAlphaCommand: Command = {
     io.out(`Optimal residual scaling: act = ${net.act.name}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth = ${net.depth}, q0 = ${net.q0}, c0 = ${net.c0} (${net.scaling} scaling)\n\n`);
     if (r.interior) io.out(`  alpha*       ${r.alpha}   (${r.digits} verified digits)\n  S(alpha*)    ${r.sensitivity}\n`);
     else io.out(`  ${r.note}\n`);
+    if (width !== undefined && r.interior) {
+      io.out(`  alpha*_N     ${r.alpha_N}   (width ${width}: alpha* + alpha_1/N, alpha_1 = ${r.alpha_1})\n  S_N          ${r.sensitivity_N}   (d E[c_hat^L]/dc^0 there, through order 1/N)\n`);
+    }
     io.out(`  formula      ${r.alpha_formula ?? 'no interior maximum of the continuum limit'}   (large-depth asymptotics)\n\n  ${r.formula_latex}\n  valid for: ${r.formula_validity}\n`);
+    if (plot !== undefined) io.out(`\n  plot written to ${plot}\n`);
     return 0;
   },
 };

@@ -4,7 +4,7 @@
  * half the step, or the closed form and the grid for relu/linear).
  */
 import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
-import { oneLoop64, oneLoopExpansionParameter, OneLoopTable } from '../quantities/loop';
+import { oneLoop64, oneLoopExpansionParameter, widthWarnings, OneLoopTable } from '../quantities/loop';
 import { meanFieldKernels } from '../quantities/kernel';
 import { float64Interp } from '../interpret/numeric';
 import { intParam, network } from '../model/network';
@@ -65,13 +65,11 @@ export const loopCommand: Command = {
     const warnings: string[] = [];
     if (width !== undefined) {
       const mf = meanFieldKernels(float64Interp, network(net));
-      const eps = oneLoopExpansionParameter(net, width);
-      if (width < 2) warnings.push(`width ${width} < 2: the 1/N expansion is meaningless here`);
-      else if (eps > 0.3) warnings.push(`the expansion parameter ${net.skip === 'none' ? 'L/N' : 'a sw2 L/N'} = ${eps.toPrecision(3)} is not small: one-loop corrections at width ${width} are unreliable`);
+      warnings.push(...widthWarnings(net, width));
       out.width = width;
       out.q_N = mf.q.map((q, l) => formatNumber(q + (a.k1[l] ?? 0) / width, 10));
       if (two) out.k12_N = mf.k12.map((k, l) => formatNumber(k + ((a.k1_12 ?? [])[l] ?? 0) / width, 10));
-      out.expansion_parameter = formatNumber(eps, 4);
+      out.expansion_parameter = formatNumber(oneLoopExpansionParameter(net, width), 4);
     }
     out.method = info?.method;
     if (warnings.length) out.warnings = warnings;

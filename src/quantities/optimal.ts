@@ -238,3 +238,53 @@ export function asymptoticFormulaLatex(net: Network): { latex: string; validity:
     'requires the continuum log-sensitivity to have an interior maximum (it has none for relu)';
   return { latex, validity };
 }
+
+// =======================================================================================
+// Finite width: the optimum of E[c_hat^L]'s sensitivity through order 1/N
+
+export interface FiniteWidthOptimum {
+  /** alpha*_N = alpha* + alpha1 / N + O(1/N^2). */
+  alpha1: number;
+  /** Estimated absolute error of alpha1. */
+  alpha1Error: number;
+  /** sensitivity_1 at alpha*: S_N(alpha*_N) = S(alpha*) + s1 / N + O(1/N^2). */
+  s1: number;
+  s1Error: number;
+  /** d s1 / d alpha and d^2 S / d alpha^2 at alpha*. */
+  ds1: number;
+  d2S: number;
+}
+
+/**
+ * The 1/N shift of the optimal residual scaling. With S_N(alpha) = S(alpha) + s1(alpha)/N
+ * (s1 from the two-input one-loop theory, sensitivityOneLoop64) and S'(alpha*) = 0, the maximum
+ * of S_N sits at alpha*_N = alpha* - s1'(alpha*) / (N S''(alpha*)) + O(1/N^2). s1' by central
+ * differences in alpha (relative steps eps and eps/2, Richardson); S'' by central differences of
+ * the exact (dual-number) slope dS/dalpha.
+ */
+export function finiteWidthOptimum(
+  net: Network,
+  alphaStar: number,
+  s1At: (n: Network, stencil: boolean) => { sensitivity1: number; error: number; gridRel?: number },
+): FiniteWidthOptimum {
+  const at = (alpha: number) => network({ act: net.act, alpha: String(alpha), sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+  const centre = s1At(at(alphaStar), false);
+  const eps = 0.04;
+  // stencil points: s1 differenced in alpha, so the cheaper evaluation (one c0 step, no grid
+  // check) is enough: their common O(d^2) and grid errors cancel to leading order
+  const D = (e: number) => {
+    const p = s1At(at(alphaStar * (1 + e)), true);
+    const m = s1At(at(alphaStar * (1 - e)), true);
+    return { d: (p.sensitivity1 - m.sensitivity1) / (2 * e * alphaStar), err: (p.error + m.error) / (2 * e * alphaStar) };
+  };
+  const D1 = D(eps);
+  const D2 = D(eps / 2);
+  const ds1 = (4 * D2.d - D1.d) / 3;
+  const ds1Err = Math.abs(D2.d - D1.d) / 3 + D2.err + (centre.gridRel ?? 0) * Math.abs(ds1);
+  const h = 1e-4 * alphaStar;
+  const slope = (alpha: number) => sensitivityAndSlope(float64Interp, net, alpha).ds;
+  const d2S = (slope(alphaStar + h) - slope(alphaStar - h)) / (2 * h);
+  if (!(d2S < 0)) throw new NumericalError(`finite-width optimum: S''(alpha*) = ${d2S} is not negative; alpha* is not a regular maximum`);
+  const alpha1 = -ds1 / d2S;
+  return { alpha1, alpha1Error: ds1Err / Math.abs(d2S), s1: centre.sensitivity1, s1Error: centre.error, ds1, d2S };
+}

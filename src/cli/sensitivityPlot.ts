@@ -1,0 +1,76 @@
+/**
+ * `optimal-alpha --plot s.svg`: the mean-field sensitivity S(alpha) = dc^L/dc^0 against alpha
+ * (log axis) for the given depth and a few others (L/4, L/2, 2L, 4L), each curve's interior
+ * maximum alpha* marked. Curves are float64 scans (the same scan `optimal-alpha` uses to locate
+ * the maximum); the mark of the requested depth is the verified alpha*.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { network, Network } from '../model/network';
+import { InputError } from '../model/errors';
+import { locateMaximum } from '../quantities/optimal';
+import { renderSvg, writeFileAtomic } from '../simulate/plot';
+
+export interface SensitivityCurve {
+  depth: number;
+  scan: { alpha: number; s: number }[];
+  alphaStar: number | null;
+  sStar: number | null;
+}
+
+/** Fail early (before any computation) when the plot file cannot be written. */
+export function checkPlotPath(file: string): void {
+  if (file.trim() === '') throw new InputError('plot', 'needs a file name');
+  if (!file.endsWith('.svg')) throw new InputError('plot', `must name an .svg file, got "${file}"`);
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new InputError('plot', `cannot write into directory ${dir} (missing or not writable)`);
+  }
+}
+
+export function plotDepths(L: number): number[] {
+  const ds = [Math.round(L / 4), Math.round(L / 2), L, 2 * L, 4 * L].filter((d) => d >= 1);
+  return [...new Set(ds)];
+}
+
+export function sensitivityCurves(net: Network, main: { alpha: number | null; s: number | null }): SensitivityCurve[] {
+  const points = net.act.closedForm ? 121 : 41;
+  return plotDepths(net.depth).map((depth) => {
+    const n = depth === net.depth ? net : network({ act: net.act, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+    const loc = locateMaximum(n, 1e-3, 20, points);
+    const scan = loc.scan.filter((p) => Number.isFinite(p.s));
+    if (depth === net.depth) return { depth, scan, alphaStar: main.alpha, sStar: main.s };
+    return { depth, scan, alphaStar: loc.interior ? loc.alpha0 : null, sStar: loc.interior ? loc.s0 : null };
+  });
+}
+
+export function sensitivityPlotSpec(net: Network, curves: SensitivityCurve[]): object {
+  const lines = curves.flatMap((c) => c.scan.map((p) => ({ alpha: p.alpha, S: p.s, depth: `L = ${c.depth}` })));
+  const marks = curves.filter((c) => c.alphaStar !== null).map((c) => ({ alpha: c.alphaStar, S: c.sStar, depth: `L = ${c.depth}`, label: `alpha* = ${(c.alphaStar as number).toPrecision(4)}` }));
+  const order = curves.map((c) => `L = ${c.depth}`);
+  const color = { field: 'depth', type: 'nominal', sort: order, title: 'depth' };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `Sensitivity S = dc^L/dc^0 against the residual scaling alpha (${net.act.name}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, q0 = ${net.q0}, c0 = ${net.c0})`,
+      subtitle: `mean field, ${net.scaling} scaling; dots: the interior maxima alpha* of each depth`,
+    },
+    width: 560,
+    height: 340,
+    layer: [
+      { data: { values: lines }, mark: { type: 'line', clip: true }, encoding: { x: { field: 'alpha', type: 'quantitative', scale: { type: 'log' }, title: 'alpha' }, y: { field: 'S', type: 'quantitative', title: 'S(alpha)' }, color } },
+      { data: { values: marks }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'S', type: 'quantitative' }, color, tooltip: { field: 'label' } } },
+      { data: { values: marks }, mark: { type: 'text', dy: -10, fontSize: 10 }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'S', type: 'quantitative' }, text: { field: 'label' }, color } },
+    ],
+    config: { font: 'sans-serif' },
+  };
+}
+
+export async function writeSensitivityPlot(net: Network, main: { alpha: number | null; s: number | null }, file: string): Promise<SensitivityCurve[]> {
+  const curves = sensitivityCurves(net, main);
+  const svg = await renderSvg(sensitivityPlotSpec(net, curves));
+  writeFileAtomic(file, svg);
+  return curves;
+}
