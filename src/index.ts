@@ -27,3 +27,4 @@ export * as gaussian from './numeric/gaussian';
 export * as quadrature from './numeric/quadrature';
 export { main } from './cli/main';
 export * from './api';
+export * as derivations from './derivations';

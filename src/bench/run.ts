@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { kernel, kernel64 } from '../api';
+import { kernel, kernel64, optimalAlphaAnalysis } from '../api';
 import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
 
@@ -60,6 +60,13 @@ export const BENCHES: Bench[] = [
   // Monte Carlo simulators (issue 4): throughput next to NumPy running the same algorithm. The
   // measurements run in a child process (dist/simulate/bench.js) since they use worker threads.
   ...simulatorBenches(),
+  {
+    name: 'optimal-alpha-erf-20digits-depth1000',
+    description: 'optimal residual scaling alpha* of an erf ResNet (sw2 1, sb2 0, q0 1, c0 0.99), depth 1000, 20 verified digits (float64 scan, then Decimal secant passes at 28 and 34 digits with exact dual-number slopes)',
+    target: 30,
+    run: () => optimalAlphaAnalysis({ act: 'erf', sw2: '1', sb2: '0', depth: 1000, q0: '1', c0: '0.99' }, { digits: 20 }).alpha as string,
+    reference: { implementation: 'mpmath dps 30, findroot of the numerical derivative, one pass', script: 'optimal_reference.py', args: ['erf1000'] },
+  },
   {
     name: 'one-loop-erf-float64-depth1000',
     description: 'one-input one-loop (1/N) tables k1, c1, varC, varK, c1_curvature of the default erf ResNet, depth 1000, float64 (heat-flow grid, O(L n log n))',

@@ -5,8 +5,6 @@
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
-import { exponentsCommand } from './exponents';
-import { CNN_COMMANDS } from './cnn';
 import { deriveCommand } from './derive';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
@@ -161,4 +159,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, deriveCommand];

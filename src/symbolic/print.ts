@@ -132,6 +132,11 @@ export function toString(e: Expr): string {
 export interface LatexOptions {
   /** LaTeX for symbol names, e.g. { sw2: '\\sigma_w^2', K11: '\\mathcal{K}_{11}' }. */
   symbols?: Record<string, string>;
+  /**
+   * Integer powers of a symbol whose LaTeX is itself a power combine: sw2^2 -> \sigma_w^4 instead
+   * of (\sigma_w^2)^2 (default false).
+   */
+  combineSymbolPowers?: boolean;
 }
 
 const GREEK = new Set([
@@ -302,8 +307,16 @@ class LatexPrinter {
       return [`${OPS[b.name]}${sup}${this.args(b.args)}`, P_POW];
     }
     const [bs, bp] = this.p(b);
+    // A symbol printed as a power (sw2 -> \sigma_w^2) to an integer power: \sigma_w^4, not (\sigma_w^2)^2.
+    const symPow = this.opts.combineSymbolPowers && b.kind === 'sym' && x.kind === 'num' && x.d === 1n ? /^(.*[^\s^])\^(?:(\d+)|\{(\d+)\})$/.exec(bs) : null;
+    if (symPow && !/[_^]\{?[^}]*\^/.test(symPow[1])) {
+      const k = BigInt(symPow[2] ?? symPow[3]) * (x as { n: bigint }).n;
+      const ks = k.toString();
+      return [`${symPow[1]}^${ks.length === 1 ? ks : `{${ks}}`}`, P_POW];
+    }
     const needParen = bp < P_ATOM || (b.kind === 'call' && b.name === 'exp') || (b.kind !== 'call' && bs.includes('^'));
-    const base = needParen ? paren(bs) : bs;
+    // A registered function printed with a superscript (X^{(l)}): brace it, never a double superscript.
+    const base = needParen ? paren(bs) : b.kind === 'call' && bs.includes('^') && !bs.startsWith('\\left') ? `{${bs}}` : bs;
     return [`${base}${sup}`, P_POW];
   }
 

@@ -1,0 +1,47 @@
+/**
+ * `npm run derive`: run every derivation with its numerical checks and, when all pass, write
+ * docs/derivations/<derivation>-<act>.tex (fragments) and docs/derivations/fieldprop-derivations.tex
+ * (standalone). Exit code 1 (nothing written) when a check fails. Option: --out <dir>.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { allDerivations, derivationFiles, writeAtomic, defaultOutDir } from './index';
+
+export function runDeriveAll(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s)): number {
+  let out = defaultOutDir();
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
+    else {
+      log(`derive-all: unknown argument "${argv[i]}" (takes --out <dir>)\n`);
+      return 2;
+    }
+  }
+  let failed = 0;
+  const ds = allDerivations({ checks: true }, (d, s) => {
+    const bad = d.checks.filter((c) => !c.ok);
+    failed += bad.length;
+    log(`${bad.length ? 'FAIL' : 'ok  '} ${d.name.padEnd(13)} ${d.act.padEnd(7)} ${d.checks.length} checks, ${s.toFixed(1)} s\n`);
+    for (const c of bad) log(`       ${c.what}: ${c.maxError.toExponential(2)} > ${c.tol.toExponential(0)}\n`);
+  });
+  if (failed > 0) {
+    log(`derive-all: ${failed} check(s) failed; nothing written\n`);
+    return 1;
+  }
+  const files = derivationFiles(ds);
+  let changed = 0;
+  for (const [name, content] of files) {
+    const file = path.join(out, name);
+    const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (old !== content) {
+      writeAtomic(file, content);
+      changed++;
+      log(`wrote ${path.relative(process.cwd(), file)}\n`);
+    }
+  }
+  log(`derive-all: ${files.size} files in ${path.relative(process.cwd(), out) || '.'}, ${changed} changed\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  process.exitCode = runDeriveAll(process.argv.slice(2));
+}
