@@ -227,8 +227,13 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
         : `no interior maximum in the scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}]: S(alpha) still increases at its upper end`,
     };
   }
+  // float64 secant first: the Decimal passes then start within ~1e-15
+  const polished = optimalAlpha(float64Interp, net, loc.alpha0).alpha;
+  let warm: { alpha: string; spread: number } | undefined;
   const v = verifiedDecimal(digits, (I) => {
-    const r = optimalAlpha(I, net, loc.alpha0);
+    // the first pass starts from the float64 estimate, later ones from the previous pass
+    const r = warm === undefined ? optimalAlpha(I, net, polished) : optimalAlpha(I, net, warm.alpha, warm.spread);
+    warm = { alpha: String(r.alpha), spread: 10 ** -(I.F.digits - 6) };
     return { alpha: r.alpha, sensitivity: r.sensitivity };
   }).values as Record<string, string>;
   return { ...base, interior: true, alpha: v.alpha, sensitivity: v.sensitivity };

@@ -28,3 +28,6 @@ export * as quadrature from './numeric/quadrature';
 export { main } from './cli/main';
 export * from './api';
 export * as derivations from './derivations';
+export * as cnn from './quantities/cnn';
+export * as cnnSim from './simulate/cnn';
+export * as fft from './numeric/fft';

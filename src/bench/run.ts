@@ -11,6 +11,7 @@ import * as path from 'path';
 import { kernel, kernel64, optimalAlphaAnalysis } from '../api';
 import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
+import { cnnBenches } from './cnn';
 
 export interface BenchResult {
   name: string;
@@ -60,6 +61,9 @@ export const BENCHES: Bench[] = [
   // Monte Carlo simulators (issue 4): throughput next to NumPy running the same algorithm. The
   // measurements run in a child process (dist/simulate/bench.js) since they use worker threads.
   ...simulatorBenches(),
+  // CNN covariance propagation (issue 6): FFT against dense route, and 10,000 layers at 32x32.
+  ...cnnBenches(),
+  // float64 Gaussian expectations per call, next to a NumPy Gauss–Hermite rule
   {
     name: 'optimal-alpha-erf-20digits-depth1000',
     description: 'optimal residual scaling alpha* of an erf ResNet (sw2 1, sb2 0, q0 1, c0 0.99), depth 1000, 20 verified digits (float64 scan, then Decimal secant passes at 28 and 34 digits with exact dual-number slopes)',
@@ -171,6 +175,11 @@ function markdown(results: BenchResult[]): string {
       lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.reference?.value ?? r.reference?.error ?? '-'} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} | ${r.pass ? 'yes' : 'NO'} |`);
     }
   }
+  const perCall = results.filter((r) => r.name.startsWith('gaussian-'));
+  if (perCall.length) {
+    lines.push('', '| per call | fieldprop | reference | pass |', '|---|---|---|---|');
+    for (const r of perCall) lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.reference?.value ?? r.reference?.error ?? '-'} | ${r.pass ? 'yes' : 'NO'} |`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -180,8 +189,20 @@ if (require.main === module) {
   const outIdx = argv.indexOf('--out');
   const only = onlyIdx >= 0 ? argv[onlyIdx + 1].split(',') : undefined;
   const outDir = outIdx >= 0 ? argv[outIdx + 1] : path.join(ROOT, 'bench', 'results');
-  const results = runBenches(only);
+  let results = runBenches(only);
   fs.mkdirSync(outDir, { recursive: true });
+  if (only) {
+    // a partial run keeps the other entries of the previous results (in BENCHES order)
+    try {
+      const prev = JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8')) as { results: BenchResult[] };
+      const fresh = new Set(results.map((r) => r.name));
+      const order = BENCHES.map((b) => b.name);
+      results = prev.results.filter((r) => !fresh.has(r.name)).concat(results);
+      results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    } catch {
+      // no previous results: this run alone
+    }
+  }
   const json = JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n';
   const md = markdown(results);
   // Write to temporary files first, then rename: never a half-written result file.

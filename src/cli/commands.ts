@@ -5,6 +5,7 @@
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
+import { CNN_COMMANDS } from './cnn';
 import { deriveCommand } from './derive';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
@@ -159,4 +160,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, deriveCommand];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, deriveCommand, ...CNN_COMMANDS];

@@ -92,11 +92,16 @@ export function sensitivityAndSlope<T>(I: Interpretation<T>, net: Network, alpha
   return { s: r.sensitivity.v, ds: r.sensitivity.d };
 }
 
-/** Polish the argmax: secant iteration on dS/dalpha = 0 from the float64 estimate. */
-export function optimalAlpha<T>(I: Interpretation<T>, net: Network, alpha0: number): { alpha: T; sensitivity: T } {
+/**
+ * Polish the argmax: secant iteration on dS/dalpha = 0 from an estimate alpha0 (a float64 number,
+ * or the decimal string of a lower-precision pass) whose relative error is about `spread`: the
+ * second secant point is alpha0 (1 - spread). A better start only saves iterations; the root is
+ * the one of this interpretation's precision either way.
+ */
+export function optimalAlpha<T>(I: Interpretation<T>, net: Network, alpha0: number | string, spread = 1e-7): { alpha: T; sensitivity: T } {
   const F = I.F;
-  let x0 = F.of(alpha0 * (1 - 1e-7));
   let x1 = F.of(alpha0);
+  let x0 = F.mul(x1, F.of(1 - spread));
   let g0 = sensitivityAndSlope(I, net, x0).ds;
   let g1 = sensitivityAndSlope(I, net, x1).ds;
   const tol = 10 ** -(Math.min(F.digits, 300) - 3);

@@ -1,0 +1,407 @@
+/**
+ * CNN commands (issue 6, seed 004):
+ *   fieldprop cnn             fixed point, Fourier-mode eigenvalues and depth scales, and optional
+ *                             covariance propagation of a random image (FFT route, checked
+ *                             against the dense route)
+ *   fieldprop cnn-simulate    finite-width deep CNNs, Gaussian against delta-orthogonal, vs theory
+ *   fieldprop cnn-orthogonal  random orthogonal convolution kernels: singular values from the FFT
+ */
+import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';
+import { OptionSpec, ParsedArgs } from './args';
+import { InputError, NumericalError } from '../model/errors';
+import { intParam } from '../model/network';
+import { fixedPointAnalysis } from '../api';
+import {
+  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
+} from '../quantities/cnn';
+import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues } from '../simulate/cnn';
+import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
+import { MAX_SEED, Rng } from '../simulate/rng';
+
+const GEOMETRY: OptionSpec[] = [
+  { name: 'kernel-size', value: '<odd integer <= image>', help: 'kernel width k (k taps per axis, centred)', default: '3' },
+  { name: 'dims', value: '<1|2>', help: 'spatial dimensions of the input', default: '2' },
+];
+const PLOT: OptionSpec = { name: 'plot', value: '<file.svg>', help: 'write an SVG plot (written atomically)' };
+
+function plotFile(opts: ParsedArgs): string | undefined {
+  if (opts.plot === undefined) return undefined;
+  const f = String(opts.plot);
+  if (f.trim() === '') throw new InputError('plot', 'needs a file name');
+  return f;
+}
+
+function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
+  return cnnSpec({
+    act: opts.act as string,
+    sw2: opts.sw2 as string,
+    sb2: opts.sb2 as string,
+    dims: opts.dims as string,
+    image: opts.image as string,
+    kernelSize: opts['kernel-size'] as string,
+    init,
+  });
+}
+
+/** A finite float printed with `digits` significant digits (trailing zeros dropped); Infinity as text. */
+export function fmt(x: number, digits = 12): string {
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (!Number.isFinite(x)) throw new NumericalError(`a non-finite value (${x}) reached the output`);
+  if (x === 0) return '0';
+  const s = x.toPrecision(digits);
+  if (s.includes('e')) {
+    const [m, e] = s.split('e');
+    return `${m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m}e${e}`;
+  }
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+function describeSpec(s: CnnSpec): string {
+  const img = s.dims === 1 ? `1D image of ${s.image}` : `2D image ${s.image}x${s.image}`;
+  const ker = s.dims === 1 ? `${s.kernelSize}` : `${s.kernelSize}x${s.kernelSize}`;
+  return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, circular padding, init ${s.init}`;
+}
+
+/** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
+export function logLayers(depth: number): number[] {
+  const out = new Set<number>([0]);
+  for (let d = 1; d <= depth; d *= 10) for (const m of [1, 2, 5]) if (m * d <= depth) out.add(m * d);
+  out.add(depth);
+  return [...out].sort((a, b) => a - b);
+}
+
+function rmsStructure(x: Float64Array): number {
+  let m = 0;
+  for (const v of x) m += v;
+  m /= x.length;
+  let s = 0;
+  for (const v of x) s += (v - m) * (v - m);
+  return Math.sqrt(s / x.length);
+}
+
+function meanOf(x: Float64Array): number {
+  let m = 0;
+  for (const v of x) m += v;
+  return m / x.length;
+}
+
+const cnnCommand: Command = {
+  name: 'cnn',
+  summary: 'CNN mean field: fixed point, Fourier-mode eigenvalues and depth scales of the linearised covariance map, covariance propagation',
+  options: [
+    { ...ACT, default: 'tanh' },
+    { ...SW2, default: '1.5', help: 'weight variance sigma_w^2 (W_ij(beta) ~ N(0, sw2 v(beta)/C))' },
+    { ...SB2, default: '0.05' },
+    ...GEOMETRY,
+    { name: 'image', value: '<integer 1..4096 (1D), 1..1024 (2D)>', help: 'image side n (n or n x n positions, any n: non-powers of two use Bluestein FFTs)', default: '32' },
+    { name: 'init', value: `<${CNN_INITS.join('|')}>`, help: 'kernel variance profile: uniform over the window, or all at the centre tap', default: 'gaussian' },
+    { name: 'depth', value: '<integer 0..1000000>', help: 'propagate the covariance of a random input image through this many layers (0: none)', default: '0' },
+    { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image (iid N(0,1) pixels)', default: '3' },
+    { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
+    { name: 'digits', value: '<6..15>', help: 'significant digits of the fixed point (verified by two Decimal runs) and of the printed rates', default: '12' },
+    PLOT,
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(cnnCommand, argv, io);
+    if (!opts) return 0;
+    const spec = specFrom(opts);
+    const depth = intParam('depth', opts.depth as string, 0, 1_000_000);
+    const channels = intParam('channels', opts.channels as string, 1, 64);
+    const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
+    const digits = intParam('digits', opts.digits as string, 6, 15);
+    const plot = plotFile(opts);
+    const v = fixedPointAnalysis(spec.act, spec.sw2, spec.sb2, { digits: digits + 2 });
+    const xiQ = v.xi_q === 'Infinity' ? Infinity : Number(v.xi_q);
+    const fp: CnnFixedPoint = {
+      q_star: Number(v.q_star),
+      c_star: Number(v.c_star),
+      chi1: Number(v.chi1),
+      chi_c: Number(v.chi_c),
+      chi_q: xiQ === Infinity ? 1 : Math.exp(-1 / xiQ),
+    };
+    // Degree-one homogeneous activations (relu, linear) at sb2 = 0 with chi_q = 1: every q is a
+    // fixed point (the length map is linear in q); the slopes do not depend on q.
+    const anyQ = spec.act.homogeneousDegree === 1 && Number(spec.sb2) === 0 && fp.chi_q === 1;
+    const qText = anyQ ? null : fmt(fp.q_star, digits);
+    const modes = cnnModes(spec, fp);
+    // Exact zeros of Ahat (e.g. f/n = 1/3 for k = 3) come out of the FFT as ~1e-17.
+    const snap = (x: number) => (Math.abs(x) < 1e-13 ? 0 : x);
+    const A = Array.from(modes.A, snap);
+    const lc = A.map((a) => a * fp.chi_c);
+    const lq = A.map((a) => a * fp.chi_q);
+    const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
+    const xic = lc.map(depthScale);
+    const xiq = lq.map(depthScale);
+
+    // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
+    let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][] } | undefined;
+    let denseCheck: { layers: number; max_rel_diff: number } | undefined;
+    if (depth > 0) {
+      const nn = displacementSet(spec.shape, 'nn');
+      const image = randomImage(spec.shape, channels, inputSeed);
+      const s0 = inputCovariance(spec, image, nn);
+      const rec = logLayers(depth);
+      const recSet = new Set(rec);
+      propagation = { layers: [], mean_q: [], mean_c: nn.slice(1).map(() => []), structure_q: [], structure_c: nn.slice(1).map(() => []) };
+      const take = (l: number, c: CovariancePlanes) => {
+        if (!recSet.has(l)) return;
+        const P = propagation!;
+        P.layers.push(l);
+        const q = c.planes[0];
+        P.mean_q.push(meanOf(q));
+        P.structure_q.push(rmsStructure(q));
+        for (let p = 1; p < c.planes.length; p++) {
+          P.mean_c[p - 1].push(meanOf(c.planes[p]) / meanOf(q));
+          P.structure_c[p - 1].push(rmsStructure(c.planes[p]));
+        }
+      };
+      const fftMap = new CnnCovarianceMap(spec, 'fft');
+      let c = s0;
+      take(0, c);
+      // The FFT route, checked against the dense-matrix route on the first layers.
+      const checkLayers = spec.shape.reduce((a, b) => a * b, 1) <= 4096 ? Math.min(depth, 5) : 0;
+      let dc = s0;
+      const denseMap = checkLayers > 0 ? new CnnCovarianceMap(spec, 'dense') : undefined;
+      let worst = 0;
+      for (let l = 1; l <= depth; l++) {
+        c = fftMap.step(c);
+        if (denseMap && l <= checkLayers) {
+          dc = denseMap.step(dc);
+          for (let p = 0; p < c.planes.length; p++)
+            for (let a = 0; a < c.planes[p].length; a++) worst = Math.max(worst, Math.abs(c.planes[p][a] - dc.planes[p][a]) / Math.abs(dc.planes[0][a]));
+          if (worst > 1e-10) throw new NumericalError(`FFT and dense routes disagree at layer ${l} (relative ${worst})`);
+        }
+        take(l, c);
+      }
+      if (checkLayers > 0) denseCheck = { layers: checkLayers, max_rel_diff: worst };
+    }
+
+    if (plot) {
+      await writeSvg(
+        depthScalePlotSpec({
+          title: `fieldprop cnn: ${describeSpec(spec)}`,
+          shape: spec.shape,
+          frequencies: modes.frequencies,
+          xi_c: xic,
+          xi_q: xiq,
+          A,
+          propagation: propagation
+            ? propagation.layers.flatMap((l, i) => [
+                { layer: l, plane: 'variance plane q(alpha)', signal: propagation!.structure_q[i] },
+                ...propagation!.structure_c.map((s, p) => ({ layer: l, plane: `plane delta = e${p}`, signal: s[i] })),
+              ])
+            : undefined,
+        }),
+        plot,
+      );
+    }
+
+    const d = digits;
+    if (opts.json) {
+      const out: Record<string, unknown> = {
+        network: { act: spec.act.name, sw2: spec.sw2, sb2: spec.sb2, dims: spec.dims, image: spec.image, kernel_size: spec.kernelSize, init: spec.init, padding: 'circular' },
+        digits: d,
+        q_star: qText,
+        c_star: fmt(fp.c_star, d),
+        chi1: fmt(fp.chi1, d),
+        chi_q: fmt(fp.chi_q, d),
+        chi_c: fmt(fp.chi_c, d),
+        frequencies: modes.frequencies,
+        A: A.map((x) => fmt(x, d)),
+        lambda_c: lc.map((x) => fmt(x, d)),
+        lambda_q: lq.map((x) => fmt(x, d)),
+        depth_scales: xic.map((x) => fmt(x, d)),
+        depth_scales_q: xiq.map((x) => fmt(x, d)),
+      };
+      if (propagation) {
+        out.propagation = {
+          input: { channels, input_seed: inputSeed },
+          layers: propagation.layers,
+          mean_q: propagation.mean_q.map((x) => fmt(x, 10)),
+          mean_c: propagation.mean_c.map((r) => r.map((x) => fmt(x, 10))),
+          structure_q: propagation.structure_q.map((x) => fmt(x, 6)),
+          structure_c: propagation.structure_c.map((r) => r.map((x) => fmt(x, 6))),
+          ...(denseCheck ? { dense_check: { layers: denseCheck.layers, max_rel_diff: fmt(denseCheck.max_rel_diff, 3) } } : {}),
+        };
+      }
+      if (plot) out.plot = plot;
+      io.out(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    io.out(`CNN mean field: ${describeSpec(spec)}\n\n`);
+    io.out(`Fixed point (fully connected, ${d} digits verified by two Decimal runs):\n`);
+    io.out(`  q*     ${qText ?? 'any q > 0 (the length map is linear in q)'}\n  c*     ${fmt(fp.c_star, d)}\n  chi_q  ${fmt(fp.chi_q, d)}    slope of the variance plane, sw2 d<phi^2>/dq\n  chi_c  ${fmt(fp.chi_c, d)}    slope of the other planes, sw2 <phi'(u) phi'(v)> at c*\n\n`);
+    io.out(`Linearised dynamics, diagonal in Fourier modes: lambda(f) = chi Ahat(f), xi(f) = -1/ln|lambda(f)|\n`);
+    // Rows: distinct frequencies up to symmetry (1D: 0..n/2; 2D: along (m, 0) and (m, m)).
+    const n = spec.image;
+    const idx: number[] = [];
+    if (spec.dims === 1) for (let m = 0; m <= n >> 1; m++) idx.push(m);
+    else {
+      for (let m = 0; m <= n >> 1; m++) idx.push(m * n);
+      for (let m = 1; m <= n >> 1; m++) idx.push(m * n + m);
+    }
+    const rows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(lc[i], d), fmt(xic[i], d), fmt(lq[i], d), fmt(xiq[i], d)]);
+    io.out(table(['f', 'Ahat(f)', 'lambda_c(f)', 'xi_c(f)', 'lambda_q(f)', 'xi_q(f)'], rows));
+    if (spec.dims === 2) io.out(`(rows: f = (m, 0) and (m, m); --json lists all ${modes.frequencies.length} frequencies)\n`);
+    if (propagation) {
+      io.out(`\nCovariance of a random ${channels}-channel image (input seed ${inputSeed}), variance plane and nearest-neighbour planes, FFT route`);
+      io.out(denseCheck ? ` (dense-matrix route agrees to ${fmt(denseCheck.max_rel_diff, 2)} relative on layers 1..${denseCheck.layers}):\n` : ':\n');
+      const header = ['layer', 'mean q', ...propagation.mean_c.map((_, p) => `mean c(e${p})`), 'structure q', ...propagation.structure_c.map((_, p) => `structure e${p}`)];
+      const prow = propagation.layers.map((l, i) => [
+        String(l),
+        fmt(propagation!.mean_q[i], 10),
+        ...propagation!.mean_c.map((r) => fmt(r[i], 10)),
+        fmt(propagation!.structure_q[i], 4),
+        ...propagation!.structure_c.map((r) => fmt(r[i], 4)),
+      ]);
+      io.out(table(header, prow));
+      io.out('(mean c = spatial mean of the plane / spatial mean of q; structure = RMS over positions of the plane minus its spatial mean)\n');
+    }
+    if (plot) io.out(`\nplot written to ${plot}\n`);
+    return 0;
+  },
+};
+
+const cnnSimulateCommand: Command = {
+  name: 'cnn-simulate',
+  summary: 'finite-width deep CNNs (seeded): Gaussian against delta-orthogonal signal propagation, simulated against mean field',
+  options: [
+    { ...ACT, default: 'tanh' },
+    { ...SW2, default: '1.7609546396067391316', help: 'weight variance (default: the tanh critical point at sb2 = 0.05)' },
+    { ...SB2, default: '0.05' },
+    { ...GEOMETRY[0] },
+    { ...GEOMETRY[1], default: '1' },
+    { name: 'image', value: '<integer 1..256>', help: 'image side n', default: '16' },
+    { name: 'init', value: '<list of gaussian, delta-orthogonal>', help: 'initialisations to simulate (comma-separated)', default: 'gaussian,delta-orthogonal' },
+    { name: 'width', value: '<integer 1..1024>', help: 'channels C of every hidden layer', default: '16' },
+    { name: 'depth', value: '<integer 1..100000>', help: 'number of layers', default: '200' },
+    { name: 'networks', value: '<integer 2..100000>', help: 'independent networks per initialisation', default: '64' },
+    { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed (network k uses stream (seed, k))', default: '1' },
+    { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
+    { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
+    PLOT,
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(cnnSimulateCommand, argv, io);
+    if (!opts) return 0;
+    const inits = String(opts.init).split(',').map((s) => s.trim());
+    if (inits.length === 0 || inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
+    const image = intParam('image', opts.image as string, 1, 256);
+    const width = intParam('width', opts.width as string, 1, 1024);
+    const depth = intParam('depth', opts.depth as string, 1, 100_000);
+    const networks = intParam('networks', opts.networks as string, 2, 100_000);
+    const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
+    const channels = intParam('channels', opts.channels as string, 1, 64);
+    const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
+    const plot = plotFile(opts);
+    const record = logLayers(depth).concat(Array.from({ length: 20 }, (_, i) => Math.round(((i + 1) * depth) / 20)));
+    const results = inits.map((init) => {
+      const spec = specFrom({ ...opts, image: String(image) }, init);
+      return { init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) };
+    });
+    const rows: SignalRow[] = [];
+    for (const { init, r } of results)
+      for (const p of r.planes) rows.push({ init, layer: p.layer, plane: p.delta.every((x) => x === 0) ? 'variance plane' : `plane delta = (${p.delta.join(',')})`, signal_sim: p.signal_sim, noise: p.noise, signal_theory: p.signal_theory });
+    const spec0 = results[0].spec;
+    if (plot) {
+      await writeSvg(
+        signalPlotSpec(
+          `fieldprop cnn-simulate: ${spec0.act.name}, sw2 = ${spec0.sw2}, sb2 = ${spec0.sb2}, ${spec0.dims}D image ${image}, kernel ${spec0.kernelSize}, width ${width}`,
+          `${networks} networks per initialisation, seed ${seed}; points: RMS spatial structure of the mean covariance plane (bars: 2 noise), lines: mean field`,
+          rows.filter((r) => r.plane !== 'variance plane'),
+        ),
+        plot,
+      );
+    }
+    if (opts.json) {
+      io.out(
+        JSON.stringify({
+          network: { act: spec0.act.name, sw2: spec0.sw2, sb2: spec0.sb2, dims: spec0.dims, image, kernel_size: spec0.kernelSize, width, depth, networks, seed, channels, input_seed: inputSeed },
+          runs: results.map(({ init, r }) => ({
+            init,
+            seconds: r.seconds,
+            z_threshold: fmt(r.z_threshold, 4),
+            max_abs_z: fmt(r.max_abs_z, 4),
+            pass: r.pass,
+            planes: r.planes.map((p) => ({ layer: p.layer, delta: p.delta, signal_sim: fmt(p.signal_sim, 6), noise: fmt(p.noise, 4), signal_theory: fmt(p.signal_theory, 6), max_abs_z: fmt(p.max_abs_z, 4) })),
+          })),
+          ...(plot ? { plot } : {}),
+        }) + '\n',
+      );
+      return 0;
+    }
+    io.out(`Simulated deep CNNs: act = ${spec0.act.name}, sw2 = ${spec0.sw2}, sb2 = ${spec0.sb2}, ${spec0.dims}D image ${image}, kernel ${spec0.kernelSize}, width ${width}, depth ${depth}, ${networks} networks, seed ${seed}\n`);
+    io.out('signal = RMS over positions of (mean over networks of the covariance plane - its spatial mean); noise = RMS over positions of the standard error of the plane minus its spatial mean (the floor of signal (sim))\n');
+    for (const { init, r } of results) {
+      io.out(`\n${init}: max |z| over all positions and recorded layers ${fmt(r.max_abs_z, 3)} (Bonferroni threshold ${fmt(r.z_threshold, 3)} at 1%: ${r.pass ? 'agrees with mean field' : 'DISAGREES with mean field (finite-width corrections grow with depth/width)'}), ${r.seconds.toFixed(1)} s\n`);
+      const layers = logLayers(depth);
+      const trows = r.planes
+        .filter((p) => layers.includes(p.layer) && !p.delta.every((x) => x === 0))
+        .map((p) => [String(p.layer), `(${p.delta.join(',')})`, fmt(p.signal_theory, 4), fmt(p.signal_sim, 4), fmt(p.noise, 2), fmt(p.max_abs_z, 3)]);
+      io.out(table(['layer', 'delta', 'signal (theory)', 'signal (sim)', 'noise', 'max |z|'], trows));
+    }
+    if (plot) io.out(`\nplot written to ${plot}\n`);
+    return 0;
+  },
+};
+
+const cnnOrthogonalCommand: Command = {
+  name: 'cnn-orthogonal',
+  summary: 'random orthogonal convolution kernels: every singular value of the layer operator, from the kernel FFT',
+  options: [
+    { name: 'channels', value: '<integer 1..256>', help: 'channels C (the kernel maps C to C channels)', default: '8' },
+    { ...GEOMETRY[0] },
+    { ...GEOMETRY[1] },
+    { name: 'image', value: '<integer 1..256>', help: 'image side n of the operator', default: '32' },
+    { name: 'kernel', value: '<orthogonal|delta-orthogonal|gaussian>', help: 'which kernel to generate', default: 'orthogonal' },
+    { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed', default: '1' },
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(cnnOrthogonalCommand, argv, io);
+    if (!opts) return 0;
+    const C = intParam('channels', opts.channels as string, 1, 256);
+    const spec = cnnSpec({ dims: opts.dims as string, image: opts.image as string, kernelSize: opts['kernel-size'] as string });
+    if (spec.image > 256) throw new InputError('image', `must be an integer in 1..256, got ${spec.image}`);
+    const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
+    const kind = String(opts.kernel);
+    const rng = Rng.stream(seed, 0, 7);
+    const gen = kind === 'orthogonal' ? randomOrthogonalKernel : kind === 'delta-orthogonal' ? deltaOrthogonalKernel : kind === 'gaussian' ? gaussianKernel : undefined;
+    if (!gen) throw new InputError('kernel', `must be orthogonal, delta-orthogonal or gaussian, got "${kind}"`);
+    const K = gen(C, spec.kernelSize, spec.dims, rng);
+    const sv = kernelSingularValues(K, C, spec.kernelSize, spec.shape);
+    // Variance per tap (sum over the C x C entries / C): how the kernel spreads over the window.
+    const tapVar = K.map((w) => w.reduce((a, x) => a + x * x, 0) / C);
+    const out = {
+      kernel: kind,
+      channels: C,
+      dims: spec.dims,
+      kernel_size: spec.kernelSize,
+      image: spec.image,
+      seed,
+      frequencies: sv.frequencies,
+      singular_value_min: fmt(sv.min, 15),
+      singular_value_max: fmt(sv.max, 15),
+      max_abs_deviation_from_1: fmt(sv.maxDeviation, 3),
+      orthogonal: sv.maxDeviation < 1e-10,
+      tap_variance: tapVar.map((x) => fmt(x, 6)),
+    };
+    if (opts.json) {
+      io.out(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    io.out(`${kind} kernel: C = ${C}, ${spec.dims}D, ${spec.kernelSize}${spec.dims === 2 ? 'x' + spec.kernelSize : ''} taps, operator on a ${spec.dims === 1 ? spec.image : `${spec.image}x${spec.image}`} image with circular padding, seed ${seed}\n\n`);
+    io.out(`  singular values over all ${sv.frequencies} frequencies (C x C symbol at each, from the kernel's FFT):\n`);
+    io.out(`  min ${out.singular_value_min}\n  max ${out.singular_value_max}\n  max |sigma - 1| = ${out.max_abs_deviation_from_1}: ${out.orthogonal ? 'orthogonal (every singular value is 1)' : 'not orthogonal'}\n`);
+    io.out(`  variance per tap (sum_ij W_ij(beta)^2 / C): ${out.tap_variance.join(' ')}\n`);
+    return 0;
+  },
+};
+
+export const CNN_COMMANDS: Command[] = [cnnCommand, cnnSimulateCommand, cnnOrthogonalCommand];
