@@ -27,6 +27,8 @@ export * as gaussian from './numeric/gaussian';
 export * as quadrature from './numeric/quadrature';
 export { main } from './cli/main';
 export * from './api';
+export * as batchnorm from './quantities/batchnorm';
+export * as batchnormSim from './simulate/batchnorm';
 export * as derivations from './derivations';
 export * as cnn from './quantities/cnn';
 export * as cnnSim from './simulate/cnn';

@@ -6,6 +6,7 @@ import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } 
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
 import { CNN_COMMANDS } from './cnn';
+import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
@@ -160,4 +161,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, deriveCommand, ...CNN_COMMANDS];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, batchNormCommand, deriveCommand, ...CNN_COMMANDS];

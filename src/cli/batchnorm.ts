@@ -1,0 +1,224 @@
+/**
+ * `fieldprop batchnorm`: the mean field of a batch-normalised fully connected network over a batch
+ * of B inputs (docs/batchnorm.md): symmetric fixed point (q*, c*), forward eigenvalues, gradient
+ * explosion rate, depth scales; by quadrature over the batch sphere and, for positively homogeneous
+ * activations, by the c_alpha / J_phi representation; optionally checked by Monte Carlo.
+ */
+import { Command, ACT, JSON_OPT, HELP, SW2, SB2, parse, table } from './options';
+import { intParam } from '../model/network';
+import { InputError, NumericalError } from '../model/errors';
+import { formatNumber } from '../numeric/field';
+import {
+  batchNormSpec, sphereMoments, sphereMomentsVerified, assemble, batchNormJphi, batchNormJphiFixedPoint, homogeneousForm, depthScale,
+  irrepDirections, fixedPointMatrix, BatchNormResult, JphiResult,
+} from '../quantities/batchnorm';
+import { simulateBatchNorm, mapMonteCarlo, simulateLinearisation, Estimate } from '../simulate/batchnorm';
+import { MAX_SEED } from '../simulate/rng';
+
+/** Largest batch for which the J_phi route also computes the eigenvalues (cost ~ B^3 per node). */
+export const JPHI_EIGEN_MAX_BATCH = 24;
+
+/** Memory cap of --simulate: weights and BN states of all layers (float64 numbers, 400 MB). */
+export const MAX_SIM_DOUBLES = 5e7;
+
+type Key = 'q_star' | 'c_star' | 'grad_rate' | 'lambda_std' | 'lambda_2';
+const KEYS: Key[] = ['q_star', 'c_star', 'grad_rate', 'lambda_std', 'lambda_2'];
+
+export interface BatchNormReport {
+  act: string;
+  batch: number;
+  sw2: number;
+  sb2: number;
+  digits: number;
+  result: BatchNormResult;
+  quad: { error: number; nodes: number };
+  jphi: (Partial<JphiResult> & { eigen: boolean }) | null;
+  route_difference: number | null;
+}
+
+/** Quadrature route with a digit count from the difference of two node counts, plus the J_phi route. */
+export function batchNormReport(o: { act: string; batch: string | number; sw2?: string | number; sb2?: string | number }): BatchNormReport {
+  const spec = batchNormSpec(o);
+  const { moments, error, nodes } = sphereMomentsVerified(spec.act, spec.batch);
+  const result = assemble(spec, moments);
+  const coarse = assemble(spec, sphereMoments(spec.act, spec.batch, nodes / 2));
+  let rel = 0;
+  for (const k of KEYS) {
+    const a = result[k];
+    const b = coarse[k];
+    if (a === null || b === null) continue;
+    rel = Math.max(rel, Math.abs(a - b) / Math.max(Math.abs(a), 1e-300));
+  }
+  const digits = Math.max(3, Math.min(12, Math.floor(-Math.log10(Math.max(rel, 1e-16))) - 1));
+  let jphi: BatchNormReport['jphi'] = null;
+  let diff: number | null = null;
+  if (homogeneousForm(spec.act)) {
+    const eigen = spec.batch <= JPHI_EIGEN_MAX_BATCH;
+    jphi = eigen ? { ...batchNormJphi(spec), eigen } : { ...batchNormJphiFixedPoint(spec), eigen };
+    diff = 0;
+    for (const k of KEYS) {
+      const a = result[k];
+      const b = jphi[k];
+      if (a === null || b === null || b === undefined) continue;
+      diff = Math.max(diff, Math.abs(a - b) / Math.max(Math.abs(a), 1e-300));
+    }
+    if (diff > Math.pow(10, -digits + 1)) {
+      throw new NumericalError(`batchnorm: the quadrature and J_phi routes disagree (relative ${diff.toExponential(2)}) for ${spec.act.name} at B = ${spec.batch}`);
+    }
+  }
+  return { act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits, result, quad: { error, nodes }, jphi, route_difference: diff };
+}
+
+const fmt = (x: number | null | undefined, digits: number): string | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : formatNumber(x, digits);
+
+export const batchNormCommand: Command = {
+  name: 'batchnorm',
+  summary: 'batch-norm mean field over a batch of B inputs: fixed point q*, c*, forward eigenvalues, gradient explosion rate',
+  options: [
+    { ...ACT, default: 'relu' },
+    { name: 'batch', value: '<integer 2..10000>', help: 'batch size B', default: '8' },
+    { ...SW2, value: '<real > 0>', default: '1' },
+    { ...SB2, default: '0' },
+    { name: 'simulate', flag: true, help: 'also run Monte Carlo: finite-width BN networks and the sampled B x B map' },
+    { name: 'width', value: '<integer 8..4096>', help: 'Monte Carlo network width N', default: '256' },
+    { name: 'depth', value: '<integer 4..1000>', help: 'Monte Carlo network depth L', default: '20' },
+    { name: 'networks', value: '<integer 2..100000>', help: 'Monte Carlo: independent networks', default: '20' },
+    { name: 'samples', value: '<integer 100..10000000>', help: 'Monte Carlo: samples of the B x B map', default: '100000' },
+    { name: 'seed', value: `<integer 0..${MAX_SEED}>`, help: 'Monte Carlo seed', default: '1' },
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(batchNormCommand, argv, io);
+    if (!opts) return 0;
+    const rep = batchNormReport({ act: opts.act as string, batch: opts.batch as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string });
+    const B = rep.batch;
+    const r = rep.result;
+    const d = rep.digits;
+    let sim: ReturnType<typeof runSimulation> | null = null;
+    if (opts.simulate) {
+      const width = intParam('width', opts.width as string, 8, 4096);
+      const depth = intParam('depth', opts.depth as string, 4, 1000);
+      const doubles = depth * width * (width + 2 * B);
+      if (doubles > MAX_SIM_DOUBLES) {
+        throw new InputError('width', `the simulation stores depth x width x (width + 2 batch) = ${doubles} numbers, more than ${MAX_SIM_DOUBLES}; reduce --width, --depth or --batch`);
+      }
+      sim = runSimulation(rep, {
+        width,
+        depth,
+        networks: intParam('networks', opts.networks as string, 2, 100000),
+        samples: intParam('samples', opts.samples as string, 100, 10000000),
+        seed: intParam('seed', opts.seed as string, 0, MAX_SEED),
+      });
+    }
+    const eig = [
+      { irrep: 'trivial', multiplicity: 1, value: 0, note: 'scale direction (BN is scale invariant)' },
+      ...(B >= 3 ? [{ irrep: 'standard [B-1,1]', multiplicity: B - 1, value: r.lambda_std as number, note: '' }] : []),
+      ...(B >= 4 ? [{ irrep: '[B-2,2]', multiplicity: (B * (B - 3)) / 2, value: r.lambda_2 as number, note: '' }] : []),
+    ];
+    const lamMax = Math.max(...eig.map((e) => Math.abs(e.value)));
+    const gradNote = B <= 3 ? 'infinite: E[1/chi^2_(B-1)] diverges for B <= 3' : null;
+    if (opts.json) {
+      const est = (e: Estimate) => ({ mean: formatNumber(e.mean, 8), se: formatNumber(e.se, 3), n: e.n });
+      const out = {
+        act: rep.act, batch: B, sw2: String(rep.sw2), sb2: String(rep.sb2), digits: d,
+        convention: 'h = W x + b, y = sqrt(B) G h / |G h| (BN per neuron over the batch), x = phi(y); fixed point of Sigma = E[h h^T]',
+        q_star: fmt(r.q_star, d), c_star: fmt(r.c_star, d),
+        phi2: fmt(r.phi2, d), phiphi: fmt(r.phiphi, d),
+        grad_rate: fmt(r.grad_rate, d), ...(gradNote ? { grad_rate_note: gradNote } : {}),
+        grad_depth_scale: fmt(depthScale(r.grad_rate), d),
+        eigenvalues: eig.map((e) => ({ irrep: e.irrep, multiplicity: e.multiplicity, value: fmt(e.value, d), depth_scale: fmt(depthScale(e.value), d) })),
+        lambda_std: fmt(r.lambda_std, d), lambda_2: fmt(r.lambda_2, d),
+        forward_depth_scale: fmt(depthScale(lamMax), d), symmetric_fixed_point_stable: lamMax < 1,
+        routes: {
+          quadrature: { rel_error: formatNumber(rep.quad.error, 2), nodes: rep.quad.nodes },
+          jphi: rep.jphi ? {
+            q_star: fmt(rep.jphi.q_star, d), c_star: fmt(rep.jphi.c_star, d), grad_rate: fmt(rep.jphi.grad_rate, d),
+            lambda_std: fmt(rep.jphi.lambda_std, d), lambda_2: fmt(rep.jphi.lambda_2, d),
+            eigen_residual: rep.jphi.eigen_residual === undefined ? null : formatNumber(rep.jphi.eigen_residual, 2),
+            max_rel_difference: formatNumber(rep.route_difference as number, 2),
+          } : null,
+        },
+        ...(sim ? {
+          simulation: {
+            ...sim.options,
+            q_star: est(sim.net.q), c_star: est(sim.net.c), grad_rate: est(sim.net.grad_rate),
+            map_phi2: est(sim.map.phi2), map_phiphi: est(sim.map.phiphi),
+            map_lambda_std: sim.map.lambda[0] ? est(sim.map.lambda[0]) : null,
+            map_lambda_2: sim.map.lambda[1] ? est(sim.map.lambda[1]) : null,
+            net_lambda_std: sim.lin[0] ? est(sim.lin[0]) : null,
+            net_lambda_2: sim.lin[1] ? est(sim.lin[1]) : null,
+            z: Object.fromEntries(Object.entries(sim.z).map(([k, v]) => [k, v === null ? null : formatNumber(v, 3)])),
+          },
+        } : {}),
+      };
+      io.out(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    io.out(`Batch-norm mean field: act = ${rep.act}, B = ${B}, sw2 = ${rep.sw2}, sb2 = ${rep.sb2}\n`);
+    io.out('Layer: h = W x + b, y = BN(h) over the batch (mean 0, variance 1, no affine), x = phi(y); state Sigma = E[h h^T].\n');
+    io.out(`Quadrature over the batch sphere: ${d} significant digits (two node counts agree)` +
+      (rep.jphi ? `; J_phi route agrees to ${formatNumber(rep.route_difference as number, 2)} (relative).\n\n` : '.\n\n'));
+    const j = rep.jphi;
+    const row = (name: string, q: number | null, jv: number | null | undefined, meaning: string): string[] =>
+      [name, fmt(q, d) ?? (name === 'grad_rate' && B <= 3 ? 'inf' : '-'), j ? (fmt(jv ?? null, d) ?? (name === 'grad_rate' && B <= 3 ? 'inf' : '-')) : 'n/a', meaning];
+    const rows: string[][] = [
+      row('q_star', r.q_star, j?.q_star, 'Sigma*_aa (fixed point of the pre-BN covariance)'),
+      row('c_star', r.c_star, j?.c_star, 'Sigma*_ab / Sigma*_aa'),
+      row('grad_rate', r.grad_rate, j?.grad_rate, gradNote ?? 'E|dL/dx^(l-1)|^2 / E|dL/dx^l|^2 per layer'),
+      row('lambda_std', r.lambda_std, j?.lambda_std, B >= 3 ? `forward eigenvalue, multiplicity ${B - 1}` : 'none (B = 2)'),
+      row('lambda_2', r.lambda_2, j?.lambda_2, B >= 4 ? `forward eigenvalue, multiplicity ${(B * (B - 3)) / 2}` : 'none (B <= 3)'),
+      [' xi_grad', fmt(depthScale(r.grad_rate), d) ?? '-', '', 'layers per e-fold of gradient growth'],
+      [' xi_fwd', fmt(depthScale(lamMax), d) ?? '-', '', lamMax < 1 ? 'layers per e-fold of convergence to Sigma*' : 'symmetric fixed point UNSTABLE (|eigenvalue| >= 1)'],
+    ];
+    io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows));
+    if (j && !j.eigen) io.out(`(J_phi eigenvalues are computed for B <= ${JPHI_EIGEN_MAX_BATCH}.)\n`);
+    if (sim) {
+      const s = sim;
+      io.out(`\nMonte Carlo (seed ${s.options.seed}): ${s.options.networks} networks of width ${s.options.width}, depth ${s.options.depth}; ${s.options.samples} samples of the map.\n`);
+      const e = (x: Estimate) => `${formatNumber(x.mean, 6)} +- ${formatNumber(x.se, 2)}`;
+      const zs = (k: string) => (s.z[k] === null || s.z[k] === undefined ? '-' : formatNumber(s.z[k] as number, 2));
+      const mrows: string[][] = [
+        ['q_star', e(s.net.q), zs('q_star'), 'networks: mean of h^2 over layers >= 3'],
+        ['c_star', e(s.net.c), zs('c_star'), 'networks'],
+        ['grad_rate', e(s.net.grad_rate), zs('grad_rate'), 'networks: backpropagation through W and BN'],
+        ['lambda_std', s.map.lambda[0] ? e(s.map.lambda[0]) : '-', zs('lambda_std'), 'sampled map, common random numbers'],
+        ['lambda_2', s.map.lambda[1] ? e(s.map.lambda[1]) : '-', zs('lambda_2'), 'sampled map, common random numbers'],
+        ['lambda_std', s.lin[0] ? e(s.lin[0]) : '-', zs('net_lambda_std'), `one BN layer of width ${s.options.width} on Sigma* +- 0.1 q* D, ${5 * s.options.networks} networks`],
+        ['lambda_2', s.lin[1] ? e(s.lin[1]) : '-', zs('net_lambda_2'), `one BN layer of width ${s.options.width} on Sigma* +- 0.1 q* D, ${5 * s.options.networks} networks`],
+      ];
+      io.out(table(['quantity', 'estimate +- se', 'z', 'method'], mrows));
+    }
+    return 0;
+  },
+};
+
+function runSimulation(rep: BatchNormReport, o: { width: number; depth: number; networks: number; samples: number; seed: number }) {
+  const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2 });
+  const B = rep.batch;
+  const net = simulateBatchNorm({ act: spec.act, batch: B, width: o.width, depth: o.depth, sw2: spec.sw2, sb2: spec.sb2, networks: o.networks, seed: o.seed });
+  const dirs = irrepDirections(B);
+  const directions = [dirs.std, dirs.pair].filter((x): x is number[][] => x !== null);
+  const map = mapMonteCarlo({
+    act: spec.act, batch: B, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
+    directions, samples: o.samples, seed: o.seed,
+  });
+  // forward eigenvalues on finite-width layers: 5x as many (cheap, one-layer) networks
+  const lin = directions.map((D, k) => simulateLinearisation({
+    act: spec.act, batch: B, width: o.width, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
+    direction: D, eps: 0.1, networks: 5 * o.networks, seed: o.seed + 1 + k,
+  }));
+  const z = (e: Estimate | undefined, t: number | null): number | null => (e && t !== null && e.se > 0 ? (e.mean - t) / e.se : null);
+  return {
+    options: o,
+    net,
+    map,
+    lin,
+    z: {
+      q_star: z(net.q, rep.result.q_star), c_star: z(net.c, rep.result.c_star), grad_rate: z(net.grad_rate, rep.result.grad_rate),
+      lambda_std: z(map.lambda[0], rep.result.lambda_std), lambda_2: z(map.lambda[1], rep.result.lambda_2),
+      net_lambda_std: z(lin[0], rep.result.lambda_std), net_lambda_2: z(lin[1], rep.result.lambda_2),
+    } as Record<string, number | null>,
+  };
+}
