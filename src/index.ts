@@ -33,3 +33,6 @@ export * as derivations from './derivations';
 export * as cnn from './quantities/cnn';
 export * as cnnSim from './simulate/cnn';
 export * as fft from './numeric/fft';
+export { ntkRecursion, ntkLimits, ntkAnalysis, derivPair, derivSquare, NtkTable, NtkLimits, NtkOptions, NtkResult } from './quantities/ntk';
+export { ExplicitNetwork, empiricalNtkStats, NtkSimSpec, EmpiricalNtk, EmpiricalNtkStats } from './simulate/ntk';
+export { parseGrid, phasePoint, swSbDiagram, alphaSwDiagram, criticalSw2, contours, Grid, PhasePoint, SwSbDiagram, AlphaSwDiagram, ContourLine } from './quantities/phase';

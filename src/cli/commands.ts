@@ -5,6 +5,8 @@
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
+import { ntkCommand } from './ntk';
+import { phaseCommand } from './phase';
 import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
@@ -161,4 +163,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, batchNormCommand, deriveCommand, ...CNN_COMMANDS];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, ntkCommand, phaseCommand, batchNormCommand, deriveCommand, ...CNN_COMMANDS];
