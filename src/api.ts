@@ -6,7 +6,7 @@ import { network, Network, NetworkOptions, realParam, intParam } from './model/n
 import { activation, Activation } from './model/activation';
 import { float64Interp } from './interpret/numeric';
 import { meanFieldKernels, KernelTable } from './quantities/kernel';
-import { fixedPoint, criticalPoint } from './quantities/fixedpoint';
+import { fixedPoint, criticalPoint, lengthMapIsIdentity } from './quantities/fixedpoint';
 import { verifiedDecimal } from './quantities/verified';
 import { meanFieldResponse } from './quantities/response';
 import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum } from './quantities/optimal';
@@ -51,7 +51,8 @@ export interface FixedPointResult {
   sw2: string;
   sb2: string;
   digits: number;
-  q_star: string;
+  /** null when every q is a fixed point (relu or linear at sb2 = 0 on the critical line). */
+  q_star: string | null;
   c_star: string;
   chi1: string;
   chi_c: string;
@@ -76,7 +77,7 @@ export function fixedPointAnalysis(a: string | Activation, sw2: string | number,
   }).values as Record<string, string | null>;
   return {
     act: phi.name, sw2: w, sb2: b, digits,
-    q_star: v.q_star as string, c_star: v.c_star as string, chi1: v.chi1 as string, chi_c: v.chi_c as string,
+    q_star: lengthMapIsIdentity(phi, w, b) ? null : (v.q_star as string), c_star: v.c_star as string, chi1: v.chi1 as string, chi_c: v.chi_c as string,
     xi_q: v.xi_q ?? 'Infinity', xi_c: v.xi_c ?? 'Infinity',
   };
 }

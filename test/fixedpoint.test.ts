@@ -32,7 +32,8 @@ describe('fixed points against mpmath', () => {
           expect(r[k]).toBe('Infinity');
           continue;
         }
-        if (!correctToDigits(r[k], ref, DIGITS)) throw new Error(`${k}: got ${r[k]}, reference ${ref} (${agree(r[k], ref).toFixed(1)} digits)`);
+        expect(r[k]).not.toBeNull();
+        if (!correctToDigits(r[k] as string, ref, DIGITS)) throw new Error(`${k}: got ${r[k]}, reference ${ref} (${agree(r[k] as string, ref).toFixed(1)} digits)`);
       }
     });
   }
@@ -61,5 +62,21 @@ describe('critical line against mpmath', () => {
     const r = fixedPointAnalysis('erf', '4', '0.1', { digits: 16 });
     expect(Number(r.chi1)).toBeGreaterThan(1);
     expect(Number(r.c_star)).toBeLessThan(1);
+  });
+});
+
+describe('edge cases of the fixed point and the critical line', () => {
+  test('critical line at sb2 = 0 for odd smooth activations: q* = 0, sw2 = 1/phi\'(0)^2 (erf: pi/4, tanh: 1)', () => {
+    const e = critical('erf', '0', { digits: 20 });
+    expect(e.q_star).toBe('0');
+    expect(e.sw2).toBe('0.78539816339744830962'); // pi/4 (mpmath)
+    expect(critical('tanh', '0', { digits: 20 }).sw2).toBe('1');
+  });
+  test('relu at sw2 = 2: sb2 > 0 has no fixed point (q grows by sb2 per layer); sb2 = 0 makes every q a fixed point', () => {
+    expect(() => fixedPointAnalysis('relu', '2', '0.1', { digits: 10 })).toThrow(/no finite length fixed point/);
+    const r = fixedPointAnalysis('relu', '2', '0', { digits: 10 });
+    expect(r.q_star).toBeNull();
+    expect(r.chi1).toBe('1');
+    expect(fixedPointAnalysis('relu', '1.5', '0.1', { digits: 10 }).q_star).toBe('0.4');
   });
 });

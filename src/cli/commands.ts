@@ -56,7 +56,7 @@ const fixedPointCommand: Command = {
     io.out(`Feed-forward fixed point: act = ${v.act}, sw2 = ${v.sw2}, sb2 = ${v.sb2} (${v.digits} verified digits)\n\n`);
     const phase = Number(v.chi1) > 1 ? 'chaotic (chi_1 > 1)' : Number(v.chi1) < 1 ? 'ordered (chi_1 < 1)' : 'critical';
     const rows: [string, string, string][] = [
-      ['q*', v.q_star, 'length fixed point'],
+      ['q*', v.q_star ?? 'any', v.q_star === null ? 'every q is a fixed point (the length map is the identity)' : 'length fixed point'],
       ['c*', v.c_star, 'correlation fixed point'],
       ['chi_1', v.chi1, `sw2 <phi'(u)^2>: ${phase}`],
       ['chi_c', v.chi_c, "sw2 <phi'(u) phi'(v)> at c*"],

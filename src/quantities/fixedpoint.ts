@@ -13,6 +13,7 @@
  * the q* equation: at fixed q, sw2 = 1 / <phi'^2>, so q solves q = sb2 + <phi^2> / <phi'^2>.
  * Everything is generic over the interpretation: float64 for speed, Decimal for digits.
  */
+import { evaluateIn } from '../interpret/symbolic';
 import Decimal from 'decimal.js';
 import { Activation } from '../model/activation';
 import { Network } from '../model/network';
@@ -83,15 +84,27 @@ function secant<T>(F: Field<T>, g: (x: T) => T, x0: T, x1: T, what: string): T {
 }
 
 /** The stable length fixed point q*, by float64 iteration then secant refinement in F. */
+/**
+ * Positively homogeneous activations of degree 1 (relu, linear) at sb2 = 0 and sw2 <phi(z)^2> = 1:
+ * the length map q -> sw2 <phi^2>_q = q is the identity, and every q is a fixed point.
+ */
+export function lengthMapIsIdentity(act: Activation, sw2Text: string, sb2Text: string): boolean {
+  if (act.homogeneousDegree !== 1 || Number(sb2Text) !== 0) return false;
+  return Math.abs(Number(sw2Text) * phiSquare(float64Interp, act, 1) - 1) <= 1e-14;
+}
+
 export function qStar<T>(I: Interpretation<T>, act: Activation, sw2Text: string, sb2Text: string): T {
   const F = I.F;
   const sw2 = F.of(sw2Text);
   const sb2 = F.of(sb2Text);
   const lengthMap = (q: T): T => F.add(sb2, F.mul(sw2, phiSquare(I, act, q)));
+  // Every q is a fixed point (returned: the representative q = 1; see lengthMapIsIdentity).
+  if (lengthMapIsIdentity(act, sw2Text, sb2Text)) return F.of(1);
   // Float64 iteration from q = 1 (reaches the stable fixed point).
   let q = 1;
   const sw = Number(sw2Text);
   const sb = Number(sb2Text);
+  let converged = false;
   for (let it = 0; it < 100000; it++) {
     const next = sb + sw * phiSquare(float64Interp, act, q);
     if (!Number.isFinite(next) || next > 1e12) {
@@ -99,9 +112,14 @@ export function qStar<T>(I: Interpretation<T>, act: Activation, sw2Text: string,
     }
     if (Math.abs(next - q) <= 1e-14 * Math.max(q, 1e-300) || next < 1e-250) {
       q = next;
+      converged = true;
       break;
     }
     q = next;
+  }
+  if (!converged) {
+    // e.g. relu at sw2 = 2, sb2 > 0: q grows by sb2 per layer, linearly, for ever
+    throw new NumericalError(`no finite length fixed point q*: the length map does not converge in 100000 iterations (q grows without bound or too slowly; sw2 = ${sw2Text}, sb2 = ${sb2Text})`);
   }
   if (q < 1e-200) {
     if (sb === 0 && act.f64(0) === 0) return F.of(0);
@@ -180,13 +198,17 @@ export function criticalPoint<T>(I: Interpretation<T>, act: Activation, sb2Text:
   const h = (q: T): T => F.sub(F.add(sb2, F.div(phiSquare(I, act, q), derivSquare(I, act, q))), q);
   const sb = Number(sb2Text);
   const h64 = (q: number): number => sb + phiSquare(float64Interp, act, q) / derivSquare(float64Interp, act, q) - q;
+  // With sb2 = 0 and phi(0) = 0 (smooth there), h(q) = O(q^2) near 0: q = 0 is a critical point
+  // (sw2 = 1/phi'(0)^2), and float64 noise in h at tiny q must not be mistaken for a root.
+  const zeroBranch = sb === 0 && act.f64(0) === 0 && !act.kinks.includes(0);
+  const qStart = zeroBranch ? 1e-4 : 1e-8;
   // Scan log-spaced q for a sign change, then bisect in float64.
   let lo = NaN;
   let hi = NaN;
-  let prevQ = 1e-8;
+  let prevQ = qStart;
   let prevH = h64(prevQ);
-  for (let i = 1; i <= 280; i++) {
-    const qv = 1e-8 * 10 ** (i * 0.05);
+  for (let i = 1; i <= (zeroBranch ? 200 : 280); i++) {
+    const qv = qStart * 10 ** (i * 0.05);
     const hv = h64(qv);
     if (Number.isFinite(hv) && Number.isFinite(prevH) && Math.sign(hv) !== Math.sign(prevH)) {
       lo = prevQ;
@@ -195,6 +217,10 @@ export function criticalPoint<T>(I: Interpretation<T>, act: Activation, sb2Text:
     }
     prevQ = qv;
     prevH = hv;
+  }
+  if (!Number.isFinite(lo) && zeroBranch) {
+    const d0 = evaluateIn(F, act.derivative().expr, { x: F.of(0) });
+    return { sw2: F.div(F.of(1), F.mul(d0, d0)), q_star: F.of(0) };
   }
   if (!Number.isFinite(lo)) {
     throw new NumericalError(`no critical point found for "${act.name}" at sb2 = ${sb2Text} (q* scanned over 1e-8..1e6)`);
