@@ -36,3 +36,8 @@ export * as fft from './numeric/fft';
 export { ntkRecursion, ntkLimits, ntkAnalysis, derivPair, derivSquare, NtkTable, NtkLimits, NtkOptions, NtkResult } from './quantities/ntk';
 export { ExplicitNetwork, empiricalNtkStats, NtkSimSpec, EmpiricalNtk, EmpiricalNtkStats } from './simulate/ntk';
 export { parseGrid, phasePoint, swSbDiagram, alphaSwDiagram, criticalSw2, contours, Grid, PhasePoint, SwSbDiagram, AlphaSwDiagram, ContourLine } from './quantities/phase';
+export {
+  residualSpec, residualRecursion, iterate64 as residualIterate64, ResidualSpec, ResidualTable, Samples64 as ResidualSamples64, Arch as ResidualArch,
+} from './quantities/residualMF';
+export { analyseExponents, asymptoticCosine, optimalVariance, ExponentAnalysis, Law as ExponentLaw, OptimalVariance } from './quantities/exponents';
+export * as rectifiedPower from './quantities/rectifiedPower';

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { kernel, kernel64, optimalAlphaAnalysis } from '../api';
 import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
+import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 
 export interface BenchResult {
@@ -77,6 +78,17 @@ export const BENCHES: Bench[] = [
     target: 10,
     run: () => String(oneLoop64(network({ act: 'erf', depth: 1000 })).c1[1000]),
     reference: { implementation: 'NumPy, the same heat-flow algorithm', script: 'loop_reference.py', args: ['erf1000'] },
+  },
+  {
+    name: 'resnet-mf-relu-float64-depth1e6',
+    description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',
+    target: 5,
+    run: () => {
+      const s = iterate64(residualSpec({ act: 'relu', arch: 'full', sv2: '1', sw2: '1', sa2: '0.1', sb2: '0.05', q0: '1', c0: '0.6', depth: 1_000_000 }), { perDecade: 1 });
+      const i = s.layer.length - 1;
+      return `ln p = ${s.logP[i].toPrecision(12)}, 1 - e = ${s.oneMinusE[i].toPrecision(12)}, G = ${(s.G[i] as number).toPrecision(12)}`;
+    },
+    reference: { implementation: 'plain Python floats, the same recursion (sequential: NumPy cannot vectorise it)', script: 'resnet_mf_reference.py', args: ['relu1e6'] },
   },
 ];
 

@@ -5,6 +5,7 @@
 import { kernel, fixedPointAnalysis, critical, response, optimalAlphaAnalysis } from '../api';
 import { validateCommand } from './validate';
 import { loopCommand } from './loop';
+import { exponentsCommand } from './exponents';
 import { ntkCommand } from './ntk';
 import { phaseCommand } from './phase';
 import { CNN_COMMANDS } from './cnn';
@@ -163,4 +164,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, ntkCommand, phaseCommand, batchNormCommand, deriveCommand, ...CNN_COMMANDS];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, ntkCommand, phaseCommand, batchNormCommand, exponentsCommand, deriveCommand, ...CNN_COMMANDS];
