@@ -8,6 +8,8 @@ import { loopCommand } from './loop';
 import { exponentsCommand } from './exponents';
 import { ntkCommand } from './ntk';
 import { phaseCommand } from './phase';
+import { reportCommand } from './report';
+import { notebookCommand } from './notebook';
 import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
@@ -164,4 +166,4 @@ const optimalAlphaCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, ntkCommand, phaseCommand, batchNormCommand, exponentsCommand, deriveCommand, ...CNN_COMMANDS];
+export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, reportCommand, notebookCommand, ntkCommand, phaseCommand, batchNormCommand, exponentsCommand, deriveCommand, ...CNN_COMMANDS];
