@@ -13,6 +13,7 @@ import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
 import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
+import { gaussianBenches } from './gaussian';
 
 export interface BenchResult {
   name: string;
@@ -65,6 +66,7 @@ export const BENCHES: Bench[] = [
   // CNN covariance propagation (issue 6): FFT against dense route, and 10,000 layers at 32x32.
   ...cnnBenches(),
   // float64 Gaussian expectations per call, next to a NumPy Gauss–Hermite rule
+  ...gaussianBenches(),
   {
     name: 'optimal-alpha-erf-20digits-depth1000',
     description: 'optimal residual scaling alpha* of an erf ResNet (sw2 1, sb2 0, q0 1, c0 0.99), depth 1000, 20 verified digits (float64 scan, then Decimal secant passes at 28 and 34 digits with exact dual-number slopes)',
