@@ -224,7 +224,7 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
     return {
       ...base, interior: false, alpha: null, sensitivity: null,
       note: atZero
-        ? `no interior maximum: S(alpha) decreases from S(0) = 1 over the whole scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}] (every layer's factor is at most 1)`
+        ? `no interior maximum: S(alpha) decreases from S(0) = 1 over the whole scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}]${net.act.homogeneousDegree === 1 ? " (every layer's factor is at most 1)" : ''}`
         : `no interior maximum in the scanned range alpha in [${loc.scan[0].alpha}, ${loc.scan[loc.scan.length - 1].alpha}]: S(alpha) still increases at its upper end`,
     };
   }
