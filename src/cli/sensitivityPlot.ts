@@ -47,10 +47,13 @@ export function sensitivityCurves(net: Network, main: { alpha: number | null; s:
 }
 
 export function sensitivityPlotSpec(net: Network, curves: SensitivityCurve[]): object {
-  const lines = curves.flatMap((c) => c.scan.map((p) => ({ alpha: p.alpha, S: p.s, depth: `L = ${c.depth}` })));
-  const marks = curves.filter((c) => c.alphaStar !== null).map((c) => ({ alpha: c.alphaStar, S: c.sStar, depth: `L = ${c.depth}`, label: `alpha* = ${(c.alphaStar as number).toPrecision(4)}` }));
-  const order = curves.map((c) => `L = ${c.depth}`);
-  const color = { field: 'depth', type: 'nominal', sort: order, title: 'depth' };
+  // each depth's legend entry carries its alpha* (labels at the maxima would overlap: the maxima
+  // of deep networks have nearly the same height)
+  const label = (c: SensitivityCurve) => `L = ${c.depth}: ` + (c.alphaStar === null ? 'no interior maximum' : `alpha* = ${c.alphaStar.toPrecision(4)}`);
+  const lines = curves.flatMap((c) => c.scan.map((p) => ({ alpha: p.alpha, S: p.s, depth: label(c) })));
+  const marks = curves.filter((c) => c.alphaStar !== null).map((c) => ({ alpha: c.alphaStar, S: c.sStar, depth: label(c), label: label(c) }));
+  const order = curves.map(label);
+  const color = { field: 'depth', type: 'nominal', sort: order, title: 'depth and its alpha*' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
@@ -62,7 +65,6 @@ export function sensitivityPlotSpec(net: Network, curves: SensitivityCurve[]): o
     layer: [
       { data: { values: lines }, mark: { type: 'line', clip: true }, encoding: { x: { field: 'alpha', type: 'quantitative', scale: { type: 'log' }, title: 'alpha' }, y: { field: 'S', type: 'quantitative', title: 'S(alpha)' }, color } },
       { data: { values: marks }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'S', type: 'quantitative' }, color, tooltip: { field: 'label' } } },
-      { data: { values: marks }, mark: { type: 'text', dy: -10, fontSize: 10 }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'S', type: 'quantitative' }, text: { field: 'label' }, color } },
     ],
     config: { font: 'sans-serif' },
   };
