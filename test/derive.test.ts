@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import {
-  derive, allDerivations, derivationFiles, defaultOutDir, STANDALONE, fragment, DOC_ACTIVATIONS, DERIVATION_NAMES,
+  derive, allDerivations, derivationFiles, defaultOutDir, STANDALONE, theoryMarkdown, THEORY_PAGE, fragment, DOC_ACTIVATIONS, DERIVATION_NAMES,
 } from '../src/derivations';
 import { coefficients, runRecursion, compareTables, actionOneLoop, CHECK_POINTS } from '../src/derivations/oneLoop';
 import { activation } from '../src/model/activation';
@@ -110,6 +110,15 @@ describe('LaTeX', () => {
     }
     const committed = fs.readdirSync(dir).filter((f) => f.endsWith('.tex'));
     expect(committed.sort()).toEqual([...fresh.keys()].sort());
+  });
+
+  test('the theory page docs/derivations/theory.md equals a fresh regeneration, and every $$ block parses with KaTeX', () => {
+    const ds = allDerivations({ checks: false });
+    const md = theoryMarkdown(ds);
+    expect(fs.readFileSync(path.join(dir, THEORY_PAGE), 'utf8')).toBe(md);
+    const blocks = md.match(/\$\$\n[\s\S]*?\n\$\$/g) ?? [];
+    expect(blocks.length).toBe(ds.reduce((n, d) => n + d.equations.length, 0));
+    for (const b of blocks) render(b.slice(3, -3));
   });
 
   test('LaTeX a physicist would accept: named symbols, no \\cdot 1, no x^{-1}, no double superscripts', () => {

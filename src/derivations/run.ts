@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { allDerivations, derivationFiles, writeAtomic, defaultOutDir } from './index';
+import { allDerivations, derivationFiles, writeAtomic, defaultOutDir, theoryMarkdown, THEORY_PAGE } from './index';
 
 export function runDeriveAll(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s)): number {
   let out = defaultOutDir();
@@ -28,6 +28,7 @@ export function runDeriveAll(argv: string[], log: (s: string) => void = (s) => p
     return 1;
   }
   const files = derivationFiles(ds);
+  files.set(THEORY_PAGE, theoryMarkdown(ds));
   let changed = 0;
   for (const [name, content] of files) {
     const file = path.join(out, name);
