@@ -8,4 +8,9 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('fieldprop: not built yet; run `npm run build` (npm ci does this automatically)\n');
   process.exit(2);
 }
+// A reader that stops early (`fieldprop ... | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (e) => {
+  if (e && e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 require(entry).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
