@@ -612,7 +612,12 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
   const { a, sw2, L } = P;
   const { n, h1: hA, h2: hB } = grid;
   const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
-  if (n > MAX_N2) throw new NumericalError(`two-input one-loop grid would need ${n}^2 points (steps ${hA.toPrecision(3)}, ${hB.toPrecision(3)}); not supported`);
+  if (n > MAX_N2) {
+    throw new NumericalError(
+      `the two-input one-loop grid would need ${n}^2 points (steps ${hA.toPrecision(3)}, ${hB.toPrecision(3)}; at most ${MAX_N2}^2 are supported): ` +
+        'the inputs are too strongly correlated (c0 near 1) for a kernel this wide at depth; two-input and finite-width (--width) numbers need a smaller depth, alpha or c0',
+    );
+  }
   const nn = n * n;
   // positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2
   const Y1 = new Float64Array(nn);

@@ -126,8 +126,8 @@ ${table(['quantity', 'value', ''], [
   ])}
 <p>The large-depth formula (the kernel flow in ${tex('\\tau = \\alpha^2 \\sigma_w^2 l')}):</p>
 <div class="formula">${tex('\\begin{gathered}' + o.formula_latex + '\\end{gathered}', true)}</div>
-<figure>${d.plots.sensitivity}<figcaption>${tex('S(\\alpha)')} from a scan of ${o.scan.length} values; the dot marks the maximum found by Newton's method on ${tex('\\partial S/\\partial\\alpha')}.</figcaption></figure>
-<p>Against depth and weight variance: ${tex('\\alpha^*')} falls like ${tex('1/\\sqrt{L}')} and depends only weakly on ${tex('\\sigma_w^2')} (exactly ${tex('\\propto 1/\\sigma_w')} when ${tex('\\sigma_b^2 = 0')}).</p>
+<figure>${d.plots.sensitivity}<figcaption>${tex('S(\\alpha)')} from a scan of ${o.scan.length} values; the dot marks the maximum found by a secant iteration on ${tex('\\partial S/\\partial\\alpha')} (computed exactly with dual numbers).</figcaption></figure>
+<p>Against depth and weight variance: ${tex('\\alpha^*')} falls like ${tex('1/\\sqrt{L}')} and like ${tex('1/\\sigma_w')} (exactly so when ${tex('\\sigma_b^2 = 0')}: the kernels then depend on ${tex('\\alpha^2\\sigma_w^2')} only). See docs/optimal-alpha.md.</p>
 ${table(['depth L', tex('\\sigma_w^2'), tex('\\alpha^*') + ' (exact)', tex('\\alpha^*') + ' (formula)'], [...sweepRows(d.sweeps.depth), ...sweepRows(d.sweeps.sw2)])}
 <figure>${d.plots.sweeps}<figcaption>Exact maximum of ${tex('S(\\alpha)')} (6 verified digits) and the large-depth formula.</figcaption></figure>
 
