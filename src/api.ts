@@ -229,7 +229,14 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
     };
   }
   // float64 secant first: the Decimal passes then start within ~1e-15
-  const polished = optimalAlpha(float64Interp, net, loc.alpha0).alpha;
+  // (only a starting point: if the float64 polish fails or wanders, start from the scan's estimate)
+  let polished = loc.alpha0;
+  try {
+    const p = optimalAlpha(float64Interp, net, loc.alpha0).alpha;
+    if (Number.isFinite(p) && Math.abs(p - loc.alpha0) < 1e-3 * loc.alpha0) polished = p;
+  } catch (e) {
+    if (!(e instanceof NumericalError)) throw e;
+  }
   let warm: { alpha: string; spread: number } | undefined;
   const v = verifiedDecimal(digits, (I) => {
     // the first pass starts from the float64 estimate, later ones from the previous pass

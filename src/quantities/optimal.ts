@@ -101,7 +101,8 @@ export function sensitivityAndSlope<T>(I: Interpretation<T>, net: Network, alpha
 export function optimalAlpha<T>(I: Interpretation<T>, net: Network, alpha0: number | string, spread = 1e-7): { alpha: T; sensitivity: T } {
   const F = I.F;
   let x1 = F.of(alpha0);
-  let x0 = F.mul(x1, F.of(1 - spread));
+  // 1 - spread in the field itself (in float64, 1 - 1e-22 would be exactly 1)
+  let x0 = F.mul(x1, F.sub(F.of(1), F.of(spread)));
   let g0 = sensitivityAndSlope(I, net, x0).ds;
   let g1 = sensitivityAndSlope(I, net, x1).ds;
   const tol = 10 ** -(Math.min(F.digits, 300) - 3);
