@@ -2,7 +2,7 @@
 import Decimal from 'decimal.js';
 import { network } from '../src/model/network';
 import { float64Interp, decimalInterp } from '../src/interpret/numeric';
-import { sensitivity64, sensitivityAndSlope, locateMaximum, asymptoticOptimum } from '../src/quantities/optimal';
+import { sensitivity64, sensitivityAndSlope, locateMaximum, asymptoticOptimum, optimalAlpha } from '../src/quantities/optimal';
 import { optimalAlphaAnalysis } from '../src/api';
 
 describe('optimal alpha', () => {
@@ -58,5 +58,17 @@ describe('optimal alpha', () => {
       expect(rel).toBeLessThan(6 / L);
       expect(rel).toBeGreaterThan(0.5 / L); // a real finite-depth correction, not a coincidence
     }
+  });
+});
+
+describe('warm-started secant passes', () => {
+  test('a pass started from a previous (less precise) root with a tiny spread still iterates to its own precision', () => {
+    const net = network({ act: 'erf', alpha: '1', sw2: '1', sb2: '0', depth: 30, q0: '1', c0: '0.99' });
+    const I = decimalInterp(34, 26);
+    const cold = String(optimalAlpha(I, net, 1.8913).alpha);
+    // start 1e-12 off with a spread of 1e-20: 1 - spread must not round to 1, or the secant stops at once
+    const warm = String(optimalAlpha(I, net, cold.slice(0, 14), 1e-20).alpha);
+    expect(warm.slice(0, 30)).toBe(cold.slice(0, 30));
+    expect(cold.slice(0, 14)).not.toBe(cold.slice(0, 30));
   });
 });
