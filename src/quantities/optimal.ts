@@ -134,7 +134,10 @@ export interface AsymptoticOptimum {
  * Solve the continuum flow with RK4 (float64) and locate the stationary point of ln S(tau):
  * h(tau) = g(K, k) - (sb2/sw2 + m(K)) / K = 0 (first crossing from above... or below).
  */
-export function asymptoticOptimum(net: Network, steps = 4000, tauMax?: number): AsymptoticOptimum {
+export function asymptoticOptimum(net: Network, stepsIn?: number, tauMax?: number): AsymptoticOptimum {
+  // Quadrature activations pay three 1D/2D expectations per RK4 stage: fewer steps there (the
+  // step-halving estimate tauError limits the digits the callers print either way).
+  const steps = stepsIn ?? (net.act.closedForm ? 4000 : 600);
   const run = (n: number) => continuumOptimum(net, n, tauMax);
   const coarse = run(steps);
   const fine = run(2 * steps);
