@@ -2,7 +2,7 @@
  * The high-level API: the same functions the CLI commands call, returning verified decimal
  * strings (`digits` significant digits, each checked by a second run at higher precision).
  */
-import { network, Network, NetworkOptions, realParam, intParam } from './model/network';
+import { network, Network, NetworkOptions, realParam, intParam, withChanges } from './model/network';
 import { activation, Activation } from './model/activation';
 import { float64Interp } from './interpret/numeric';
 import { meanFieldKernels, KernelTable } from './quantities/kernel';
@@ -185,7 +185,7 @@ export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network,
   const atWidth = { width, warnings: [] as string[] };
   if (!r.interior) return { ...r, ...atWidth, alpha_N: null, alpha_1: null, sensitivity_N: null, note: `${r.note}; the 1/N shift of an interior maximum is not defined` };
   const aStar = Number(r.alpha);
-  const netStar = network({ act: net.act, alpha: r.alpha as string, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+  const netStar = withChanges(net, { alpha: r.alpha as string, skip: 'residual' });
   atWidth.warnings = widthWarnings(netStar, width);
   let grid12: Grid2 | undefined;
   const fw = finiteWidthOptimum(net, aStar, (n, stencil) => {

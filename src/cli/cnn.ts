@@ -14,7 +14,7 @@ import { fixedPointAnalysis } from '../api';
 import {
   cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
 } from '../quantities/cnn';
-import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues } from '../simulate/cnn';
+import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms } from '../simulate/cnn';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 
@@ -69,15 +69,6 @@ export function logLayers(depth: number): number[] {
   for (let d = 1; d <= depth; d *= 10) for (const m of [1, 2, 5]) if (m * d <= depth) out.add(m * d);
   out.add(depth);
   return [...out].sort((a, b) => a - b);
-}
-
-function rmsStructure(x: Float64Array): number {
-  let m = 0;
-  for (const v of x) m += v;
-  m /= x.length;
-  let s = 0;
-  for (const v of x) s += (v - m) * (v - m);
-  return Math.sqrt(s / x.length);
 }
 
 function meanOf(x: Float64Array): number {
@@ -152,10 +143,10 @@ const cnnCommand: Command = {
         P.layers.push(l);
         const q = c.planes[0];
         P.mean_q.push(meanOf(q));
-        P.structure_q.push(rmsStructure(q));
+        P.structure_q.push(rms(q));
         for (let p = 1; p < c.planes.length; p++) {
           P.mean_c[p - 1].push(meanOf(c.planes[p]) / meanOf(q));
-          P.structure_c[p - 1].push(rmsStructure(c.planes[p]));
+          P.structure_c[p - 1].push(rms(c.planes[p]));
         }
       };
       const fftMap = new CnnCovarianceMap(spec, 'fft');

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { network, Network } from '../model/network';
+import { Network, withChanges } from '../model/network';
 import { InputError } from '../model/errors';
 import { locateMaximum } from '../quantities/optimal';
 import { renderSvg, writeFileAtomic } from '../simulate/plot';
@@ -38,7 +38,7 @@ export function plotDepths(L: number): number[] {
 export function sensitivityCurves(net: Network, main: { alpha: number | null; s: number | null }): SensitivityCurve[] {
   const points = net.act.closedForm ? 121 : 41;
   return plotDepths(net.depth).map((depth) => {
-    const n = depth === net.depth ? net : network({ act: net.act, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+    const n = depth === net.depth ? net : withChanges(net, { depth, skip: 'residual' });
     const loc = locateMaximum(n, 1e-3, 20, points);
     const scan = loc.scan.filter((p) => Number.isFinite(p.s));
     if (depth === net.depth) return { depth, scan, alphaStar: main.alpha, sStar: main.s };

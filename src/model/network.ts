@@ -98,6 +98,14 @@ export function network(options: Partial<NetworkOptions> | Network = {}): Networ
   };
 }
 
+/** The same network with some parameters changed (validated like any other description). */
+export function withChanges(net: Network, changes: Partial<NetworkOptions>): Network {
+  return network({
+    act: net.act, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: net.skip, scaling: net.scaling,
+    ...changes,
+  });
+}
+
 /** The factor a multiplying C^l in K^l = K^(l-1) + a C^l: alpha^2 (amplitude) or alpha (variance). */
 export function branchFactor<T>(F: Field<T>, net: Network): T {
   const alpha = F.of(net.alpha);

@@ -25,7 +25,7 @@
  * kernels (three entries 11, 12, 22), 3x3 blocks and a 2D grid.
  */
 import FFT from 'fft.js';
-import { Network, NetworkOptions, branchFactor, network } from '../model/network';
+import { Network, branchFactor, withChanges } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { Activation } from '../model/activation';
 import { float64 } from '../numeric/field';
@@ -1120,17 +1120,13 @@ export interface SensitivityOneLoop {
  * coefficient under a finer grid (grid error of the derivative is bounded by the same relative
  * amount).
  */
-const netSpec = (n: Network): Partial<NetworkOptions> => ({
-  act: n.act, alpha: n.alpha, sw2: n.sw2, sb2: n.sb2, depth: n.depth, q0: n.q0, c0: n.c0, skip: n.skip, scaling: n.scaling,
-});
-
 export function sensitivityOneLoop64(net: Network, opts: { step?: number; grid12?: Grid2; gridCheck?: boolean; richardson?: boolean } = {}): SensitivityOneLoop {
   const P = params(net);
   const c0 = P.c0;
   if (!(Math.abs(c0) < 1)) throw new NumericalError('sensitivity at finite width: c0 = +-1 is a single input; the two-input one-loop needs |c0| < 1');
   const central = correlationOneLoop64(net, opts.grid12 ? { grid12: opts.grid12 } : {});
   const grid12 = central.info.grid12 as Grid2;
-  const at = (c: number) => correlationOneLoop64(network({ ...netSpec(net), c0: String(c) }), { grid12 }).coefficient;
+  const at = (c: number) => correlationOneLoop64(withChanges(net, { c0: String(c) }), { grid12 }).coefficient;
   const d = opts.step ?? Math.min(0.02, (1 - Math.abs(c0)) / 4);
   const D = (h: number) => (at(c0 + h) - at(c0 - h)) / (2 * h);
   const D1 = D(d);

@@ -18,7 +18,7 @@
  * corrections O(1/L). For sb2 = 0, tau_star depends only on phi, q0 and c0.
  */
 import Decimal from 'decimal.js';
-import { Network, network } from '../model/network';
+import { Network, network, withChanges } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { Interpretation, float64Interp } from '../interpret/numeric';
 import { dualInterp } from '../interpret/dual';
@@ -276,7 +276,7 @@ export function finiteWidthOptimum(
   alphaStar: number,
   s1At: (n: Network, stencil: boolean) => { sensitivity1: number; error: number; gridRel?: number },
 ): FiniteWidthOptimum {
-  const at = (alpha: number) => network({ act: net.act, alpha: String(alpha), sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: 'residual', scaling: net.scaling });
+  const at = (alpha: number) => withChanges(net, { alpha: String(alpha), skip: 'residual' });
   const centre = s1At(at(alphaStar), false);
   const eps = 0.04;
   // stencil points: s1 differenced in alpha, so the cheaper evaluation (one c0 step, no grid

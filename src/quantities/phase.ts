@@ -12,7 +12,7 @@
  *    has an interior maximum over the alpha grid (golden section between the grid neighbours).
  */
 import { Activation } from '../model/activation';
-import { Network, network } from '../model/network';
+import { Network, withChanges } from '../model/network';
 import { InputError, NumericalError } from '../model/errors';
 import { float64Interp } from '../interpret/numeric';
 import { phiPhi } from './moments';
@@ -292,7 +292,7 @@ export function alphaSwDiagram(net: Network, alpha: Grid, sw2: Grid): AlphaSwDia
   const aStar: (number | null)[] = [];
   const sStar: (number | null)[] = [];
   for (const w of sw2.values) {
-    const n = network({ act: net.act, alpha: net.alpha, sw2: String(w), sb2: net.sb2, depth: net.depth, q0: net.q0, c0: net.c0, skip: net.skip, scaling: net.scaling });
+    const n = withChanges(net, { sw2: String(w) });
     const row = alpha.values.map((a) => {
       const s = sensitivity64(n, a);
       return Number.isFinite(s) ? s : null;

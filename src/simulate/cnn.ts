@@ -288,7 +288,8 @@ export interface CnnSimResult {
   seconds: number;
 }
 
-function rms(x: Float64Array): number {
+/** Root-mean-square deviation from the mean over positions: the spatial structure left in x. */
+export function rms(x: Float64Array): number {
   let m = 0;
   for (const v of x) m += v;
   m /= x.length;

@@ -2,7 +2,7 @@
  * The theory values a simulation is compared with: mean field (src/quantities/kernel.ts) and
  * the one-loop (1/N) theory of src/quantities/loop.ts (null, with the reason, where it fails).
  */
-import { Network, branchFactor, network } from '../model/network';
+import { Network, branchFactor, withChanges } from '../model/network';
 import { float64Interp, productIntegrand } from '../interpret/numeric';
 import { meanFieldKernels } from '../quantities/kernel';
 import { oneLoop64, OneLoopTable } from '../quantities/loop';
@@ -41,10 +41,7 @@ export interface MeanFieldTable {
 }
 
 function withC0(net: Network, c0: number): Network {
-  return network({
-    act: net.act, alpha: net.alpha, sw2: net.sw2, sb2: net.sb2, depth: net.depth, q0: net.q0,
-    c0: String(c0), skip: net.skip, scaling: net.scaling,
-  });
+  return withChanges(net, { c0: String(c0) });
 }
 
 export function meanFieldTheory(net: Network, opts: { twoInputs: boolean; delta?: number | null }): MeanFieldTable {
