@@ -9,9 +9,9 @@ import { meanFieldKernels, KernelTable } from './quantities/kernel';
 import { fixedPoint, criticalPoint, lengthMapIsIdentity } from './quantities/fixedpoint';
 import { verifiedDecimal } from './quantities/verified';
 import { meanFieldResponse } from './quantities/response';
-import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum } from './quantities/optimal';
+import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FINITE_WIDTH_ALPHA_STEP } from './quantities/optimal';
 import { NumericalError } from './model/errors';
-import { sensitivityOneLoop64, widthWarnings, Grid2 } from './quantities/loop';
+import { sensitivityOneLoop64, widthWarnings, Grid2, twoInputGridFor } from './quantities/loop';
 import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
@@ -187,15 +187,16 @@ export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network,
   const aStar = Number(r.alpha);
   const netStar = withChanges(net, { alpha: r.alpha as string, skip: 'residual' });
   atWidth.warnings = widthWarnings(netStar, width);
-  let grid12: Grid2 | undefined;
-  const fw = finiteWidthOptimum(net, aStar, (n, stencil) => {
-    if (!stencil) {
-      const r = sensitivityOneLoop64(n);
-      grid12 = r.correlation.info.grid12;
-      return r;
-    }
-    return sensitivityOneLoop64(n, { gridCheck: false, richardson: false, grid12 });
-  });
+  // one two-input grid for every alpha and c0 of the stencils (finite differences on one grid)
+  const c0 = Number(net.c0);
+  const dc = Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const corners: Network[] = [];
+  for (const f of [1 - FINITE_WIDTH_ALPHA_STEP, 1 + FINITE_WIDTH_ALPHA_STEP])
+    for (const c of [c0 - dc, c0 + dc]) corners.push(withChanges(net, { alpha: String(aStar * f), skip: 'residual', c0: String(c) }));
+  const grid12: Grid2 = twoInputGridFor(corners);
+  const fw = finiteWidthOptimum(net, aStar, (n, stencil) =>
+    stencil ? sensitivityOneLoop64(n, { gridCheck: false, richardson: false, grid12 }) : sensitivityOneLoop64(n, { grid12 }),
+  );
   const S = Number(r.sensitivity);
   return {
     ...r,

@@ -111,8 +111,8 @@ describe('E[c_hat^L] and its c0-derivative at finite width', () => {
     for (const spec of [{ act: 'tanh', alpha: '0.5', sw2: '1', sb2: '0.05', depth: 4, q0: '1', c0: '0.9' }]) {
       const net = network(spec);
       const n = 128;
-      const plain = correlationOneLoop64(net, { grid12: { n, rotated: false, h1: 24 / n, h2: 24 / n } });
-      const rot = correlationOneLoop64(net, { grid12: { n, rotated: true, h1: 30 / n, h2: 20 / n } });
+      const plain = correlationOneLoop64(net, { grid12: { rotated: false, stages: [{ from: 1, n1: n, n2: n, h1: 24 / n, h2: 24 / n }] } });
+      const rot = correlationOneLoop64(net, { grid12: { rotated: true, stages: [{ from: 1, n1: n, n2: n, h1: 30 / n, h2: 20 / n }] } });
       expect(Math.abs(rot.coefficient - plain.coefficient)).toBeLessThan(1e-6 * Math.abs(plain.coefficient));
       for (let i = 0; i < 3; i++)
         for (let j = 0; j < 3; j++) expect(Math.abs(rot.cov[i][j] - plain.cov[i][j])).toBeLessThan(1e-6 * Math.abs(plain.cov[1][1]));

@@ -59,7 +59,9 @@ export interface OneLoopInfo {
   /** Richardson runs: max |T(h/2) - T(h)| / 3 over the table, relative to max |entry|. */
   errorEstimate?: number;
   method12?: string;
+  /** The two-input grid's first step along its first axis. */
   gridStep12?: number;
+  /** The largest number of points of one stage of the two-input grid (n1 x n2). */
   gridPoints12?: number;
   errorEstimate12?: number;
   /** The finest two-input grid used (pass it back as `grid12` to evaluate on the same grid). */
@@ -347,28 +349,6 @@ function fftReal(x: Float64Array, out: Float64Array): void {
   f.completeSpectrum(out);
 }
 
-/** In-place forward 2D DFT of an n x n complex interleaved row-major array. */
-function fft2InPlace(data: Float64Array, n: number, buf: Float64Array, bufOut: Float64Array): void {
-  const f = fftOf(n);
-  for (let i = 0; i < n; i++) {
-    const row = data.subarray(2 * n * i, 2 * n * (i + 1));
-    buf.set(row);
-    f.transform(bufOut, buf);
-    row.set(bufOut);
-  }
-  for (let j = 0; j < n; j++) {
-    for (let i = 0; i < n; i++) {
-      buf[2 * i] = data[2 * (n * i + j)];
-      buf[2 * i + 1] = data[2 * (n * i + j) + 1];
-    }
-    f.transform(bufOut, buf);
-    for (let i = 0; i < n; i++) {
-      data[2 * (n * i + j)] = bufOut[2 * i];
-      data[2 * (n * i + j) + 1] = bufOut[2 * i + 1];
-    }
-  }
-}
-
 /** Angular frequencies of an n-point grid of step h (numpy fftfreq order). */
 function omegas(n: number, h: number): Float64Array {
   const w = new Float64Array(n);
@@ -379,7 +359,14 @@ function omegas(n: number, h: number): Float64Array {
 const R_TAIL = 10;
 const R_TAIL2 = 9;
 const MAX_N1 = 1 << 20;
-const MAX_N2 = 1 << 10;
+const MAX_POINTS2 = 1 << 21;
+/**
+ * Two-input grid step, in standard deviations of the narrowest kernel it must resolve. The
+ * carried fields are acted on in Fourier space (heat kernel, derivatives), so what matters is
+ * their spectrum at the Nyquist frequency pi/h, exp(-pi^2 s^2 / (2 h^2)) for a Gaussian of
+ * standard deviation s: below 1e-14 for h <= 0.39 s.
+ */
+const STEP_SIGMAS = 0.39;
 
 function nextPow2(x: number): number {
   return 1 << Math.max(4, Math.ceil(Math.log2(x)));
@@ -594,87 +581,232 @@ function wick3(k11: number, k12: number, k22: number): M3 {
 }
 
 /**
- * The grid of the two-input heat flow: n x n points, either on the axes (y1, y2) with one step h,
- * or rotated, on (u, v) = ((y1 + y2)/sqrt 2, (y1 - y2)/sqrt 2) with steps hu, hv. The two inputs
- * have equal variances, so u and v are the principal axes of every kernel; when the inputs are
- * strongly correlated the v-direction is narrow (variance q (1 - c)) and needs a fine step only
- * there.
+ * The grid of the two-input heat flow, either on the axes (y1, y2) or rotated, on the principal
+ * axes (u, v) = ((y1 + y2)/sqrt 2, (y1 - y2)/sqrt 2). The two inputs have equal variances, so u
+ * and v are the principal axes of every kernel; when the inputs are strongly correlated the
+ * v-direction is narrow (variance q (1 - c)) and needs a fine step only there.
+ *
+ * A residual network's kernel widens layer by layer, so the grid changes with depth: a stage is
+ * an n1 x n2 grid of steps h1, h2 (centred, position 0 a grid point) used from layer `from` on.
+ * Along each axis a later stage's step is the earlier one times a power of 2, so every point of
+ * the new grid inside the old one is an old grid point and the fields carried from layer to
+ * layer are transferred exactly (zero outside the old range, where they are below the tail
+ * cut). Early layers get a fine, narrow grid; deep layers a wide, coarser one.
  */
 export interface Grid2 {
-  n: number;
   rotated: boolean;
-  /** Steps along the grid's two axes (equal when not rotated). */
+  /** Ascending in `from`; the first stage has from = 1. */
+  stages: GridStage[];
+}
+
+export interface GridStage {
+  /** First layer computed on this grid. */
+  from: number;
+  n1: number;
+  n2: number;
   h1: number;
   h2: number;
 }
 
-function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; n: number; last: LastLayer12 } {
-  const { a, sw2, L } = P;
-  const { n, h1: hA, h2: hB } = grid;
-  const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
-  if (n > MAX_N2) {
+/** The same schedule with every step divided by 2^k (k < 0: multiplied), the ranges unchanged. */
+export function refineGrid2(grid: Grid2, k: number): Grid2 {
+  const f = 2 ** k;
+  return { rotated: grid.rotated, stages: grid.stages.map((s) => ({ from: s.from, n1: Math.max(2, Math.round(s.n1 * f)), n2: Math.max(2, Math.round(s.n2 * f)), h1: s.h1 / f, h2: s.h2 / f })) };
+}
+
+/** Largest number of points of one stage and the total work sum over layers of n1 n2. */
+export function gridSize2(grid: Grid2, L: number): { maxPoints: number; work: number } {
+  let maxPoints = 0;
+  let work = 0;
+  grid.stages.forEach((s, i) => {
+    const to = i + 1 < grid.stages.length ? grid.stages[i + 1].from - 1 : L;
+    maxPoints = Math.max(maxPoints, s.n1 * s.n2);
+    work += Math.max(0, to - s.from + 1) * s.n1 * s.n2;
+  });
+  return { maxPoints, work };
+}
+
+/** Is h'/h a power of 2 (>= 1)? */
+function powerOf2Ratio(hNew: number, hOld: number): number {
+  const m = Math.round(Math.log2(hNew / hOld));
+  if (m < 0 || Math.abs(hNew / hOld / 2 ** m - 1) > 1e-9) return -1;
+  return 2 ** m;
+}
+
+function checkGrid2(grid: Grid2, L: number): void {
+  const s = grid.stages;
+  if (!Array.isArray(s) || s.length === 0 || s[0].from !== 1) throw new RangeError('grid12: needs stages, the first with from = 1');
+  for (let i = 0; i < s.length; i++) {
+    const g = s[i];
+    for (const n of [g.n1, g.n2]) if (!(Number.isInteger(n) && n >= 2 && (n & (n - 1)) === 0)) throw new RangeError(`grid12: stage ${i}: n1, n2 must be powers of 2, got ${g.n1} x ${g.n2}`);
+    if (!(g.h1 > 0 && g.h2 > 0)) throw new RangeError(`grid12: stage ${i}: steps must be positive`);
+    if (i > 0) {
+      if (!(g.from > s[i - 1].from && g.from <= L)) throw new RangeError(`grid12: stage ${i}: 'from' must increase and be at most the depth`);
+      if (powerOf2Ratio(g.h1, s[i - 1].h1) < 0 || powerOf2Ratio(g.h2, s[i - 1].h2) < 0) throw new RangeError(`grid12: stage ${i}: each step must be the previous one times a power of 2 (>= 1)`);
+    }
+  }
+  const { maxPoints } = gridSize2(grid, L);
+  if (maxPoints > MAX_POINTS2) {
+    const big = s.find((g) => g.n1 * g.n2 === maxPoints) as GridStage;
     throw new NumericalError(
-      `the two-input one-loop grid would need ${n}^2 points (steps ${hA.toPrecision(3)}, ${hB.toPrecision(3)}; at most ${MAX_N2}^2 are supported): ` +
-        'the inputs are too strongly correlated (c0 near 1) for a kernel this wide at depth; two-input and finite-width (--width) numbers need a smaller depth, alpha or c0',
+      `the two-input one-loop grid would need ${big.n1} x ${big.n2} points from layer ${big.from} on (steps ${big.h1.toPrecision(3)}, ${big.h2.toPrecision(3)}; at most ${MAX_POINTS2} points are supported): ` +
+        'the kernel is too wide for the resolution it needs; two-input and finite-width (--width) numbers need a smaller depth or alpha',
     );
   }
-  const nn = n * n;
-  // positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2
-  const Y1 = new Float64Array(nn);
-  const Y2 = new Float64Array(nn);
-  const F1 = new Float64Array(nn);
-  const F2 = new Float64Array(nn);
-  const W1 = new Float64Array(nn);
-  const W2 = new Float64Array(nn);
-  const wA = omegas(n, hA);
-  const wB = omegas(n, hB);
-  const r2 = Math.SQRT1_2;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      const idx = n * i + j;
-      const A = (i - n / 2) * hA;
-      const B = (j - n / 2) * hB;
-      if (grid.rotated) {
-        Y1[idx] = r2 * (A + B);
-        Y2[idx] = r2 * (A - B);
-        W1[idx] = r2 * (wA[i] + wB[j]);
-        W2[idx] = r2 * (wA[i] - wB[j]);
-      } else {
-        Y1[idx] = A;
-        Y2[idx] = B;
-        W1[idx] = wA[i];
-        W2[idx] = wB[j];
-      }
-      F1[idx] = P.act.f64(Y1[idx]);
-      F2[idx] = P.act.f64(Y2[idx]);
-    }
-  const g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
-  for (let idx = 0; idx < nn; idx++) {
-    g[0][idx] = sw2 * F1[idx] * F1[idx];
-    g[1][idx] = sw2 * F1[idx] * F2[idx];
-    g[2][idx] = sw2 * F2[idx] * F2[idx];
+}
+
+/** 2D complex DFT (forward, or inverse with 1/(n1 n2)) of an n1 x n2 row-major interleaved array, in place. */
+function fft2(data: Float64Array, n1: number, n2: number, inverse: boolean, buf: Float64Array, bufOut: Float64Array): void {
+  const fr = fftOf(n2);
+  const rb = buf.subarray(0, 2 * n2);
+  const ro = bufOut.subarray(0, 2 * n2);
+  for (let i = 0; i < n1; i++) {
+    const row = data.subarray(2 * n2 * i, 2 * n2 * (i + 1));
+    rb.set(row);
+    if (inverse) fr.inverseTransform(ro, rb);
+    else fr.transform(ro, rb);
+    row.set(ro);
   }
-  const buf = new Float64Array(2 * n);
-  const bufOut = new Float64Array(2 * n);
+  const fc = fftOf(n1);
+  const cb = buf.subarray(0, 2 * n1);
+  const co = bufOut.subarray(0, 2 * n1);
+  for (let j = 0; j < n2; j++) {
+    for (let i = 0; i < n1; i++) {
+      cb[2 * i] = data[2 * (n2 * i + j)];
+      cb[2 * i + 1] = data[2 * (n2 * i + j) + 1];
+    }
+    if (inverse) fc.inverseTransform(co, cb);
+    else fc.transform(co, cb);
+    for (let i = 0; i < n1; i++) {
+      data[2 * (n2 * i + j)] = co[2 * i];
+      data[2 * (n2 * i + j) + 1] = co[2 * i + 1];
+    }
+  }
+}
+
+/** A field in Fourier form on grid `from`, carried to grid `to` (exact at shared points; zero outside the old range). */
+function transferField(hat: Float64Array, from: GridStage, to: GridStage, buf: Float64Array, bufOut: Float64Array): Float64Array {
+  fft2(hat, from.n1, from.n2, true, buf, bufOut);
+  const out = new Float64Array(2 * to.n1 * to.n2);
+  const r1 = powerOf2Ratio(to.h1, from.h1);
+  const r2 = powerOf2Ratio(to.h2, from.h2);
+  for (let i = 0; i < to.n1; i++) {
+    const io = from.n1 / 2 + (i - to.n1 / 2) * r1;
+    if (io < 0 || io >= from.n1) continue;
+    for (let j = 0; j < to.n2; j++) {
+      const jo = from.n2 / 2 + (j - to.n2 / 2) * r2;
+      if (jo < 0 || jo >= from.n2) continue;
+      out[2 * (to.n2 * i + j)] = hat[2 * (from.n2 * io + jo)];
+    }
+  }
+  fft2(out, to.n1, to.n2, false, buf, bufOut);
+  return out;
+}
+
+/** The DFTs X, Y of two real fields from the DFT Z of x + i y: X = (Z_k + conj Z_-k)/2, Y = (Z_k - conj Z_-k)/(2i). */
+function unpack2(Z: Float64Array, n1: number, n2: number, X: Float64Array, Y: Float64Array): void {
+  for (let i = 0; i < n1; i++) {
+    const im = i === 0 ? 0 : n1 - i;
+    for (let j = 0; j < n2; j++) {
+      const jm = j === 0 ? 0 : n2 - j;
+      const k = 2 * (n2 * i + j);
+      const km = 2 * (n2 * im + jm);
+      const zr = Z[k], zi = Z[k + 1], wr = Z[km], wi = Z[km + 1];
+      X[k] = 0.5 * (zr + wr);
+      X[k + 1] = 0.5 * (zi - wi);
+      Y[k] = 0.5 * (zi + wi);
+      Y[k + 1] = 0.5 * (wr - zr);
+    }
+  }
+}
+
+function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; last: LastLayer12 } {
+  const { a, sw2, L } = P;
+  const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
+  checkGrid2(grid, L);
+  let maxN = 0;
+  for (const s of grid.stages) maxN = Math.max(maxN, s.n1, s.n2);
+  const buf = new Float64Array(2 * maxN);
+  const bufOut = new Float64Array(2 * maxN);
+  const r2 = Math.SQRT1_2;
+  // per stage: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2
+  let st = grid.stages[0];
+  let n1 = 0, n2 = 0, nn = 0, hA = 0, hB = 0, h2 = 0, norm = 0;
+  let Y1 = new Float64Array(0), Y2 = Y1, F1 = Y1, F2 = Y1, W1 = Y1, W2 = Y1;
+  // the axes' positions and frequencies (rotated grids: the density and the heat kernel factorise on them)
+  let xA: Float64Array = Y1, xB: Float64Array = Y1, wA: Float64Array = Y1, wB: Float64Array = Y1;
+  let pA: Float64Array = Y1, pB: Float64Array = Y1, eA: Float64Array = Y1, eB: Float64Array = Y1;
+  let packA = Y1, packB = Y1;
+  let g: Float64Array[] = [];
+  let G: Float64Array[] = [];
+  let p = Y1, phat = Y1;
+  let src: Float64Array[] = [];
   const toHat = (x: Float64Array, out: Float64Array) => {
     for (let k = 0; k < nn; k++) {
       out[2 * k] = x[k];
       out[2 * k + 1] = 0;
     }
-    fft2InPlace(out, n, buf, bufOut);
+    fft2(out, n1, n2, false, buf, bufOut);
   };
-  const G = g.map((x) => {
-    const o = new Float64Array(2 * nn);
-    toHat(x, o);
-    return o;
-  });
-  const U = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
-  const p = new Float64Array(nn);
-  const phat = new Float64Array(2 * nn);
-  const tmp = new Float64Array(nn);
-  const src = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
-  const h2 = hA * hB;
-  const norm = h2 / nn;
+  const setup = (s: GridStage) => {
+    st = s;
+    ({ n1, n2, h1: hA, h2: hB } = s);
+    nn = n1 * n2;
+    h2 = hA * hB;
+    norm = h2 / nn;
+    Y1 = new Float64Array(nn);
+    Y2 = new Float64Array(nn);
+    F1 = new Float64Array(nn);
+    F2 = new Float64Array(nn);
+    W1 = new Float64Array(nn);
+    W2 = new Float64Array(nn);
+    wA = omegas(n1, hA);
+    wB = omegas(n2, hB);
+    xA = new Float64Array(n1).map((_, i) => (i - n1 / 2) * hA);
+    xB = new Float64Array(n2).map((_, j) => (j - n2 / 2) * hB);
+    pA = new Float64Array(n1);
+    pB = new Float64Array(n2);
+    eA = new Float64Array(n1);
+    eB = new Float64Array(n2);
+    for (let i = 0; i < n1; i++)
+      for (let j = 0; j < n2; j++) {
+        const idx = n2 * i + j;
+        const A = (i - n1 / 2) * hA;
+        const B = (j - n2 / 2) * hB;
+        if (grid.rotated) {
+          Y1[idx] = r2 * (A + B);
+          Y2[idx] = r2 * (A - B);
+          W1[idx] = r2 * (wA[i] + wB[j]);
+          W2[idx] = r2 * (wA[i] - wB[j]);
+        } else {
+          Y1[idx] = A;
+          Y2[idx] = B;
+          W1[idx] = wA[i];
+          W2[idx] = wB[j];
+        }
+        F1[idx] = P.act.f64(Y1[idx]);
+        F2[idx] = P.act.f64(Y2[idx]);
+      }
+    g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
+    for (let idx = 0; idx < nn; idx++) {
+      g[0][idx] = sw2 * F1[idx] * F1[idx];
+      g[1][idx] = sw2 * F1[idx] * F2[idx];
+      g[2][idx] = sw2 * F2[idx] * F2[idx];
+    }
+    G = g.map((x) => {
+      const o = new Float64Array(2 * nn);
+      toHat(x, o);
+      return o;
+    });
+    p = new Float64Array(nn);
+    phat = new Float64Array(2 * nn);
+    src = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+    packA = new Float64Array(2 * nn);
+    packB = new Float64Array(2 * nn);
+  };
+  setup(grid.stages[0]);
+  let nextStage = 1;
+  let U: Float64Array[] = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
   let VarS = zeros3();
   let B = zeros3();
   let Sc = [0, 0, 0];
@@ -688,29 +820,53 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
   const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
   let last: LastLayer12 = { k1: [0, 0, 0], cov: wick3(K0.k11, K0.k12, K0.k11) };
   for (let l = 1; l <= L; l++) {
+    if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
+      const old = st;
+      const s = grid.stages[nextStage++];
+      const moved = P.residual ? U.map((x) => transferField(x, old, s, buf, bufOut)) : null;
+      setup(s);
+      U = moved ?? [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+    }
     const { k11, k12 } = Kl(l - 1);
     const det = k11 * k11 - k12 * k12;
     if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${l - 1} (c = 1); not supported`, l - 1);
     const i11 = k11 / det;
     const i12 = -k12 / det;
     const cst = h2 / (2 * Math.PI * Math.sqrt(det));
+    const rot = grid.rotated;
+    if (rot) {
+      // principal axes: variances k11 + k12 (u) and k11 - k12 (v); the density is pA(u) pB(v)
+      const ku = k11 + k12;
+      const kv = k11 - k12;
+      for (let i = 0; i < n1; i++) pA[i] = Math.exp((-0.5 * xA[i] * xA[i]) / ku) / Math.sqrt(2 * Math.PI * ku);
+      for (let j = 0; j < n2; j++) pB[j] = Math.exp((-0.5 * xB[j] * xB[j]) / kv) / Math.sqrt(2 * Math.PI * kv);
+    }
+    // exp(-50) of the peak: below every tolerance, also against g ~ y^4
+    const pCut = (Math.exp(-50) * cst) / h2;
     // real-space moments: E g_e, E g_e g_f, E g_f y_a y_b
     let E0 = 0, E1 = 0, E2 = 0;
     let G00 = 0, G01 = 0, G02 = 0, G11 = 0, G12 = 0, G22 = 0;
     let Y00 = 0, Y01 = 0, Y02 = 0, Y10 = 0, Y11 = 0, Y12 = 0, Y20 = 0, Y21 = 0, Y22 = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const idx = n * i + j;
+    for (let i = 0; i < n1; i++) {
+      const pai = pA[i];
+      for (let j = 0; j < n2; j++) {
+        const idx = n2 * i + j;
         const yi = Y1[idx];
         const fi = F1[idx];
         const yj = Y2[idx];
-        const qf = i11 * yi * yi + 2 * i12 * yi * yj + i11 * yj * yj;
-        if (qf > 100) {
-          p[idx] = 0; // exp(-50): below every tolerance, also against g ~ y^4
+        let dens: number;
+        if (rot) {
+          dens = pai * pB[j];
+        } else {
+          const qf = i11 * yi * yi + 2 * i12 * yi * yj + i11 * yj * yj;
+          dens = qf > 100 ? 0 : (cst / h2) * Math.exp(-0.5 * qf);
+        }
+        if (dens < pCut) {
+          p[idx] = 0;
           continue;
         }
-        const pw = cst * Math.exp(-0.5 * qf);
-        p[idx] = pw / h2;
+        p[idx] = dens;
+        const pw = dens * h2;
         const fj = F2[idx];
         const g0 = sw2 * fi * fi;
         const g1 = sw2 * fi * fj;
@@ -755,7 +911,18 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
     ];
     const Um = zeros3(); // [f][e] = Cov(g_f, y_a y_b)
     for (let f = 0; f < 3; f++) for (let e = 0; e < 3; e++) Um[f][e] = Egyy[f][e] - Eg[f] * Kv[e];
-    toHat(p, phat);
+    // Fourier transforms of p and of the sources (g_f - E g_f) p, two real fields per complex FFT
+    for (let k = 0; k < nn; k++) {
+      const pk = p[k];
+      packA[2 * k] = pk;
+      packA[2 * k + 1] = (g[2][k] - E2) * pk;
+      packB[2 * k] = (g[0][k] - E0) * pk;
+      packB[2 * k + 1] = (g[1][k] - E1) * pk;
+    }
+    fft2(packA, n1, n2, false, buf, bufOut);
+    fft2(packB, n1, n2, false, buf, bufOut);
+    unpack2(packA, n1, n2, phat, src[2]);
+    unpack2(packB, n1, n2, src[0], src[1]);
     // J[e][f] = d m_e / d K_f and H[e][f][f'] via the Fourier multipliers of the heat operators
     // L_11 = (1/2) d1^2, L_12 = d1 d2, L_22 = (1/2) d2^2; Q[f][e] = int g_e U_f, Mem_e = sum_f int g_e L_f U_f
     const Jf = new Float64Array(9);
@@ -765,11 +932,11 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
     const G0 = G[0], G1 = G[1], G2 = G[2];
     const U0 = U[0], U1 = U[1], U2 = U[2];
     const res = P.residual;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const k = 2 * (n * i + j);
-        const wi = W1[n * i + j];
-        const wj = W2[n * i + j];
+    {
+      for (let idx = 0; idx < nn; idx++) {
+        const k = 2 * idx;
+        const wi = W1[idx];
+        const wj = W2[idx];
         const m0 = -0.5 * wi * wi;
         const m1 = -wi * wj;
         const m2 = -0.5 * wj * wj;
@@ -866,20 +1033,22 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
     VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
     B = add3(mul3(Pm, B), Um);
     // U_f <- heat_{a C^l} [ sum_f' P[f][f'] U_f' + (g_f - Eg_f) p ]
-    for (let f = 0; f < 3; f++) {
-      for (let k = 0; k < nn; k++) tmp[k] = (g[f][k] - Eg[f]) * p[k];
-      toHat(tmp, src[f]);
-    }
     const D11 = a * C11;
     const D12 = a * C12;
+    if (rot) {
+      // the heat kernel factorises on the principal axes: variances D11 + D12 (u), D11 - D12 (v)
+      for (let i = 0; i < n1; i++) eA[i] = Math.exp(-0.5 * (D11 + D12) * wA[i] * wA[i]);
+      for (let j = 0; j < n2; j++) eB[j] = Math.exp(-0.5 * (D11 - D12) * wB[j] * wB[j]);
+    }
     const S0 = src[0], S1 = src[1], S2 = src[2];
     const p00 = Pm[0][0], p01 = Pm[0][1], p02 = Pm[0][2], p10 = Pm[1][0], p11 = Pm[1][1], p12 = Pm[1][2], p20 = Pm[2][0], p21 = Pm[2][1], p22 = Pm[2][2];
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) {
-        const k = 2 * (n * i + j);
-        const wi = W1[n * i + j];
-        const wj = W2[n * i + j];
-        const e = Math.exp(-0.5 * (D11 * wi * wi + 2 * D12 * wi * wj + D11 * wj * wj));
+    for (let i = 0; i < n1; i++)
+      for (let j = 0; j < n2; j++) {
+        const idx = n2 * i + j;
+        const k = 2 * idx;
+        const wi = W1[idx];
+        const wj = W2[idx];
+        const e = rot ? eA[i] * eB[j] : Math.exp(-0.5 * (D11 * wi * wi + 2 * D12 * wi * wj + D11 * wj * wj));
         const u0r = U0[k], u0i = U0[k + 1], u1r = U1[k], u1i = U1[k + 1], u2r = U2[k], u2i = U2[k + 1];
         U0[k] = e * (S0[k] + p00 * u0r + p01 * u1r + p02 * u2r);
         U0[k + 1] = e * (S0[k + 1] + p00 * u0i + p01 * u1i + p02 * u2i);
@@ -907,68 +1076,137 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
       ),
     };
   }
-  return { t: { k1, c1, varC, varK }, t11: d11, n, last };
+  return { t: { k1, c1, varC, varK }, t11: d11, last };
 }
 
-function twoInputStep(mf: MF2, P: Params): number {
-  let lam = Infinity;
-  const upto = P.residual ? 0 : P.L;
-  for (let l = 0; l <= upto; l++) lam = Math.min(lam, mf.q[l] - Math.abs(mf.k12[l]));
-  const hAct = P.act.continuity === 'smooth' ? 0.2 : 0.125;
-  return Math.min(hAct, 0.45 * Math.sqrt(Math.max(lam, 0)));
+/** Does the trapezoid rule of step h reproduce E[phi^2] and E[phi^4] under N(0, K) to 1e-10 (relative)? */
+function trapezoidResolves(act: Activation, h: number, K: number): boolean {
+  const f2 = (x: number) => {
+    const p = act.f64(x);
+    return p * p;
+  };
+  const ref2 = expect1F64(f2, K, { tol: 1e-13 }).value;
+  const ref4 = expect1F64((x) => f2(x) * f2(x), K, { tol: 1e-13 }).value;
+  let s2 = 0;
+  let s4 = 0;
+  const m = Math.ceil((R_TAIL * Math.sqrt(K) + 2) / h);
+  for (let i = -m; i <= m; i++) {
+    const x = i * h;
+    const p = (h * Math.exp((-0.5 * x * x) / K)) / Math.sqrt(2 * Math.PI * K);
+    const v = f2(x);
+    s2 += v * p;
+    s4 += v * v * p;
+  }
+  return Math.abs(s2 - ref2) <= 1e-10 * Math.max(ref2, 1e-300) && Math.abs(s4 - ref4) <= 1e-10 * Math.max(ref4, 1e-300);
+}
+
+/**
+ * The largest step the two-input grid may take where the Gaussian is wide: for kinked activations
+ * 1/8 (Richardson extrapolation removes the O(h^2) kink error); for smooth ones the largest
+ * 0.4 * 0.875^k at which the trapezoid rule resolves phi^2 and phi^4 at the smallest and the largest
+ * variance of the network (at least 1, so that phi's own features set it).
+ */
+function activationStep2(act: Activation, Kmin: number, Kmax: number): number {
+  if (act.continuity !== 'smooth') return 0.125;
+  let H = 0.4;
+  for (let it = 0; it < 24; it++) {
+    if (trapezoidResolves(act, H, Math.max(Kmin, 1)) && trapezoidResolves(act, H, Math.max(Kmax, 1))) return H;
+    H *= 0.875;
+  }
+  return H;
+}
+
+/**
+ * The two-input grid schedule that serves every network in `nets` (the same architecture at
+ * nearby c0 or alpha: finite differences must run on one grid). Rotated (principal axes) for
+ * smooth activations, on the axes for kinked ones (the kinks y1 = 0, y2 = 0 are grid lines).
+ * At layer l each axis covers R_TAIL2 standard deviations of K^l (+2) and steps at most
+ * STEP_SIGMAS standard deviations of K^(l-1) along it (and the activation's step); steps lie on the
+ * ladder H / 2^k, so that they only double from stage to stage.
+ */
+export function twoInputGridFor(nets: Network[]): Grid2 {
+  const P = params(nets[0]);
+  const L = P.L;
+  const rotated = P.act.continuity === 'smooth';
+  const mfs = nets.map((n) => meanFieldKernels(float64Interp, n));
+  // per layer: the variance along each axis (covering) and the narrowest variance it must resolve
+  const rangeVar = [new Array<number>(L + 1).fill(0), new Array<number>(L + 1).fill(0)];
+  const stepVar = [new Array<number>(L + 1).fill(Infinity), new Array<number>(L + 1).fill(Infinity)];
+  let Kmin = Infinity;
+  let Kmax = 0;
+  for (const mf of mfs)
+    for (let l = 0; l <= L; l++) {
+      const q = mf.q[l];
+      const k12 = mf.k12[l];
+      Kmin = Math.min(Kmin, q);
+      Kmax = Math.max(Kmax, q);
+      const r = rotated ? [q + k12, q - k12] : [q, q];
+      const s = rotated ? [q + k12, q - k12] : [q - Math.abs(k12), q - Math.abs(k12)];
+      for (let a = 0; a < 2; a++) {
+        rangeVar[a][l] = Math.max(rangeVar[a][l], r[a]);
+        stepVar[a][l] = Math.min(stepVar[a][l], s[a]);
+      }
+    }
+  const H = activationStep2(P.act, Kmin, Kmax);
+  // range: prefix maximum over layers 0..l; step: suffix minimum over layers l-1..L (monotone, so that steps only grow)
+  const need = [0, 1].map((a) => {
+    const range = new Array<number>(L + 1);
+    const step = new Array<number>(L + 1);
+    let r = 0;
+    for (let l = 0; l <= L; l++) {
+      r = Math.max(r, R_TAIL2 * Math.sqrt(rangeVar[a][l]) + 2);
+      range[l] = r;
+    }
+    let s = Infinity;
+    for (let l = L; l >= 1; l--) {
+      s = Math.min(s, stepVar[a][l - 1], stepVar[a][l]);
+      step[l] = Math.min(H, STEP_SIGMAS * Math.sqrt(Math.max(s, 0)));
+    }
+    return { range, step };
+  });
+  const stages: GridStage[] = [];
+  for (let l = 1; l <= L; l++) {
+    const axis = need.map(({ range, step }) => {
+      if (!(step[l] > 1e-3 * H)) throw new NumericalError(`two-input one-loop: the kernel is too close to singular at layer ${l - 1} (grid step ${step[l].toExponential(2)} needed)`, l - 1);
+      const k = Math.max(0, Math.ceil(Math.log2(H / step[l]) - 1e-12));
+      const h = H / 2 ** k;
+      return { n: Math.max(16, nextPow2((2 * range[l]) / h)), h };
+    });
+    const prev = stages[stages.length - 1];
+    if (!prev || prev.n1 !== axis[0].n || prev.n2 !== axis[1].n || prev.h1 !== axis[0].h || prev.h2 !== axis[1].h) {
+      stages.push({ from: l, n1: axis[0].n, n2: axis[1].n, h1: axis[0].h, h2: axis[1].h });
+    }
+  }
+  return { rotated, stages };
 }
 
 function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Table12; t11: Table12; last: LastLayer12; info: Partial<OneLoopInfo> } {
   if (Math.abs(P.c0) === 1) throw new NumericalError('two-input one-loop: c0 = +-1 is a single input; use the one-input table');
   const mf = meanFieldKernels(float64Interp, net);
-  let Kmax = 0;
-  for (let l = 0; l <= P.L; l++) Kmax = Math.max(Kmax, mf.q[l]);
-  const half = R_TAIL2 * Math.sqrt(Kmax) + 2;
   const smooth = P.act.continuity === 'smooth';
   const rich = !smooth && opts.richardson !== false;
-  // the finest grid: the target step, or up to 25% coarser so that the grid is a power of 2
   let grid: Grid2;
   if (opts.grid12 !== undefined) {
     grid = opts.grid12;
   } else if (opts.gridStep !== undefined) {
+    // one fixed grid on the axes, covering the widest kernel
+    let Kmax = 0;
+    for (let l = 0; l <= P.L; l++) Kmax = Math.max(Kmax, mf.q[l]);
+    const half = R_TAIL2 * Math.sqrt(Kmax) + 2;
     const hf = rich ? opts.gridStep / 2 : opts.gridStep;
-    grid = { n: nextPow2((2 * half) / hf), rotated: false, h1: hf, h2: hf };
+    const n = nextPow2((2 * half) / hf);
+    grid = { rotated: false, stages: [{ from: 1, n1: n, n2: n, h1: hf, h2: hf }] };
   } else {
-    const target = twoInputStep(mf, P);
-    if (!(target > 1e-3)) throw new NumericalError(`two-input one-loop: the kernel is too close to singular (grid step ${target.toExponential(2)} needed)`);
-    const t = rich ? target / 2 : target;
-    const nf = nextPow2((2 * half) / (1.25 * t));
-    grid = { n: nf, rotated: false, h1: (2 * half) / nf, h2: (2 * half) / nf };
-    // smooth activations: the rotated grid (principal axes u, v) when it needs fewer points
-    if (smooth) {
-      const upto = P.residual ? 0 : P.L;
-      let minU = Infinity, minV = Infinity, maxU = 0, maxV = 0;
-      for (let l = 0; l <= P.L; l++) {
-        const ku = mf.q[l] + mf.k12[l];
-        const kv = mf.q[l] - mf.k12[l];
-        maxU = Math.max(maxU, ku);
-        maxV = Math.max(maxV, kv);
-        if (l <= upto) {
-          minU = Math.min(minU, ku);
-          minV = Math.min(minV, kv);
-        }
-      }
-      const tu = Math.min(0.2, 0.45 * Math.sqrt(Math.max(minU, 0)));
-      const tv = Math.min(0.2, 0.45 * Math.sqrt(Math.max(minV, 0)));
-      if (tu > 1e-3 && tv > 1e-3) {
-        const hu = R_TAIL2 * Math.sqrt(maxU) + 2;
-        const hv = R_TAIL2 * Math.sqrt(maxV) + 2;
-        const nr = nextPow2(Math.max((2 * hu) / (1.25 * tu), (2 * hv) / (1.25 * tv)));
-        if (nr < nf) grid = { n: nr, rotated: true, h1: (2 * hu) / nr, h2: (2 * hv) / nr };
-      }
-    }
+    const coarse = twoInputGridFor([net]);
+    grid = rich ? refineGrid2(coarse, 1) : coarse;
   }
   const name = grid.rotated ? 'grid2d-rotated' : 'grid2d';
+  const size = gridSize2(grid, P.L);
   if (!rich) {
     const r = twoInputGrid(mf, P, grid);
-    return { t: r.t, t11: r.t11, last: r.last, info: { method12: name, gridStep12: grid.h1, gridPoints12: r.n, grid12: grid } };
+    return { t: r.t, t11: r.t11, last: r.last, info: { method12: name, gridStep12: grid.stages[0].h1, gridPoints12: size.maxPoints, grid12: grid } };
   }
-  const r1 = twoInputGrid(mf, P, { n: grid.n / 2, rotated: grid.rotated, h1: 2 * grid.h1, h2: 2 * grid.h2 });
+  const r1 = twoInputGrid(mf, P, refineGrid2(grid, -1));
   const r2 = twoInputGrid(mf, P, grid);
   const keys: (keyof OneLoopTable)[] = ['k1', 'c1', 'varC', 'varK'];
   const rr = richardson(r1.t as unknown as OneLoopTable, r2.t as unknown as OneLoopTable, keys);
@@ -978,7 +1216,7 @@ function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Table12; 
     t: rr.t as unknown as Table12,
     t11: r11.t as unknown as Table12,
     last: { k1: r1.last.k1.map((x, i) => ex(x, r2.last.k1[i])), cov: r1.last.cov.map((row, i) => row.map((x, j) => ex(x, r2.last.cov[i][j]))) },
-    info: { method12: name + '+richardson', gridStep12: grid.h1, gridPoints12: r2.n, errorEstimate12: Math.max(rr.err, r11.err), grid12: grid },
+    info: { method12: name + '+richardson', gridStep12: grid.stages[0].h1, gridPoints12: size.maxPoints, errorEstimate12: Math.max(rr.err, r11.err), grid12: grid },
   };
 }
 
@@ -1105,7 +1343,7 @@ export interface SensitivityOneLoop {
   sensitivity1: number;
   /** Estimated absolute error of sensitivity1 (finite-difference Richardson and grid refinement). */
   error: number;
-  /** The coefficient of E[c_hat^L] itself. */
+  /** The coefficient of E[c_hat^L] itself (with gridCheck false: computed on first access). */
   correlation: CorrelationOneLoop;
   /** The c0 steps used. */
   steps: number[];
@@ -1124,10 +1362,14 @@ export function sensitivityOneLoop64(net: Network, opts: { step?: number; grid12
   const P = params(net);
   const c0 = P.c0;
   if (!(Math.abs(c0) < 1)) throw new NumericalError('sensitivity at finite width: c0 = +-1 is a single input; the two-input one-loop needs |c0| < 1');
-  const central = correlationOneLoop64(net, opts.grid12 ? { grid12: opts.grid12 } : {});
-  const grid12 = central.info.grid12 as Grid2;
-  const at = (c: number) => correlationOneLoop64(withChanges(net, { c0: String(c) }), { grid12 }).coefficient;
   const d = opts.step ?? Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const atC = (c: number) => withChanges(net, { c0: String(c) });
+  // one grid for every c0 of the stencil (it must resolve the narrowest, c0 + d, and cover the widest)
+  const grid12 = opts.grid12 ?? twoInputGridFor([net, atC(c0 - d), atC(c0 + d)]);
+  // the centre itself is not needed for the derivative: computed on first access when skipping the grid check
+  let centralCache: CorrelationOneLoop | undefined;
+  const centre = () => (centralCache ??= correlationOneLoop64(net, { grid12 }));
+  const at = (c: number) => correlationOneLoop64(atC(c), { grid12 }).coefficient;
   const D = (h: number) => (at(c0 + h) - at(c0 - h)) / (2 * h);
   const D1 = D(d);
   const rich = opts.richardson !== false;
@@ -1137,11 +1379,15 @@ export function sensitivityOneLoop64(net: Network, opts: { step?: number; grid12
   const fdErr = Math.abs(D2 - D1) / 3;
   if (opts.gridCheck === false) {
     if (!Number.isFinite(s1)) throw new NumericalError('sensitivity at finite width: the finite-difference derivative is not finite');
-    return { sensitivity1: s1, error: fdErr, correlation: central, steps: rich ? [d, d / 2] : [d] };
+    const r = { sensitivity1: s1, error: fdErr, steps: rich ? [d, d / 2] : [d] } as SensitivityOneLoop;
+    Object.defineProperty(r, 'correlation', { enumerable: true, configurable: true, get: centre });
+    return r;
   }
-  // grid error: the coefficient on a grid of half the step, relative change
-  const other = 2 * grid12.n <= MAX_N2 / 2 ? { n: 2 * grid12.n, rotated: grid12.rotated, h1: grid12.h1 / 2, h2: grid12.h2 / 2 } : { n: grid12.n / 2, rotated: grid12.rotated, h1: grid12.h1 * 2, h2: grid12.h2 * 2 };
+  // grid error: the coefficient on a grid of half the steps (or, where that is too large, double), relative change
+  const finer = refineGrid2(grid12, 1);
+  const other = gridSize2(finer, P.L).maxPoints <= MAX_POINTS2 / 4 ? finer : refineGrid2(grid12, -1);
   const fine = correlationOneLoop64(net, { grid12: other }).coefficient;
+  const central = centre();
   const gridRel = Math.abs(fine - central.coefficient) / Math.max(Math.abs(central.coefficient), 1e-300);
   const error = fdErr + gridRel * Math.abs(s1);
   if (!Number.isFinite(s1)) throw new NumericalError('sensitivity at finite width: the finite-difference derivative is not finite');

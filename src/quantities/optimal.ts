@@ -251,6 +251,9 @@ export function asymptoticFormulaLatex(net: Network): { latex: string; validity:
 // =======================================================================================
 // Finite width: the optimum of E[c_hat^L]'s sensitivity through order 1/N
 
+/** Relative alpha step of finiteWidthOptimum's stencil: alpha* (1 +- e) for e = this and half of it. */
+export const FINITE_WIDTH_ALPHA_STEP = 0.04;
+
 export interface FiniteWidthOptimum {
   /** alpha*_N = alpha* + alpha1 / N + O(1/N^2). */
   alpha1: number;
@@ -278,7 +281,7 @@ export function finiteWidthOptimum(
 ): FiniteWidthOptimum {
   const at = (alpha: number) => withChanges(net, { alpha: String(alpha), skip: 'residual' });
   const centre = s1At(at(alphaStar), false);
-  const eps = 0.04;
+  const eps = FINITE_WIDTH_ALPHA_STEP;
   // stencil points: s1 differenced in alpha, so the cheaper evaluation (one c0 step, no grid
   // check) is enough: their common O(d^2) and grid errors cancel to leading order
   const D = (e: number) => {
