@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
 import { network } from '../src/model/network';
-import { correlationOneLoop64, sensitivityOneLoop64, Grid2 } from '../src/quantities/loop';
+import { correlationOneLoop64, sensitivityOneLoop64, twoInputGridFor } from '../src/quantities/loop';
 import { sensitivity64 } from '../src/quantities/optimal';
 import { meanFieldKernels } from '../src/quantities/kernel';
 import { float64Interp } from '../src/interpret/numeric';
@@ -27,6 +27,8 @@ async function run(argv: string[]) {
   const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
   return { code, out, err };
 }
+
+const LONG = !!process.env.FIELDPROP_LONG;
 
 const base = { act: 'erf', alpha: '0.7', sw2: '2', sb2: '0.1', depth: 5, q0: '1' };
 const c0 = 0.5;
@@ -120,6 +122,30 @@ describe('E[c_hat^L] and its c0-derivative at finite width', () => {
   });
 });
 
+/**
+ * Direct check of alpha_N: the vertex of a least-squares parabola through five alphas around
+ * alpha*, with and without s1/N (the parabola's own bias from cubic terms cancels in the
+ * difference); s1 at every alpha on one two-input grid that serves all of them.
+ */
+function parabolaShift(spec: Record<string, string | number>, a: number, N: number): number {
+  const net = network(spec);
+  const D = 0.05 * a;
+  const ts = [-2, -1, 0, 1, 2];
+  const xs = ts.map((k) => a + k * D);
+  const c0 = Number(spec.c0);
+  const dc = Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const grid12 = twoInputGridFor([xs[0], xs[4]].flatMap((x) => [c0 - dc, c0 + dc].map((c) => network({ ...spec, alpha: String(x), c0: String(c) }))));
+  const S = xs.map((x) => sensitivity64(net, x));
+  const s1 = xs.map((x) => sensitivityOneLoop64(network({ ...spec, alpha: String(x) }), { grid12, gridCheck: false, richardson: false }).sensitivity1);
+  const vertex = (ys: number[]) => {
+    const mean = ys.reduce((p, y) => p + y, 0) / 5;
+    const b1 = ts.reduce((p, t, i) => p + t * ys[i], 0) / 10;
+    const b2 = (ts.reduce((p, t, i) => p + t * t * ys[i], 0) - 2 * 5 * mean) / (34 - 2 * 10);
+    return a - (b1 / (2 * b2)) * D;
+  };
+  return vertex(S.map((x, i) => x + s1[i] / N)) - vertex(S);
+}
+
 describe('optimal alpha at finite width', () => {
   const spec = { act: 'erf', alpha: '1', sw2: '1', sb2: '0', depth: 3, q0: '1', c0: '0.8' };
   test('optimal-alpha --width --plot: alpha_N = alpha* + alpha_1/N is the shift of the maximiser of S + s1/N (direct parabola through five alphas); the SVG', async () => {
@@ -136,23 +162,7 @@ describe('optimal alpha at finite width', () => {
     const alpha1 = Number(j.alpha_1);
     expect(Math.abs(Number(j.alpha_N) - a - alpha1 / N)).toBeLessThan(0.05 * Math.abs(alpha1 / N));
     expect(Math.abs(alpha1 / N)).toBeGreaterThan(1e-3 * a);
-    // direct: the vertex of a least-squares parabola through five alphas, with and without s1/N
-    // (the parabola's own bias from cubic terms cancels in the difference); s1 on one grid
-    const net = network(spec);
-    const grid12 = sensitivityOneLoop64(network({ ...spec, alpha: String(a) }), { gridCheck: false, richardson: false }).correlation.info.grid12 as Grid2;
-    const D = 0.05 * a;
-    const ts = [-2, -1, 0, 1, 2];
-    const xs = ts.map((k) => a + k * D);
-    const S = xs.map((x) => sensitivity64(net, x));
-    const s1 = xs.map((x) => sensitivityOneLoop64(network({ ...spec, alpha: String(x) }), { grid12, gridCheck: false, richardson: false }).sensitivity1);
-    const vertex = (ys: number[]) => {
-      const mean = ys.reduce((p, y) => p + y, 0) / 5;
-      const b1 = ts.reduce((p, t, i) => p + t * ys[i], 0) / 10;
-      const b2 = (ts.reduce((p, t, i) => p + t * t * ys[i], 0) - 2 * 5 * mean) / (34 - 2 * 10);
-      return a - (b1 / (2 * b2)) * D;
-    };
-    const shift = vertex(S.map((x, i) => x + s1[i] / N)) - vertex(S);
-    expect(Math.abs(shift - alpha1 / N)).toBeLessThan(0.1 * Math.abs(alpha1 / N));
+    expect(Math.abs(parabolaShift(spec, a, N) - alpha1 / N)).toBeLessThan(0.1 * Math.abs(alpha1 / N));
     // the plot
     const svg = fs.readFileSync(file, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -162,6 +172,31 @@ describe('optimal alpha at finite width', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/plot: cannot write into directory/);
   });
+
+  test("issue #3's example at depth 100, c0 0.99 (a staged two-input grid): alpha_N = alpha* + alpha_1/N with an error bar; width 128 warns", async () => {
+    const args = ['optimal-alpha', '--act', 'erf', '--sw2', '1', '--sb2', '0', '--depth', '100', '--q0', '1', '--c0', '0.99'];
+    const r = await run([...args, '--width', '128', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Number(j.alpha)).toBeCloseTo(0.92035224998106, 12);
+    const alpha1 = Number(j.alpha_1);
+    expect(Number.isFinite(alpha1)).toBe(true);
+    // printed to the digits its error estimate allows: at least two
+    expect(j.alpha_1.replace(/^-?0?\.?0*/, '').replace('.', '').length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(Number(j.alpha_N) - (Number(j.alpha) + alpha1 / 128))).toBeLessThan(0.01 * Math.abs(alpha1 / 128) + 1e-6);
+    expect(Math.abs(Number(j.sensitivity_N) - Number(j.sensitivity))).toBeLessThan(1);
+    expect(r.err).toMatch(/warning: the expansion parameter a sw2 L\/N = 0\.66/);
+  }, 300_000);
+
+  (LONG ? test : test.skip)('FIELDPROP_LONG: at depth 100, c0 0.99 the printed alpha_1 is the parabola shift', async () => {
+    const spec = { act: 'erf', sw2: '1', sb2: '0', depth: 100, q0: '1', c0: '0.99' };
+    const N = 1000;
+    const r = await run(['optimal-alpha', '--act', 'erf', '--sw2', '1', '--sb2', '0', '--depth', '100', '--q0', '1', '--c0', '0.99', '--width', String(N), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const alpha1 = Number(j.alpha_1);
+    expect(Math.abs(parabolaShift({ ...spec, alpha: j.alpha }, Number(j.alpha), N) - alpha1 / N)).toBeLessThan(0.1 * Math.abs(alpha1 / N));
+  }, 1_800_000);
 
   test('CLI: response --width prints sensitivity_N = S + sensitivity_1/N; bad widths are refused; width 1 warns', async () => {
     const args = ['response', '--act', 'erf', '--alpha', '0.7', '--sw2', '2', '--sb2', '0.1', '--depth', '5', '--q0', '1', '--c0', '0.5'];

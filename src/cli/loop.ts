@@ -4,7 +4,7 @@
  * half the step, or the closed form and the grid for relu/linear).
  */
 import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
-import { oneLoop64, oneLoopExpansionParameter, widthWarnings, OneLoopTable } from '../quantities/loop';
+import { oneLoop64, oneLoopExpansionParameter, widthWarnings, OneLoopTable, comparisonGrid2 } from '../quantities/loop';
 import { meanFieldKernels } from '../quantities/kernel';
 import { float64Interp } from '../interpret/numeric';
 import { intParam, network } from '../model/network';
@@ -48,9 +48,12 @@ export const loopCommand: Command = {
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const a = oneLoop64(net, { twoInputs: two });
     const info = a.info;
+    // the check: the one-input table on half the step (or pairwise quadrature), the two-input
+    // arrays on the comparison grid of the first run's two-input grid
+    const grid12 = info?.grid12 !== undefined ? comparisonGrid2(info.grid12, net.depth) : undefined;
     const b: OneLoopTable = info?.gridStep !== undefined
-      ? oneLoop64(net, { twoInputs: two, gridStep: info.gridStep / 2 })
-      : oneLoop64(net, { twoInputs: two, method: 'pairwise' });
+      ? oneLoop64(net, { twoInputs: two, gridStep: info.gridStep / 2, grid12 })
+      : oneLoop64(net, { twoInputs: two, method: 'pairwise', grid12 });
     const keys: Key[] = two ? [...KEYS, ...KEYS12] : [...KEYS];
     const out: Record<string, unknown> = { network: { ...networkJson(net), c0: two ? net.c0 : undefined } };
     for (const k of keys) {

@@ -614,6 +614,15 @@ export function refineGrid2(grid: Grid2, k: number): Grid2 {
   return { rotated: grid.rotated, stages: grid.stages.map((s) => ({ from: s.from, n1: Math.max(2, Math.round(s.n1 * f)), n2: Math.max(2, Math.round(s.n2 * f)), h1: s.h1 / f, h2: s.h2 / f })) };
 }
 
+/**
+ * The grid to check a result against: all steps halved when that grid is supported, otherwise
+ * all doubled (a pessimistic check: the coarser grid's own error dominates the difference).
+ */
+export function comparisonGrid2(grid: Grid2, L: number): Grid2 {
+  const finer = refineGrid2(grid, 1);
+  return gridSize2(finer, L).maxPoints <= MAX_POINTS2 ? finer : refineGrid2(grid, -1);
+}
+
 /** Largest number of points of one stage and the total work sum over layers of n1 n2. */
 export function gridSize2(grid: Grid2, L: number): { maxPoints: number; work: number } {
   let maxPoints = 0;
@@ -1384,9 +1393,7 @@ export function sensitivityOneLoop64(net: Network, opts: { step?: number; grid12
     return r;
   }
   // grid error: the coefficient on a grid of half the steps (or, where that is too large, double), relative change
-  const finer = refineGrid2(grid12, 1);
-  const other = gridSize2(finer, P.L).maxPoints <= MAX_POINTS2 / 4 ? finer : refineGrid2(grid12, -1);
-  const fine = correlationOneLoop64(net, { grid12: other }).coefficient;
+  const fine = correlationOneLoop64(net, { grid12: comparisonGrid2(grid12, P.L) }).coefficient;
   const central = centre();
   const gridRel = Math.abs(fine - central.coefficient) / Math.max(Math.abs(central.coefficient), 1e-300);
   const error = fdErr + gridRel * Math.abs(s1);

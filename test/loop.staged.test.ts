@@ -1,0 +1,136 @@
+/**
+ * The staged two-input grid (src/quantities/loop.ts, twoInputGridFor): a residual network's
+ * kernel widens layer by layer, so the grid does too — fine and narrow in the first layers, wide
+ * and coarser later, with the fields carried exactly from stage to stage. Checked here:
+ *   - the schedule's invariants (coverage of every layer's kernel, resolution of the previous
+ *     layer's, steps that only double);
+ *   - staged results equal those of one fixed fine grid (smooth, kinked, feed-forward);
+ *   - at the depth and correlation of issue #3's example (depth 100, c0 = 0.99: a single grid
+ *     would need 2048 x 4096 points) the 11 entry equals the independent one-input table.
+ */
+import { network, NetworkOptions } from '../src/model/network';
+import { oneLoop64, oneLoopTwoInput64, twoInputGridFor, refineGrid2, gridSize2, comparisonGrid2, Grid2, Table12 } from '../src/quantities/loop';
+import { meanFieldKernels } from '../src/quantities/kernel';
+import { float64Interp } from '../src/interpret/numeric';
+
+function maxRelDiff(a: (number | null)[], b: (number | null)[]): number {
+  let scale = 1e-12;
+  for (const x of b) if (x !== null) scale = Math.max(scale, Math.abs(x));
+  let d = 0;
+  a.forEach((x, i) => {
+    const y = b[i];
+    if (x === null || y === null) {
+      expect(x).toBe(y);
+      return;
+    }
+    d = Math.max(d, Math.abs(x - y) / scale);
+  });
+  return d;
+}
+
+function tableDiff(a: Table12, b: Table12): number {
+  return Math.max(...(['k1', 'c1', 'varC', 'varK'] as const).map((k) => maxRelDiff(a[k], b[k])));
+}
+
+/** One fixed grid covering every layer at the finest step of `g`. */
+function fixedGrid(g: Grid2): Grid2 {
+  const h1 = Math.min(...g.stages.map((s) => s.h1));
+  const h2 = Math.min(...g.stages.map((s) => s.h2));
+  const r1 = Math.max(...g.stages.map((s) => s.n1 * s.h1));
+  const r2 = Math.max(...g.stages.map((s) => s.n2 * s.h2));
+  const pow2 = (x: number) => 2 ** Math.ceil(Math.log2(x - 1e-9));
+  return { rotated: g.rotated, stages: [{ from: 1, n1: pow2(r1 / h1), n2: pow2(r2 / h2), h1, h2 }] };
+}
+
+const DEEP: Partial<NetworkOptions> = { act: 'erf', alpha: '0.92', sw2: '1', sb2: '0', depth: 100, q0: '1', c0: '0.99' };
+
+describe('the schedule', () => {
+  test.each([
+    ['erf, depth 100, c0 0.99 (issue #3 example)', DEEP],
+    ['tanh, c0 -0.95 (the u axis is the narrow one)', { act: 'tanh', alpha: '0.7', sw2: '2', sb2: '0', depth: 40, q0: '1', c0: '-0.95' }],
+    ['relu (kinked: grid on the axes)', { act: 'relu', alpha: '0.5', sw2: '2', sb2: '0.1', depth: 20, q0: '1', c0: '0.9' }],
+  ])('%s: every layer covered to 9 sd + 2 and resolved to 0.39 sd; steps only double', (_, o) => {
+    const net = network(o);
+    const g = twoInputGridFor([net]);
+    const mf = meanFieldKernels(float64Interp, net);
+    const L = net.depth;
+    expect(g.rotated).toBe(net.act.continuity === 'smooth');
+    expect(g.stages[0].from).toBe(1);
+    for (let i = 1; i < g.stages.length; i++) {
+      const [a, b] = [g.stages[i - 1], g.stages[i]];
+      expect(b.from).toBeGreaterThan(a.from);
+      for (const r of [b.h1 / a.h1, b.h2 / a.h2]) expect(Number.isInteger(Math.log2(r)) && r >= 1).toBe(true);
+    }
+    const stageAt = (l: number) => [...g.stages].reverse().find((s) => s.from <= l) as (typeof g.stages)[0];
+    for (let l = 1; l <= L; l++) {
+      const s = stageAt(l);
+      const [q, k12, qp, k12p] = [mf.q[l], mf.k12[l], mf.q[l - 1], mf.k12[l - 1]];
+      const range = g.rotated ? [q + k12, q - k12] : [q, q];
+      const narrow = g.rotated ? [qp + k12p, qp - k12p] : [qp - Math.abs(k12p), qp - Math.abs(k12p)];
+      [s.n1 * s.h1, s.n2 * s.h2].forEach((width, a) => expect(width / 2).toBeGreaterThanOrEqual(9 * Math.sqrt(range[a]) + 2 - 1e-9));
+      [s.h1, s.h2].forEach((h, a) => expect(h).toBeLessThanOrEqual(0.39 * Math.sqrt(narrow[a]) * (1 + 1e-12)));
+    }
+    // the deep example: fine steps only early; no stage near the old single-grid size
+    if (o === DEEP) {
+      const { maxPoints, work } = gridSize2(g, L);
+      expect(maxPoints).toBeLessThanOrEqual(1024 * 512);
+      const one = fixedGrid(g).stages[0];
+      expect(work).toBeLessThan((L * one.n1 * one.n2) / 20);
+      expect(g.stages[0].h2).toBeLessThan(g.stages[g.stages.length - 1].h2 / 4);
+    }
+  });
+
+  test('refineGrid2 and comparisonGrid2 keep the ranges and halve (or double) the steps', () => {
+    const g = twoInputGridFor([network(DEEP)]);
+    const f = refineGrid2(g, 1);
+    f.stages.forEach((s, i) => {
+      expect(s.n1 * s.h1).toBeCloseTo(g.stages[i].n1 * g.stages[i].h1, 12);
+      expect(s.h2).toBeCloseTo(g.stages[i].h2 / 2, 15);
+    });
+    // the deep example's finer grid (2048 x 1024 at the end) is still supported
+    expect(comparisonGrid2(g, 100)).toEqual(f);
+  });
+
+  test('a grid whose steps do not double between stages is refused', () => {
+    const net = network({ ...DEEP, depth: 4 });
+    const bad: Grid2 = { rotated: true, stages: [{ from: 1, n1: 64, n2: 64, h1: 0.2, h2: 0.1 }, { from: 3, n1: 64, n2: 64, h1: 0.3, h2: 0.1 }] };
+    expect(() => oneLoopTwoInput64(net, { grid12: bad })).toThrow(/power of 2/);
+  });
+});
+
+describe('staged = one fixed fine grid', () => {
+  test.each([
+    ['erf, c0 0.95 (rotated, 5+ stages)', { act: 'erf', alpha: '0.92', sw2: '1', sb2: '0', depth: 12, q0: '1', c0: '0.95' }, 1e-10],
+    ['tanh, c0 -0.9, sb2 > 0', { act: 'tanh', alpha: '0.8', sw2: '1.5', sb2: '0.05', depth: 10, q0: '0.5', c0: '-0.9' }, 1e-10],
+    ['feed-forward tanh', { act: 'tanh', sw2: '1.2', sb2: '0.05', depth: 8, q0: '1', c0: '0.8', skip: 'none' }, 1e-10],
+  ])('%s', (_, o, tol) => {
+    const net = network(o as Partial<NetworkOptions>);
+    const staged = oneLoopTwoInput64(net);
+    const g = staged.info.grid12 as Grid2;
+    expect(g.stages.length).toBeGreaterThan(net.skip === 'none' ? 0 : 1);
+    const fixed = oneLoopTwoInput64(net, { grid12: fixedGrid(g) });
+    expect(tableDiff(staged.e12, fixed.e12)).toBeLessThan(tol);
+    expect(tableDiff(staged.e11, fixed.e11)).toBeLessThan(tol);
+  });
+
+  test('relu (kinked, Richardson on both): staged and fixed agree within the error estimate', () => {
+    const net = network({ act: 'relu', alpha: '0.7', sw2: '2', sb2: '0.1', depth: 4, q0: '1', c0: '0.3' });
+    const staged = oneLoopTwoInput64(net);
+    const g = staged.info.grid12 as Grid2;
+    expect(g.stages.length).toBeGreaterThan(1);
+    const fixed = oneLoopTwoInput64(net, { grid12: fixedGrid(g) });
+    const est = Math.max(staged.info.errorEstimate12 as number, fixed.info.errorEstimate12 as number);
+    expect(est).toBeLessThan(1e-3);
+    expect(tableDiff(staged.e12, fixed.e12)).toBeLessThan(3 * est + 1e-12);
+  });
+});
+
+test('depth 100, c0 0.99: the 11 entry of the staged 2D grid equals the one-input table', () => {
+  const net = network(DEEP);
+  const one = oneLoop64(net);
+  const two = oneLoopTwoInput64(net);
+  expect(two.info.method12).toBe('grid2d-rotated');
+  for (const k of ['k1', 'c1', 'varC', 'varK'] as const) expect(maxRelDiff(two.e11[k], one[k])).toBeLessThan(1e-9);
+  // and the off-diagonal entries are finite at every layer
+  for (const k of ['k1', 'c1', 'varC', 'varK'] as const) two.e12[k].slice(1).forEach((x) => expect(Number.isFinite(x as number)).toBe(true));
+});
