@@ -6,11 +6,15 @@
  *     layer's, steps that only double);
  *   - staged results equal those of one fixed fine grid (smooth, kinked, feed-forward);
  *   - at the depth and correlation of issue #3's example (depth 100, c0 = 0.99: a single grid
- *     would need 2048 x 4096 points) the 11 entry equals the independent one-input table.
+ *     would need 2048 x 4096 points) the 11 entry equals the independent one-input table;
+ *   - Monte Carlo of finite-width networks at c0 = 0.99 agrees with the staged grid's 1/N
+ *     coefficient of E[c_hat].
  */
 import { network, NetworkOptions } from '../src/model/network';
-import { oneLoop64, oneLoopTwoInput64, twoInputGridFor, refineGrid2, gridSize2, comparisonGrid2, Grid2, Table12 } from '../src/quantities/loop';
+import { oneLoop64, oneLoopTwoInput64, correlationOneLoop64, twoInputGridFor, refineGrid2, gridSize2, comparisonGrid2, Grid2, Table12 } from '../src/quantities/loop';
 import { meanFieldKernels } from '../src/quantities/kernel';
+import { fixedGrid } from '../src/bench/twoInput';
+import { simulator, simSpec } from '../src/simulate';
 import { float64Interp } from '../src/interpret/numeric';
 
 function maxRelDiff(a: (number | null)[], b: (number | null)[]): number {
@@ -30,16 +34,6 @@ function maxRelDiff(a: (number | null)[], b: (number | null)[]): number {
 
 function tableDiff(a: Table12, b: Table12): number {
   return Math.max(...(['k1', 'c1', 'varC', 'varK'] as const).map((k) => maxRelDiff(a[k], b[k])));
-}
-
-/** One fixed grid covering every layer at the finest step of `g`. */
-function fixedGrid(g: Grid2): Grid2 {
-  const h1 = Math.min(...g.stages.map((s) => s.h1));
-  const h2 = Math.min(...g.stages.map((s) => s.h2));
-  const r1 = Math.max(...g.stages.map((s) => s.n1 * s.h1));
-  const r2 = Math.max(...g.stages.map((s) => s.n2 * s.h2));
-  const pow2 = (x: number) => 2 ** Math.ceil(Math.log2(x - 1e-9));
-  return { rotated: g.rotated, stages: [{ from: 1, n1: pow2(r1 / h1), n2: pow2(r2 / h2), h1, h2 }] };
 }
 
 const DEEP: Partial<NetworkOptions> = { act: 'erf', alpha: '0.92', sw2: '1', sb2: '0', depth: 100, q0: '1', c0: '0.99' };
@@ -133,4 +127,45 @@ test('depth 100, c0 0.99: the 11 entry of the staged 2D grid equals the one-inpu
   for (const k of ['k1', 'c1', 'varC', 'varK'] as const) expect(maxRelDiff(two.e11[k], one[k])).toBeLessThan(1e-9);
   // and the off-diagonal entries are finite at every layer
   for (const k of ['k1', 'c1', 'varC', 'varK'] as const) two.e12[k].slice(1).forEach((x) => expect(Number.isFinite(x as number)).toBe(true));
+});
+
+test('Monte Carlo through the staged grid: erf, depth 10, c0 0.99 (4 stages): N (E[c_hat] - c) -> the predicted coefficient', () => {
+  // fast (exact in distribution) sampler; y = N (c_hat^L - c^L) per network; its mean at widths
+  // 32, 64, 128 is fitted by a + b/N and the intercept a compared with the theory (|z| < 3.5)
+  const spec = { act: 'erf', alpha: '0.92', sw2: '1', sb2: '0', depth: 10, q0: '1', c0: '0.99' };
+  const net = network(spec);
+  const th = correlationOneLoop64(net);
+  expect((th.info.grid12 as Grid2).stages.length).toBeGreaterThanOrEqual(3);
+  const widths = [32, 64, 128];
+  const stats = widths.map((N) => {
+    const sim = simulator(simSpec(net, N, { K0: [1, 0.99, 0.99, 1] }), 'fast');
+    let n = 0, m = 0, m2 = 0;
+    for (let i = 0; i < 8000; i++)
+      sim.run(20261122, i, (v) => {
+        if (v.layer !== spec.depth) return;
+        const h = v.h;
+        let k11 = 0, k22 = 0, k12 = 0;
+        for (let j = 0; j < N; j++) {
+          const a = h[j], b = h[N + j];
+          k11 += a * a; k22 += b * b; k12 += a * b;
+        }
+        const y = N * (k12 / Math.sqrt(k11 * k22) - th.c);
+        n++;
+        const d = y - m;
+        m += d / n;
+        m2 += d * (y - m);
+      });
+    return { mean: m, se: Math.sqrt(m2 / (n - 1) / n) };
+  });
+  let s00 = 0, s01 = 0, s11 = 0, t0 = 0, t1 = 0;
+  widths.forEach((N, i) => {
+    const w = 1 / stats[i].se ** 2;
+    s00 += w; s01 += w / N; s11 += w / (N * N); t0 += w * stats[i].mean; t1 += (w * stats[i].mean) / N;
+  });
+  const det = s00 * s11 - s01 * s01;
+  const a = (s11 * t0 - s01 * t1) / det;
+  const se = Math.sqrt(s11 / det);
+  expect(Math.abs(a - th.coefficient) / se).toBeLessThan(3.5);
+  // the 1/N effect is resolved: mean field alone (y = 0) is rejected at the smallest width
+  expect(Math.abs(stats[0].mean) / stats[0].se).toBeGreaterThan(3.5);
 });

@@ -14,6 +14,7 @@ import { oneLoop64 } from '../quantities/loop';
 import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
+import { twoInputBenches } from './twoInput';
 
 export interface BenchResult {
   name: string;
@@ -81,6 +82,8 @@ export const BENCHES: Bench[] = [
     run: () => String(oneLoop64(network({ act: 'erf', depth: 1000 })).c1[1000]),
     reference: { implementation: 'NumPy, the same heat-flow algorithm', script: 'loop_reference.py', args: ['erf1000'] },
   },
+  // the staged two-input grid (issue 3's finite-width example)
+  ...twoInputBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',
