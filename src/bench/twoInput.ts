@@ -30,18 +30,25 @@ export function twoInputBenches(): TwoInputBench[] {
   return [
     {
       name: 'two-input-staged-vs-fixed-erf-depth30',
-      description: 'two-input one-loop tables of an erf ResNet (alpha 0.92, sw2 1, sb2 0, c0 0.99), depth 30: the staged grid against one fixed grid of its finest step and widest range; target: staged faster, agreeing to 1e-10',
+      description: 'two-input one-loop tables of an erf ResNet (alpha 0.92, sw2 1, sb2 0, c0 0.99), depth 30: the staged grid against one fixed grid of its finest step and widest range; target: staged faster (best of two timed runs each, after a warm-up run), agreeing to 1e-10',
       target: 300,
       run: () => {
         const net = network({ ...EXAMPLE, depth: 30 });
         const g = twoInputGridFor([net]);
-        let t = process.hrtime.bigint();
-        const staged = correlationOneLoop64(net, { grid12: g });
-        const ts = Number(process.hrtime.bigint() - t) / 1e9;
         const f = fixedGrid(g);
-        t = process.hrtime.bigint();
-        const fixed = correlationOneLoop64(net, { grid12: f });
-        const tf = Number(process.hrtime.bigint() - t) / 1e9;
+        // the better of two runs each (the first run of either pays for the JIT)
+        const timed = (grid: Grid2) => {
+          let best = Infinity;
+          let r = correlationOneLoop64(net, { grid12: grid });
+          for (let k = 0; k < 2; k++) {
+            const t = process.hrtime.bigint();
+            r = correlationOneLoop64(net, { grid12: grid });
+            best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+          }
+          return { r, best };
+        };
+        const { r: staged, best: ts } = timed(g);
+        const { r: fixed, best: tf } = timed(f);
         const rel = Math.abs(staged.coefficient - fixed.coefficient) / Math.abs(fixed.coefficient);
         const fs = f.stages[0];
         return `ratio ${(tf / ts).toFixed(1)} (staged ${ts.toFixed(2)} s, ${g.stages.length} stages; fixed ${fs.n1}x${fs.n2} ${tf.toFixed(2)} s); coefficient ${staged.coefficient.toPrecision(14)}, relative difference ${rel.toExponential(1)}`;
