@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
 import { tex, katexCss, shownLayers } from '../src/report/html';
-import { agreedDigits } from '../src/report/report';
+import { agreedDigits } from '../src/numeric/agreed';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -175,6 +175,10 @@ describe('report: bad input and pieces', () => {
     expect(agreedDigits(1e-15, -1e-15, 10, 'x')).toBe('0');
     expect(() => agreedDigits(1, 1.1, 1, 'x')).toThrow(/fewer than 3 digits/);
     expect(agreedDigits(null, null, 1, 'x')).toBeNull();
+    // near a zero crossing of a larger quantity (scale 6): only the digits that agree; smaller than the disagreement: 0
+    expect(agreedDigits(0.046575846738272, 0.04608691561618904, 6, 'x')).toBe('0.05');
+    expect(agreedDigits(1e-5, -2e-5, 6, 'x')).toBe('0');
+    expect(() => agreedDigits(0.04, 0.05, 6, 'x')).toThrow(/fewer than 3 digits/);
     expect(shownLayers(10)).toHaveLength(11);
     expect(shownLayers(50)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
   });

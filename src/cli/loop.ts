@@ -10,26 +10,11 @@ import { float64Interp } from '../interpret/numeric';
 import { intParam, network } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { formatNumber } from '../numeric/field';
+import { agreedArray } from '../numeric/agreed';
 
 const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
 const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12'] as const;
 type Key = (typeof KEYS)[number] | (typeof KEYS12)[number];
-
-/** Format entry x with the digits on which it agrees with y (at most 12, at least 3); `scale` sets the noise floor. */
-function agreedString(x: number | null, y: number | null | undefined, scale: number, where: string): string | null {
-  if (x === null || x === undefined) return null;
-  if (y === null || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) throw new NumericalError(`one-loop ${where}: the two evaluations disagree`);
-  const diff = Math.abs(x - y);
-  if (diff === 0) return formatNumber(x, 12);
-  // Both at the float64 noise level of the reference (an exact zero computed with rounding, e.g.
-  // the relu curvature term against c1): zero to the accuracy of the computation.
-  const noise = 1e-12 * scale;
-  if (Math.abs(x) <= noise && Math.abs(y) <= noise) return '0';
-  const rel = diff / Math.abs(x);
-  const digits = Math.min(12, Math.floor(-Math.log10(rel)));
-  if (digits < 3) throw new NumericalError(`one-loop ${where}: two grid resolutions agree to fewer than 3 digits (${x} vs ${y})`);
-  return formatNumber(x, digits);
-}
 
 export const loopCommand: Command = {
   name: 'loop',
@@ -60,10 +45,9 @@ export const loopCommand: Command = {
       const xs = a[k] as (number | null)[] | undefined;
       const ys = b[k] as (number | null)[] | undefined;
       if (!xs) throw new NumericalError(`one-loop: ${k} is not available (${info?.note12 ?? 'not computed'})`);
-      // The scale of an entry: its own array's, or for the curvature share that of c1.
-      // Noise scale of an entry: the curvature share is compared with c1 at the same layer.
-      const ref = (k === 'c1_curvature' ? a.c1 : xs) as (number | null)[];
-      out[k] = xs.map((x, l) => agreedString(x, ys?.[l], Math.abs(ref[l] ?? 0), `${k}[${l}]`));
+      // The scale of an entry: the largest |entry| of its array up to this layer (for the
+      // curvature share, c1 at the same layer: it is a part of c1).
+      out[k] = agreedArray(xs, ys, k, k === 'c1_curvature' ? a.c1.map((c) => Math.abs(c ?? 0)) : undefined);
     }
     const warnings: string[] = [];
     if (width !== undefined) {

@@ -18,6 +18,7 @@ import { NumericalError } from '../model/errors';
 import { kernel, response, optimalAlphaAnalysis } from '../api';
 import { oneLoop64, oneLoopExpansionParameter, OneLoopTable } from '../quantities/loop';
 import { formatNumber } from '../numeric/field';
+import { agreedArray } from '../numeric/agreed';
 import { validate, ValidationReport, QuantityReport, FitReport } from '../simulate/validate';
 import { renderSvg, validationPlotSpec } from '../simulate/plot';
 
@@ -163,28 +164,10 @@ export const VERSION = '0.1.0';
 
 const fmt = (x: number, d = 6): string => formatNumber(x, d);
 
-/**
- * x printed with the digits on which it agrees with y (a second evaluation on a finer grid):
- * at most 12, at least 3 (else a NumericalError). Both below the float64 noise of `scale`: 0.
- */
-export function agreedDigits(x: number | null, y: number | null | undefined, scale: number, where: string): string | null {
-  if (x === null || x === undefined) return null;
-  if (y === null || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) throw new NumericalError(`one-loop ${where}: the two evaluations disagree`);
-  const diff = Math.abs(x - y);
-  if (diff === 0) return formatNumber(x, 12);
-  const noise = 1e-12 * scale;
-  if (Math.abs(x) <= noise && Math.abs(y) <= noise) return '0';
-  const digits = Math.min(12, Math.floor(-Math.log10(diff / Math.abs(x))));
-  if (digits < 3) throw new NumericalError(`one-loop ${where}: two grid resolutions agree to fewer than 3 digits (${x} vs ${y})`);
-  return formatNumber(x, digits);
-}
-
-function agreedArray(a: OneLoopTable, b: OneLoopTable, key: keyof OneLoopTable): (string | null)[] {
+function agreedTable(a: OneLoopTable, b: OneLoopTable, key: keyof OneLoopTable): (string | null)[] {
   const xs = a[key] as (number | null)[] | undefined;
-  const ys = b[key] as (number | null)[] | undefined;
   if (!xs) throw new NumericalError(`one-loop: ${String(key)} is not available (${a.info?.note12 ?? 'not computed'})`);
-  const scale = Math.max(...xs.map((x) => Math.abs(x ?? 0)));
-  return xs.map((x, l) => agreedDigits(x, ys?.[l], scale, `${String(key)}[${l}]`));
+  return agreedArray(xs, b[key] as (number | null)[] | undefined, String(key));
 }
 
 /** An off-diagonal one-loop array (single 2-D grid): 4 significant digits. */
@@ -365,10 +348,10 @@ export async function buildReport(opts: BuildOptions = {}): Promise<ReportData> 
   const kq = kernel(net, { digits: 12 });
   const oneLoop: ReportData['one_loop'] = {
     method: loop.a.info?.method ?? 'closed form',
-    k1: agreedArray(loop.a, loop.b, 'k1'),
-    c1: agreedArray(loop.a, loop.b, 'c1'),
-    varK: agreedArray(loop.a, loop.b, 'varK'),
-    varC: agreedArray(loop.a, loop.b, 'varC'),
+    k1: agreedTable(loop.a, loop.b, 'k1'),
+    c1: agreedTable(loop.a, loop.b, 'c1'),
+    varK: agreedTable(loop.a, loop.b, 'varK'),
+    varC: agreedTable(loop.a, loop.b, 'varC'),
     k1_12: offDiagonal(loop.a, 'k1_12'),
     c1_12: offDiagonal(loop.a, 'c1_12'),
     width: Nmax,
