@@ -11,7 +11,7 @@ import { verifiedDecimal } from './quantities/verified';
 import { meanFieldResponse } from './quantities/response';
 import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FINITE_WIDTH_ALPHA_STEP } from './quantities/optimal';
 import { NumericalError } from './model/errors';
-import { sensitivityOneLoop64, widthWarnings, Grid2, twoInputGridFor } from './quantities/loop';
+import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInputGridFor } from './quantities/loop';
 import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
@@ -189,7 +189,7 @@ export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network,
   atWidth.warnings = widthWarnings(netStar, width);
   // one two-input grid for every alpha and c0 of the stencils (finite differences on one grid)
   const c0 = Number(net.c0);
-  const dc = Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const dc = sensitivityC0Step(c0);
   const corners: Network[] = [];
   for (const f of [1 - FINITE_WIDTH_ALPHA_STEP, 1 + FINITE_WIDTH_ALPHA_STEP])
     for (const c of [c0 - dc, c0 + dc]) corners.push(withChanges(net, { alpha: String(aStar * f), skip: 'residual', c0: String(c) }));

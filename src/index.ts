@@ -16,7 +16,7 @@ export { FixedPoint, CriticalPoint, fixedPoint, criticalPoint, qStar } from './q
 export { verifiedDecimal, VerifiedResult } from './quantities/verified';
 export { meanFieldResponse, propagator, closedFormDerivatives, dPairdK12, dSquaredK, MeanFieldResponse } from './quantities/response';
 export { locateMaximum, optimalAlpha, sensitivity64, sensitivityAndSlope, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FiniteWidthOptimum } from './quantities/optimal';
-export { oneLoop64, oneLoopTwoInput64, oneLoopExpansionParameter, OneLoopTable, correlationOneLoop64, sensitivityOneLoop64, widthWarnings, CorrelationOneLoop, SensitivityOneLoop, Grid2, GridStage, twoInputGridFor, refineGrid2, comparisonGrid2 } from './quantities/loop';
+export { oneLoop64, oneLoopTwoInput64, oneLoopExpansionParameter, OneLoopTable, correlationOneLoop64, sensitivityOneLoop64, widthWarnings, CorrelationOneLoop, SensitivityOneLoop, Grid2, GridStage, twoInputGridFor, refineGrid2, comparisonGrid2, sensitivityC0Step } from './quantities/loop';
 export { Dual, dualField } from './numeric/dual';
 export { dualInterp } from './interpret/dual';
 export { symbolicField, evaluateIn } from './interpret/symbolic';

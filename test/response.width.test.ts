@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
 import { network } from '../src/model/network';
-import { correlationOneLoop64, sensitivityOneLoop64, twoInputGridFor } from '../src/quantities/loop';
+import { correlationOneLoop64, sensitivityOneLoop64, sensitivityC0Step, twoInputGridFor } from '../src/quantities/loop';
 import { sensitivity64 } from '../src/quantities/optimal';
 import { meanFieldKernels } from '../src/quantities/kernel';
 import { float64Interp } from '../src/interpret/numeric';
@@ -133,7 +133,7 @@ function parabolaShift(spec: Record<string, string | number>, a: number, N: numb
   const ts = [-2, -1, 0, 1, 2];
   const xs = ts.map((k) => a + k * D);
   const c0 = Number(spec.c0);
-  const dc = Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const dc = sensitivityC0Step(c0);
   const grid12 = twoInputGridFor([xs[0], xs[4]].flatMap((x) => [c0 - dc, c0 + dc].map((c) => network({ ...spec, alpha: String(x), c0: String(c) }))));
   const S = xs.map((x) => sensitivity64(net, x));
   const s1 = xs.map((x) => sensitivityOneLoop64(network({ ...spec, alpha: String(x) }), { grid12, gridCheck: false, richardson: false }).sensitivity1);

@@ -1360,6 +1360,11 @@ export interface SensitivityOneLoop {
   gridRel?: number;
 }
 
+/** The default c0 step of sensitivityOneLoop64's central differences (steps d and d/2 about c0). */
+export function sensitivityC0Step(c0: number): number {
+  return Math.min(0.02, (1 - Math.abs(c0)) / 4);
+}
+
 /**
  * sensitivity_1 = d/dc0 lim N (E[c_hat^L] - c^L), by central differences in c0 on one fixed grid
  * (so the discretised map is a smooth function of c0), at steps d and d/2 with Richardson
@@ -1371,7 +1376,7 @@ export function sensitivityOneLoop64(net: Network, opts: { step?: number; grid12
   const P = params(net);
   const c0 = P.c0;
   if (!(Math.abs(c0) < 1)) throw new NumericalError('sensitivity at finite width: c0 = +-1 is a single input; the two-input one-loop needs |c0| < 1');
-  const d = opts.step ?? Math.min(0.02, (1 - Math.abs(c0)) / 4);
+  const d = opts.step ?? sensitivityC0Step(c0);
   const atC = (c: number) => withChanges(net, { c0: String(c) });
   // one grid for every c0 of the stencil (it must resolve the narrowest, c0 + d, and cover the widest)
   const grid12 = opts.grid12 ?? twoInputGridFor([net, atC(c0 - d), atC(c0 + d)]);
