@@ -17,6 +17,7 @@ import {
 import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
 import { plainMath } from '../numeric/plainMath';
+import { memoDecimal } from '../numeric/memo';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -166,6 +167,10 @@ function decHalf(x: Decimal): Decimal {
   return new (x.constructor as typeof Decimal)(1).div(2);
 }
 
+// Decimal evaluations of the built-in activations, memoised (src/numeric/memo.ts)
+const erfMemo = memoDecimal(erf);
+const tanhMemo = memoDecimal((x) => x.tanh());
+
 function builtin(name: string): Activation | undefined {
   switch (name) {
     case 'relu':
@@ -174,23 +179,23 @@ function builtin(name: string): Activation | undefined {
         closedForm: reluClosed, f64: (x) => (x > 0 ? x : 0), dec: (x) => (x.isPos() && !x.isZero() ? x : x.mul(0).abs()),
       });
     case 'erf':
-      return makeActivation({ name, expr: parse('erf(x)'), continuity: 'smooth', parity: 'odd', closedForm: erfClosed, f64: erf64, dec: erf });
+      return makeActivation({ name, expr: parse('erf(x)'), continuity: 'smooth', parity: 'odd', closedForm: erfClosed, f64: erf64, dec: erfMemo });
     case 'tanh':
-      return makeActivation({ name, expr: parse('tanh(x)'), continuity: 'smooth', parity: 'odd', f64: Math.tanh, dec: (x) => x.tanh() });
+      return makeActivation({ name, expr: parse('tanh(x)'), continuity: 'smooth', parity: 'odd', f64: Math.tanh, dec: tanhMemo });
     case 'linear':
       return makeActivation({ name, expr: parse('x'), continuity: 'smooth', parity: 'odd', homogeneousDegree: 1, closedForm: linearClosed, f64: (x) => x, dec: (x) => x });
     case 'gelu':
       return makeActivation({
         name, expr: parse('x*(1+erf(x/sqrt(2)))/2'), continuity: 'smooth',
         f64: (x) => 0.5 * x * (1 + erf64(x / Math.SQRT2)),
-        dec: (x) => x.times(erf(x.div((x.constructor as typeof Decimal).sqrt(2))).plus(1)).times(decHalf(x)),
+        dec: memoDecimal((x) => x.times(erf(x.div((x.constructor as typeof Decimal).sqrt(2))).plus(1)).times(decHalf(x))),
       });
     case 'silu':
     case 'swish':
       return makeActivation({
         name: 'silu', expr: parse('x/(1+exp(-x))'), continuity: 'smooth',
         f64: (x) => (x >= 0 ? x / (1 + Math.exp(-x)) : (x * Math.exp(x)) / (1 + Math.exp(x))),
-        dec: (x) => x.div(x.neg().exp().plus(1)),
+        dec: memoDecimal((x) => x.div(x.neg().exp().plus(1))),
       });
     case 'sign':
       return makeActivation({

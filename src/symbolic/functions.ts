@@ -9,6 +9,7 @@
 import Decimal from 'decimal.js';
 import { erf, erfc, gamma, erf64, erfc64, gamma64 } from '../numeric/special';
 import { polygammaDec, polygamma64 } from './polygamma';
+import { memoDecimal } from '../numeric/memo';
 import {
   Expr, registerFunction, call, add, sub, mul, pow, neg, sqrt, num, ZERO, ONE, TWO, HALF, PI, MINUS_ONE,
   isNegativeForm, isZero, isOne, SymbolicError, FunctionDef, E_CONST,
@@ -178,12 +179,16 @@ const unary: Record<string, { parity?: Parity; at?: (u: Expr) => Expr | undefine
   },
 };
 
+// Elementary functions whose Decimal evaluation costs series or quadrature: memoised (the Decimal
+// quadratures evaluate an activation and its derivatives at the same nodes many times).
+const CHEAP_DEC = new Set(['abs', 'sign', 'heaviside']);
+
 for (const [name, spec] of Object.entries(unary)) {
   const def: FunctionDef = {
     arity: 1,
     diff: (args) => spec.d(args[0]),
     f64: spec.f64,
-    dec: spec.dec,
+    dec: CHEAP_DEC.has(name) ? spec.dec : memoDecimal(spec.dec),
     simplify: withParity(spec.parity, name, spec.at ?? (() => undefined)),
   };
   registerFunction(name, def);
