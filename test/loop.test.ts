@@ -9,6 +9,7 @@ import { oneLoop64, oneLoopTwoInput64, oneLoopExpansionParameter, OneLoopTable }
 import { linearNetworkMoments } from '../src/simulate/exact';
 import { meanFieldKernels } from '../src/quantities/kernel';
 import { float64Interp } from '../src/interpret/numeric';
+import { maxRelDiff } from './tables';
 
 const LONG = process.env.FIELDPROP_LONG === '1';
 const v = (x: number | null | undefined): number => {
@@ -16,21 +17,6 @@ const v = (x: number | null | undefined): number => {
   return x;
 };
 const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
-
-function maxRelDiff(a: (number | null)[], b: (number | null)[], floor = 1e-9): number {
-  let scale = floor;
-  for (const x of b) if (x !== null) scale = Math.max(scale, Math.abs(x));
-  let d = 0;
-  a.forEach((x, i) => {
-    const y = b[i];
-    if (x === null || y === null) {
-      expect(x).toBe(y);
-      return;
-    }
-    d = Math.max(d, Math.abs(x - y) / scale);
-  });
-  return d;
-}
 
 const TANH: Partial<NetworkOptions> = { act: 'tanh', alpha: '0.7', sw2: '2', sb2: '0', depth: 6, q0: '1' };
 const ERF: Partial<NetworkOptions> = { act: 'erf', alpha: '0.6', sw2: '1.5', sb2: '0.05', depth: 6, q0: '1' };

@@ -500,26 +500,10 @@ function residual1ByGrid(P: Params, opts: OneLoopOptions): OneLoopTable {
  * the input variance must equal the adaptive quadrature's; halve the step until they do.
  */
 function resolvedStep(P: Params, h0: number): number {
-  const f2 = (x: number) => {
-    const p = P.act.f64(x);
-    return p * p;
-  };
-  const K = P.q0;
-  const ref2 = expect1F64(f2, K, { tol: 1e-13 }).value;
-  const ref4 = expect1F64((x) => f2(x) * f2(x), K, { tol: 1e-13 }).value;
+  const resolves = trapezoidCheck(P.act, P.q0);
   let h = h0;
   for (let it = 0; it < 6; it++) {
-    let s2 = 0;
-    let s4 = 0;
-    const m = Math.ceil((R_TAIL * Math.sqrt(K) + 2) / h);
-    for (let i = -m; i <= m; i++) {
-      const x = i * h;
-      const p = (h * Math.exp((-0.5 * x * x) / K)) / Math.sqrt(2 * Math.PI * K);
-      const v = f2(x);
-      s2 += v * p;
-      s4 += v * v * p;
-    }
-    if (Math.abs(s2 - ref2) <= 1e-10 * Math.max(ref2, 1e-300) && Math.abs(s4 - ref4) <= 1e-10 * Math.max(ref4, 1e-300)) return h;
+    if (resolves(h)) return h;
     h /= 2;
   }
   return h;
@@ -1088,25 +1072,30 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
   return { t: { k1, c1, varC, varK }, t11: d11, last };
 }
 
-/** Does the trapezoid rule of step h reproduce E[phi^2] and E[phi^4] under N(0, K) to 1e-10 (relative)? */
-function trapezoidResolves(act: Activation, h: number, K: number): boolean {
+/**
+ * A test of a step h: does the trapezoid rule of step h reproduce E[phi^2] and E[phi^4] under
+ * N(0, K) to 1e-10 (relative)? (The references, adaptive quadratures, are computed once.)
+ */
+function trapezoidCheck(act: Activation, K: number): (h: number) => boolean {
   const f2 = (x: number) => {
     const p = act.f64(x);
     return p * p;
   };
   const ref2 = expect1F64(f2, K, { tol: 1e-13 }).value;
   const ref4 = expect1F64((x) => f2(x) * f2(x), K, { tol: 1e-13 }).value;
-  let s2 = 0;
-  let s4 = 0;
-  const m = Math.ceil((R_TAIL * Math.sqrt(K) + 2) / h);
-  for (let i = -m; i <= m; i++) {
-    const x = i * h;
-    const p = (h * Math.exp((-0.5 * x * x) / K)) / Math.sqrt(2 * Math.PI * K);
-    const v = f2(x);
-    s2 += v * p;
-    s4 += v * v * p;
-  }
-  return Math.abs(s2 - ref2) <= 1e-10 * Math.max(ref2, 1e-300) && Math.abs(s4 - ref4) <= 1e-10 * Math.max(ref4, 1e-300);
+  return (h: number) => {
+    let s2 = 0;
+    let s4 = 0;
+    const m = Math.ceil((R_TAIL * Math.sqrt(K) + 2) / h);
+    for (let i = -m; i <= m; i++) {
+      const x = i * h;
+      const p = (h * Math.exp((-0.5 * x * x) / K)) / Math.sqrt(2 * Math.PI * K);
+      const v = f2(x);
+      s2 += v * p;
+      s4 += v * v * p;
+    }
+    return Math.abs(s2 - ref2) <= 1e-10 * Math.max(ref2, 1e-300) && Math.abs(s4 - ref4) <= 1e-10 * Math.max(ref4, 1e-300);
+  };
 }
 
 /**
@@ -1117,9 +1106,11 @@ function trapezoidResolves(act: Activation, h: number, K: number): boolean {
  */
 function activationStep2(act: Activation, Kmin: number, Kmax: number): number {
   if (act.continuity !== 'smooth') return 0.125;
+  const atMin = trapezoidCheck(act, Math.max(Kmin, 1));
+  const atMax = trapezoidCheck(act, Math.max(Kmax, 1));
   let H = 0.4;
   for (let it = 0; it < 24; it++) {
-    if (trapezoidResolves(act, H, Math.max(Kmin, 1)) && trapezoidResolves(act, H, Math.max(Kmax, 1))) return H;
+    if (atMin(H) && atMax(H)) return H;
     H *= 0.875;
   }
   return H;
