@@ -157,6 +157,34 @@ function cellBounds(vs: number[], i: number): [number, number] {
   return [lo, hi];
 }
 
+/** A heat-map axis over grid values `vs` (cells centred on them), for the rect layer of heatMap. */
+function gridAxis(field: 'x' | 'y', title: string, vs: number[]): object {
+  return { field, type: 'quantitative', title, scale: { domain: [cellBounds(vs, 0)[0], cellBounds(vs, vs.length - 1)[1]], nice: false, zero: false } };
+}
+
+/** A 420 x 320 heat map (cells with x, x2, y, y2) coloured by `color`, with further layers on top. */
+function heatMap(title: { text: string; subtitle: string }, cells: object[], X: object, Y: object, color: object, tooltip: string[], layers: object[]): object {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 420,
+    height: 320,
+    layer: [
+      {
+        data: { values: cells },
+        mark: { type: 'rect' },
+        encoding: {
+          x: X, x2: { field: 'x2' }, y: Y, y2: { field: 'y2' },
+          color,
+          tooltip: tooltip.map((field) => ({ field, type: 'quantitative' })),
+        },
+      },
+      ...layers,
+    ],
+    config: { font: 'sans-serif' },
+  };
+}
+
 export function swSbSpec(dg: SwSbDiagram): object {
   const cells: Record<string, number | string | null>[] = [];
   dg.points.forEach((row, r) => row.forEach((p, c) => {
@@ -174,24 +202,15 @@ export function swSbSpec(dg: SwSbDiagram): object {
     }
   }
   const crit = dg.critical_sb2.map((b, i) => ({ sb2: b, sw2: dg.critical_sw2[i] })).filter((p) => p.sw2 !== null && p.sw2 >= dg.sw2[0] && p.sw2 <= dg.sw2[dg.sw2.length - 1]);
-  const X = { field: 'x', type: 'quantitative', title: 'sigma_w^2', scale: { domain: [cellBounds(dg.sw2, 0)[0], cellBounds(dg.sw2, dg.sw2.length - 1)[1]], nice: false, zero: false } };
-  const Y = { field: 'y', type: 'quantitative', title: 'sigma_b^2', scale: { domain: [cellBounds(dg.sb2, 0)[0], cellBounds(dg.sb2, dg.sb2.length - 1)[1]], nice: false, zero: false } };
   const maxAbs = Math.max(0.1, ...cells.map((c) => Math.abs((c.log2_chi1 as number | null) ?? 0)));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `fieldprop phase: ${dg.act}, feed-forward`, subtitle: 'colour: log2 chi_1 (blue ordered, red chaotic); black: critical line chi_1 = 1; grey: contours of the depth scale xi_c' },
-    width: 420,
-    height: 320,
-    layer: [
-      {
-        data: { values: cells },
-        mark: { type: 'rect' },
-        encoding: {
-          x: X, x2: { field: 'x2' }, y: Y, y2: { field: 'y2' },
-          color: { field: 'log2_chi1', type: 'quantitative', title: 'log2 chi_1', scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs], domainMid: 0 } },
-          tooltip: [{ field: 'sw2', type: 'quantitative' }, { field: 'sb2', type: 'quantitative' }, { field: 'log2_chi1', type: 'quantitative' }, { field: 'xi_c', type: 'quantitative' }],
-        },
-      },
+  return heatMap(
+    { text: `fieldprop phase: ${dg.act}, feed-forward`, subtitle: 'colour: log2 chi_1 (blue ordered, red chaotic); black: critical line chi_1 = 1; grey: contours of the depth scale xi_c' },
+    cells,
+    gridAxis('x', 'sigma_w^2', dg.sw2),
+    gridAxis('y', 'sigma_b^2', dg.sb2),
+    { field: 'log2_chi1', type: 'quantitative', title: 'log2 chi_1', scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs], domainMid: 0 } },
+    ['sw2', 'sb2', 'log2_chi1', 'xi_c'],
+    [
       ...(segs.length ? [{
         data: { values: segs },
         mark: { type: 'rule', color: '#444', strokeWidth: 1 },
@@ -207,8 +226,7 @@ export function swSbSpec(dg: SwSbDiagram): object {
         encoding: { x: { field: 'sw2', type: 'quantitative' }, y: { field: 'sb2', type: 'quantitative' }, order: { field: 'sb2' } },
       }] : []),
     ],
-    config: { font: 'sans-serif' },
-  };
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,29 +270,17 @@ export function alphaSwSpec(dg: AlphaSwDiagram): object {
   }));
   const star = dg.sw2.map((w, i) => ({ sw2: w, alpha: dg.alpha_star[i] })).filter((p) => p.alpha !== null);
   const n = dg.network;
-  const X = { field: 'x', type: 'quantitative', title: n.scaling === 'amplitude' ? 'alpha (branch amplitude)' : 'alpha (branch variance)', scale: { domain: [cellBounds(dg.alpha, 0)[0], cellBounds(dg.alpha, dg.alpha.length - 1)[1]], nice: false, zero: false } };
-  const Y = { field: 'y', type: 'quantitative', title: 'sigma_w^2', scale: { domain: [cellBounds(dg.sw2, 0)[0], cellBounds(dg.sw2, dg.sw2.length - 1)[1]], nice: false, zero: false } };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `fieldprop phase: sensitivity dc^L/dc^0, ${n.act.name} ResNet, depth ${n.depth}, sb2 = ${n.sb2}`, subtitle: 'colour: S; white points and line: the optimal alpha*(sw2)' },
-    width: 420,
-    height: 320,
-    layer: [
-      {
-        data: { values: cells },
-        mark: { type: 'rect' },
-        encoding: {
-          x: X, x2: { field: 'x2' }, y: Y, y2: { field: 'y2' },
-          color: { field: 'S', type: 'quantitative', title: 'S', scale: { scheme: 'viridis' } },
-          tooltip: [{ field: 'alpha', type: 'quantitative' }, { field: 'sw2', type: 'quantitative' }, { field: 'S', type: 'quantitative' }],
-        },
-      },
-      ...(star.length ? [{
-        data: { values: star },
-        mark: { type: 'line', color: 'white', strokeWidth: 2, point: { color: 'white', filled: true } },
-        encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'sw2', type: 'quantitative' }, order: { field: 'sw2' } },
-      }] : []),
-    ],
-    config: { font: 'sans-serif' },
-  };
+  return heatMap(
+    { text: `fieldprop phase: sensitivity dc^L/dc^0, ${n.act.name} ResNet, depth ${n.depth}, sb2 = ${n.sb2}`, subtitle: 'colour: S; white points and line: the optimal alpha*(sw2)' },
+    cells,
+    gridAxis('x', n.scaling === 'amplitude' ? 'alpha (branch amplitude)' : 'alpha (branch variance)', dg.alpha),
+    gridAxis('y', 'sigma_w^2', dg.sw2),
+    { field: 'S', type: 'quantitative', title: 'S', scale: { scheme: 'viridis' } },
+    ['alpha', 'sw2', 'S'],
+    star.length ? [{
+      data: { values: star },
+      mark: { type: 'line', color: 'white', strokeWidth: 2, point: { color: 'white', filled: true } },
+      encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'sw2', type: 'quantitative' }, order: { field: 'sw2' } },
+    }] : [],
+  );
 }

@@ -607,14 +607,8 @@ export function rayleigh(D: number[][], dF: number[][]): { lambda: number; resid
   return { lambda, residual: Math.sqrt(res / den) };
 }
 
-export interface JphiResult {
-  q_star: number;
-  c_star: number;
-  phi2: number;
-  phiphi: number;
-  grad_rate: number | null;
-  lambda_std: number | null;
-  lambda_2: number | null;
+/** The fixed-point quantities of BatchNormResult, by the c_alpha / J_phi route. */
+export interface JphiResult extends Pick<BatchNormResult, 'q_star' | 'c_star' | 'phi2' | 'phiphi' | 'grad_rate' | 'lambda_std' | 'lambda_2'> {
   /** Largest Schur residual |G dF[D] G - lambda D| / |D| over the two directions. */
   eigen_residual: number;
 }
