@@ -62,6 +62,19 @@ export function batchNormSpec(o: { act: string | Activation; batch: string | num
 
 const glCache = new Map<number, { x: Float64Array; w: Float64Array }>();
 
+/** P_n(z) and P_n'(z) by the three-term recursion. */
+function legendre(n: number, z: number): [number, number] {
+  let p0 = 1;
+  let p1 = z;
+  for (let k = 2; k <= n; k++) {
+    const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
+    p0 = p1;
+    p1 = p2;
+  }
+  // p1 = P_n(z), p0 = P_(n-1)(z)
+  return [p1, (n * (z * p1 - p0)) / (z * z - 1)];
+}
+
 export function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
   const hit = glCache.get(n);
   if (hit) return hit;
@@ -69,29 +82,13 @@ export function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
   const w = new Float64Array(n);
   for (let i = 0; i < Math.floor((n + 1) / 2); i++) {
     let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
     for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = z;
-      for (let k = 2; k <= n; k++) {
-        const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      // p1 = P_n(z), p0 = P_(n-1)(z)
-      dp = (n * (z * p1 - p0)) / (z * z - 1);
-      const dz = p1 / dp;
+      const [p, dp] = legendre(n, z);
+      const dz = p / dp;
       z -= dz;
       if (Math.abs(dz) < 1e-16) break;
     }
-    let p0 = 1;
-    let p1 = z;
-    for (let k = 2; k <= n; k++) {
-      const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-      p0 = p1;
-      p1 = p2;
-    }
-    dp = (n * (z * p1 - p0)) / (z * z - 1);
+    const dp = legendre(n, z)[1];
     x[i] = -z;
     x[n - 1 - i] = z;
     w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * dp * dp);

@@ -23,19 +23,13 @@
 import { activation } from '../model/activation';
 import { InputError, NumericalError } from '../model/errors';
 import { Rng } from './rng';
+import { SimSpec } from './spec';
 import { phiKernel, dphiKernel, Pointwise } from './pointwise';
 
 const { sqrt } = Math;
 
-export interface NtkSimSpec {
-  width: number;
-  depth: number;
-  act: string;
-  sw2: number;
-  sb2: number;
-  skip: 'residual' | 'none';
-  /** The branch multiplier s: alpha (amplitude scaling) or sqrt(alpha) (variance scaling). */
-  branch: number;
+/** The network of the simulator's SimSpec, with two inputs given by q0 and c0. */
+export interface NtkSimSpec extends Pick<SimSpec, 'width' | 'depth' | 'act' | 'sw2' | 'sb2' | 'skip' | 'branch'> {
   q0: number;
   c0: number;
   biases?: 'trained' | 'frozen';
