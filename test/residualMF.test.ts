@@ -13,7 +13,8 @@ import {
 import {
   residualSpec, residualRecursion, iterate64, tanhMoments, tanhSech64, tanhPair64, eta, kernel64For,
 } from '../src/quantities/residualMF';
-import { analyseExponents, asymptoticCosine, FORMULAS, linearFit, Law, optimalVariance } from '../src/quantities/exponents';
+import { analyseExponents, asymptoticCosine, FORMULAS, linearFit, Law, optimalVariance, reluMeanRates } from '../src/quantities/exponents';
+import { Rng } from '../src/simulate/rng';
 import { float64Interp } from '../src/interpret/numeric';
 import { expect2F64, expect1F64 } from '../src/numeric/gaussian';
 import { activation } from '../src/model/activation';
@@ -147,6 +148,9 @@ describe('the fast float64 recursion equals the generic recursion (quadrature / 
     { act: 'tanh', arch: 'reduced', sw2: '2', sb2: '0', c0: '-0.4' },
     { act: 'relu-power:0.75', arch: 'full', sv2: '1', sw2: '1.5', sa2: '0.1', sb2: '0.2', c0: '0.3' },
     { act: 'relu', arch: 'full', sv2: '2', sw2: '1', sa2: '0', sb2: '0.05', c0: '0.9' },
+    // reduced with a non-odd phi: the neurons' common mean enters p and lambda
+    { act: 'relu-power:0.75', arch: 'reduced', sw2: '1.5', sb2: '0.2', c0: '0.3' },
+    { act: 'relu', arch: 'reduced', sw2: '1', sb2: '0.1', c0: '0.3' },
   ];
   test.each(cases)('%o: p, e and G over the first 40 layers', (c) => {
     const spec = residualSpec({ ...c, depth: 40 });
@@ -190,6 +194,10 @@ describe('derived exponents and coefficients against the iterated recursion', ()
     { act: 'relu-power:0.75', arch: 'full', sa2: '0.5', sb2: '0.3' },
     { act: 'relu-power:0.6', arch: 'reduced' },
     { act: 'relu-power:0.3', arch: 'full' },
+    // reduced with a mean: p ~ l^(2/(1-k)), 1 - e ~ l^(-2/(1-k)), G converges (k > 1/2); relu: exponential rates with r*
+    { act: 'relu-power:0.75', arch: 'reduced', sb2: '0.1' },
+    { act: 'relu-power:0.4', arch: 'reduced', sw2: '2' },
+    { act: 'relu', arch: 'reduced', sb2: '0.1' },
   ];
   test.each(cases)('%o', (c) => {
     const a = analyseExponents(residualSpec({ ...c, depth }), { perDecade: 20 });
@@ -218,6 +226,25 @@ describe('derived exponents and coefficients against the iterated recursion', ()
     const u = analyseExponents(residualSpec({ act: 'relu', sv2: '1', sw2: '2', depth: 20000 }), { perDecade: 10 });
     const Cr = FORMULAS.reluDistanceCoefficient().value({ k: 1, sv2: 1, sw2: 2, sa2: 0 });
     expect(rel((1 - u.final.cosine) * 20000 ** 2, Cr)).toBeLessThan(0.01);
+  });
+  test('reduced network with a mean: p ~ C l^(2/(1-k)) with C = ((1-k) M_k sw2^(k/2))^(2/(1-k)), G^inf - G^l ~ B / l', () => {
+    const L = 100_000;
+    const r = analyseExponents(residualSpec({ act: 'relu-power:0.75', arch: 'reduced', sw2: '2', depth: L }), { perDecade: 10 });
+    const E = { k: 0.75, sv2: 1, sw2: 2, sa2: 0 };
+    expect(rel(Math.exp(r.final.logP) / L ** 8, FORMULAS.meanLengthCoefficient().value(E))).toBeLessThan(0.01);
+    // the mean itself: m ~ sqrt(C) l^(1/(1-k))
+    const s = r.samples;
+    expect(rel(Math.exp(s.logM[s.logM.length - 1] as number) / L ** 4, Math.sqrt(FORMULAS.meanLengthCoefficient().value(E)))).toBeLessThan(0.01);
+    // B from the increments of G over the last decade: (G^L - G^(L/10)) = B (10/L - 1/L)
+    const i10 = s.layer.indexOf(L / 10);
+    const B = ((s.G[s.G.length - 1] as number) - (s.G[i10] as number)) / (10 / L - 1 / L);
+    expect(rel(B, FORMULAS.meanGradientCoefficient().value(E))).toBeLessThan(0.01);
+  });
+  test('reduced relu with a mean: r* solves its cubic, and m/sqrt(p) tends to it', () => {
+    const s = iterate64(residualSpec({ act: 'relu', arch: 'reduced', sw2: '1.3', sb2: '0', depth: 2000 }));
+    const { rStar } = reluMeanRates(1.3);
+    const last = s.layer.length - 1;
+    expect(Math.abs(Math.exp((s.logM[last] as number) - s.logP[last] / 2) - rStar)).toBeLessThan(1e-10);
   });
   test('e* is a fixed point of the asymptotic map, computed independently of the table', () => {
     for (const k of [0.3, 0.6, 0.75]) {
@@ -263,8 +290,8 @@ describe('fieldprop exponents', () => {
     const j = JSON.parse(r.out);
     expect(j.network).toMatchObject({ arch: 'reduced', act: 'relu-power:0.75', sw2: '2', depth: 20000 });
     expect(j.laws.map((l: { law: string }) => l.law)).toEqual(['length', 'distance', 'gradient']);
-    expect(j.laws[0].derived).toBe('4');
-    expect(j.laws[2].derived).toBe('4.5');
+    expect(j.laws[0].derived).toBe('8');
+    expect(j.laws[2].derived).toBe('-1');
     for (const l of j.laws) for (const k of ['fitted', 'extrapolated', 'error']) expect(typeof l[k]).toBe('string');
   });
   test('--target adds sw2*(L) to the JSON', async () => {
@@ -313,5 +340,72 @@ describe('fieldprop exponents', () => {
   });
   test('InputError from the API', () => {
     expect(() => residualSpec({ q0: '0' })).toThrow(InputError);
+  });
+});
+
+describe('reduced relu network x + relu(W x + b) against a finite-width simulation (its mean included)', () => {
+  test('width 1000, 12 layers, 8 networks: E[p^12] matches the recursion with the mean; without it the recursion is ~40x too small', () => {
+    const N = 1000, L = 12, sw2 = 1, sb2 = 0.1, c0 = 0.3, nets = 8;
+    const ps: number[] = [], ms: number[] = [], es: number[] = [];
+    for (let n = 0; n < nets; n++) {
+      const rng = Rng.stream(20261207, n);
+      // two inputs with |x|^2 / N = 1 and cosine c0 exactly
+      const u = new Float64Array(N), v = new Float64Array(N);
+      for (let i = 0; i < N; i++) { u[i] = rng.normal(); v[i] = rng.normal(); }
+      const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < N; i++) s += a[i] * b[i]; return s; };
+      const uu = dot(u, u), uv = dot(u, v);
+      for (let i = 0; i < N; i++) v[i] -= (uv / uu) * u[i];
+      const vv = dot(v, v);
+      const x1 = new Float64Array(N), x2 = new Float64Array(N);
+      for (let i = 0; i < N; i++) {
+        x1[i] = u[i] * Math.sqrt(N / uu);
+        x2[i] = c0 * x1[i] + Math.sqrt(1 - c0 * c0) * v[i] * Math.sqrt(N / vv);
+      }
+      const h1 = new Float64Array(N), h2 = new Float64Array(N);
+      const sd = Math.sqrt(sw2 / N), sbd = Math.sqrt(sb2);
+      for (let l = 1; l <= L; l++) {
+        for (let i = 0; i < N; i++) {
+          let a = 0, b = 0;
+          for (let j = 0; j < N; j++) { const w = sd * rng.normal(); a += w * x1[j]; b += w * x2[j]; }
+          const bias = sbd * rng.normal();
+          h1[i] = a + bias;
+          h2[i] = b + bias;
+        }
+        for (let i = 0; i < N; i++) { x1[i] += Math.max(0, h1[i]); x2[i] += Math.max(0, h2[i]); }
+      }
+      let p = 0, m = 0, lam = 0;
+      for (let i = 0; i < N; i++) { p += x1[i] * x1[i]; m += x1[i]; lam += x1[i] * x2[i]; }
+      ps.push(p / N); ms.push(m / N); es.push(lam / p);
+    }
+    const stats = (xs: number[]) => {
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+      return { mean, se: sd / Math.sqrt(xs.length) };
+    };
+    const spec = residualSpec({ act: 'relu', arch: 'reduced', sw2: String(sw2), sb2: String(sb2), c0: String(c0), depth: L });
+    const ref = residualRecursion(float64Interp, spec);
+    const P = stats(ps), M = stats(ms), Ecos = stats(es);
+    expect(Math.abs(P.mean - ref.p[L])).toBeLessThan(4 * P.se);
+    expect(Math.abs(M.mean - ref.m[L])).toBeLessThan(4 * M.se);
+    expect(Math.abs(Ecos.mean - ref.e[L])).toBeLessThan(4 * Ecos.se + 0.01);
+    // the recursion without the mean (the full network with sv2 = 1, sa2 = 0 adds no mean) is rejected
+    const noMean = residualRecursion(float64Interp, residualSpec({ act: 'relu', arch: 'full', sw2: String(sw2), sb2: String(sb2), c0: String(c0), depth: L }));
+    expect(P.mean / noMean.p[L]).toBeGreaterThan(20);
+    expect(Math.abs(P.mean - noMean.p[L])).toBeGreaterThan(20 * P.se);
+  });
+});
+
+describe('fieldprop exponents --trajectory', () => {
+  test('the sampled layers with ln p, e, G and ln m; the reduced relu network carries a mean', async () => {
+    let out = '';
+    const code = await main(['exponents', '--act', 'relu', '--arch', 'reduced', '--depth', '10000', '--trajectory', '--json'], { out: (s) => (out += s), err: () => undefined });
+    expect(code).toBe(0);
+    const t = JSON.parse(out).trajectory;
+    expect(t.layer[0]).toBe(0);
+    expect(t.layer[t.layer.length - 1]).toBe(10000);
+    for (const k of ['ln_p', 'cosine', 'one_minus_e', 'G', 'ln_m']) expect(t[k]).toHaveLength(t.layer.length);
+    expect(t.ln_m[0]).toBeNull();
+    // m^1 = E[relu(u)], u ~ N(0, sw2 q0 + sb2) = N(0, 1): 1/sqrt(2 pi)
+    expect(Math.abs(Number(t.ln_m[1]) - Math.log(1 / Math.sqrt(2 * Math.PI)))).toBeLessThan(1e-11);
   });
 });

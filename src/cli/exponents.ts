@@ -69,6 +69,19 @@ export function exponentsJson(a: ExponentAnalysis): Record<string, unknown> {
   };
 }
 
+/** The sampled layers of the iterated recursion, 12 significant digits (float64 recursion). */
+export function trajectoryJson(a: ExponentAnalysis): { layer: number[]; ln_p: string[]; cosine: string[]; one_minus_e: string[]; G: (string | null)[]; ln_m: (string | null)[] } {
+  const s = a.samples;
+  return {
+    layer: s.layer,
+    ln_p: s.logP.map((x) => fmt(x, 12) as string),
+    cosine: s.oneMinusE.map((x) => fmt(1 - x, 12) as string),
+    one_minus_e: s.oneMinusE.map((x) => fmt(x, 12) as string),
+    G: s.G.map((x) => fmt(x, 12)),
+    ln_m: s.logM.map((x) => fmt(x, 12)),
+  };
+}
+
 export function optimalVarianceJson(ov: OptimalVariance): Record<string, unknown> {
   return {
     target: fmt(ov.target, 12),
@@ -88,6 +101,7 @@ export const exponentsCommand: Command = {
   options: [
     ...RESIDUAL_OPTIONS,
     { name: 'target', value: '<real > 0>', help: 'tanh only: also the depth-dependent sw2*(L) at which the gradient explosion ln(chi^0/chi^L) equals this target, at L/100, L/10 and L' },
+    { name: 'trajectory', flag: true, help: 'also the per-layer trajectory (every layer up to 100, then 40 per decade): ln p^l, the cosine e^l, 1 - e^l, G^l and the mean m^l' },
     JSON_OPT,
     HELP,
   ],
@@ -100,7 +114,7 @@ export const exponentsCommand: Command = {
     const a = analyseExponents(spec);
     for (const w of a.warnings) io.err(`fieldprop exponents: warning: ${w}\n`);
     if (opts.json) {
-      io.out(JSON.stringify({ ...exponentsJson(a), ...(ov ? { optimal_variance: optimalVarianceJson(ov) } : {}) }) + '\n');
+      io.out(JSON.stringify({ ...exponentsJson(a), ...(ov ? { optimal_variance: optimalVarianceJson(ov) } : {}), ...(opts.trajectory ? { trajectory: trajectoryJson(a) } : {}) }) + '\n');
       return 0;
     }
     const s = spec;
@@ -129,6 +143,11 @@ export const exponentsCommand: Command = {
       io.out(`\nDepth-dependent variance: sw2*(L) with ln(chi^0/chi^L) = ${ov.target} (derived: sw2* ~ u*/L, exponent -1)\n`);
       io.out(table(['L', 'sw2*(L)', 'L sw2*(L)'], ov.depths.map((L, i) => [String(L), fmt(ov.sw2[i], 10) as string, fmt(ov.scaled[i], 8) as string])));
       io.out(`  fitted exponent ${fmt(ov.fitted, 6)} (previous decade ${fmt(ov.previous, 6)}, error ${fmt(ov.error, 2)}), derived -1\n`);
+    }
+    if (opts.trajectory) {
+      const t = trajectoryJson(a);
+      io.out('\nTrajectory of the iterated recursion:\n');
+      io.out(table(['layer', 'ln p', 'e', '1 - e', 'G', 'ln m'], t.layer.map((l, i) => [String(l), t.ln_p[i], t.cosine[i], t.one_minus_e[i], t.G[i] ?? '-', t.ln_m[i] ?? '-'])));
     }
     io.out(`\nAt layer ${a.final.layer}: ln p = ${fmt(a.final.logP, 10)}, cosine e = ${fmt(a.final.cosine, 10)}, ln(chi^0/chi^L) = ${fmt(a.final.G, 10) ?? 'infinite'}\n`);
     return 0;

@@ -14,7 +14,7 @@
  */
 import { Expr, parse, compileF64, toLatex, simplify, verifyIdentity } from '../symbolic';
 import { InputError, NumericalError } from '../model/errors';
-import { ResidualSpec, iterate64, powerOf, Samples64, tanhMoments } from './residualMF';
+import { ResidualSpec, iterate64, powerOf, Samples64, tanhMoments, carriesMean } from './residualMF';
 import { angularW64, diagonal64, rectifiedPowerTable } from './rectifiedPower';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
@@ -66,6 +66,8 @@ export interface ExponentAnalysis {
   warnings: string[];
   seconds: number;
 }
+
+const r10 = (x: number): string => x.toPrecision(10);
 
 // ---------------------------------------------------------------------------------------
 // Fits.
@@ -128,6 +130,7 @@ function incrementFit(s: Samples64, lo: number, hi: number, lnY: (i: number) => 
 
 const CK = '(2^(k-1)*gamma(k+1/2)/sqrt(pi))'; // W_k(1) = E[max(0,z)^(2k)]
 const CKM1 = '(2^(k-2)*gamma(k-1/2)/sqrt(pi))'; // W_(k-1)(1)
+const MK = '(2^(k/2)*gamma((k+1)/2)/(2*sqrt(pi)))'; // M_k = E[max(0,z)^k]
 
 interface Formula {
   expr: Expr;
@@ -173,7 +176,33 @@ export const FORMULAS = {
   reluDistanceExponent: () => formula('2'),
   // 1 - e ~ 4 / (K^2 l^2), K = (a/(1+a)) 2 sqrt(2) / (3 pi), a = sv2 sw2 / 2.
   reluDistanceCoefficient: () => formula('4/((sv2*sw2/2)/(1+sv2*sw2/2)*2*sqrt(2)/(3*pi))^2'),
+  // Reduced network with a non-odd phi: the neurons' common mean m grows with them.
+  // m' = M_k q^(k/2), p' = 2 m M_k q^(k/2) + W_k(1) q^k with q ~ sw2 p: p ~ m^2 ~ C l^(2/(1-k)).
+  meanLengthExponent: () => formula('2/(1-k)'),
+  meanLengthCoefficient: () => formula(`((1-k)*${MK}*sw2^(k/2))^(2/(1-k))`),
+  // d = p - lambda is untouched by the mean and converges (d' ~ l^-2 d, or l^(-1/(1-k)) d^(k+1/2) for k < 1/2): 1 - e = d/p ~ l^(-2/(1-k)).
+  meanDistanceExponent: () => formula('2/(1-k)'),
+  // dG/dl = sw2 k^2 W_(k-1)(1) q^(k-1) ~ B l^-2 with q^(1-k) = sw2^(1-k) C^(1-k): G converges, G_inf - G^l ~ B / l.
+  meanGradientExponent: () => formula('-1'),
+  meanGradientCoefficient: () => formula(`k^2*${CKM1}/((1-k)^2*${MK}^2)`),
 };
+
+/**
+ * The reduced relu network with its mean: per layer p <- p (1 + 2 beta r + sw2/2) and
+ * r = m / sqrt(p) <- (r + beta) / sqrt(1 + 2 beta r + sw2/2), beta = sqrt(sw2 / (2 pi)) (sb2 drops
+ * out as p grows). r tends to r*, the one positive root of 2 beta r^3 + (sw2/2) r^2 - 2 beta r - beta^2
+ * (one sign change: Descartes), so ln p grows by ln(1 + 2 beta r* + sw2/2) per layer, and the
+ * distance d by ln(1 + sw2/2) (as without the mean).
+ */
+export function reluMeanRates(sw2: number): { rStar: number; lengthRate: number; distanceRate: number } {
+  const beta = Math.sqrt(sw2 / (2 * Math.PI));
+  const h = (r: number) => ((2 * beta * r + sw2 / 2) * r - 2 * beta) * r - beta * beta;
+  let hi = 1;
+  while (h(hi) <= 0) hi *= 2;
+  const rStar = bisect(h, 0, hi);
+  const lengthRate = Math.log1p(2 * beta * rStar + sw2 / 2);
+  return { rStar, lengthRate, distanceRate: lengthRate - Math.log1p(sw2 / 2) };
+}
 
 function env(spec: ResidualSpec): Record<string, number> {
   return { k: powerOf(spec.act) ?? 0, sv2: Number(spec.sv2), sw2: Number(spec.sw2), sa2: Number(spec.sa2) };
@@ -203,6 +232,8 @@ function bisect(h: (x: number) => number, a: number, b: number): number {
 export function asymptoticCosine(spec: ResidualSpec): { eStar: number; slope: number | null } {
   const k = powerOf(spec.act);
   const sv2 = Number(spec.sv2), sa2 = Number(spec.sa2);
+  // The common mean dominates both inputs' representations: the cosine tends to 1.
+  if (carriesMean(spec)) return { eStar: 1, slope: null };
   if (k === undefined) {
     const g = (e: number) => (sv2 * (2 / Math.PI) * Math.asin(e) + sa2) / (sv2 + sa2);
     let eStar = 0;
@@ -235,8 +266,8 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
   const samples = iterate64(spec, { perDecade: opts.perDecade ?? 40 });
   const windows: [number, number][] = [[Math.ceil(L / 1000), Math.ceil(L / 100)], [Math.ceil(L / 100), Math.ceil(L / 10)], [Math.ceil(L / 10), L]];
   const ln = Math.log;
-  const fitBoth = (fx: ((l: number) => number) | 'increments', fy: (i: number) => number | null, sign = 1) => {
-    const [s1, s2, s3] = windows.map((w) => (fx === 'increments' ? incrementFit(samples, w[0], w[1], fy) : windowFit(samples, w[0], w[1], fx, fy)));
+  const fitBoth = (fx: ((l: number) => number) | 'increments', fy: (i: number) => number | null, sign = 1, wins = windows) => {
+    const [s1, s2, s3] = wins.map((w) => (fx === 'increments' ? incrementFit(samples, w[0], w[1], fy) : windowFit(samples, w[0], w[1], fx, fy)));
     const shift = fx === 'increments' ? 1 : 0;
     const a = sign * s3.slope + shift, b = sign * s2.slope + shift, c = sign * s1.slope + shift;
     const rho = (a - b) / (b - c);
@@ -252,8 +283,26 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
   const { eStar, slope } = asymptoticCosine(spec);
   const candidates: { source: string; exponent: number }[] = [];
 
+  const mean = carriesMean(spec);
+  const reluMean = mean && k === 1 ? reluMeanRates(Number(spec.sw2)) : undefined;
   // --- length
-  if (k === 1) {
+  if (reluMean) {
+    laws.push({
+      law: 'length', fitted_quantity: 'ln p^l against l', form: 'exponential',
+      derived: reluMean.lengthRate, derived_latex: '\\ln\\left(1 + 2\\beta r^* + \\sigma_w^2/2\\right)',
+      ...fitBoth((l) => l, (i) => samples.logP[i]),
+      note: `the neurons' common mean m grows with them: beta = sqrt(sw2/(2 pi)), r* = lim m/sqrt(p) = ${r10(reluMean.rStar)}, the positive root of 2 beta r^3 + (sw2/2) r^2 - 2 beta r - beta^2`,
+    });
+  } else if (mean) {
+    const a = FORMULAS.meanLengthExponent();
+    const c = FORMULAS.meanLengthCoefficient();
+    laws.push({
+      law: 'length', fitted_quantity: 'p^l ~ C l^a: 1 + slope of ln(dp/dl) against ln l', form: 'power',
+      derived: a.value(E), derived_latex: a.latex, coefficient: c.value(E), coefficient_latex: c.latex,
+      ...fitBoth('increments', (i) => samples.logP[i]),
+      note: `the neurons' common mean m^l = m^(l-1) + E[phi(h^l)] dominates: p ~ m^2 (without it the exponent would be 1/(1-k) = ${r10(1 / (1 - (k as number)))})`,
+    });
+  } else if (k === 1) {
     const r = FORMULAS.reluLengthRate();
     laws.push({
       law: 'length', fitted_quantity: 'ln p^l against l', form: 'exponential',
@@ -272,10 +321,31 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
 
   // --- distance
   const dev = (i: number): number | null => {
-    const d = k === 1 ? samples.oneMinusE[i] : Math.abs(1 - samples.oneMinusE[i] - eStar);
+    const d = k === 1 || mean ? samples.oneMinusE[i] : Math.abs(1 - samples.oneMinusE[i] - eStar);
     return d > 0 ? ln(d) : null;
   };
-  if (k === 1) {
+  if (reluMean) {
+    candidates.push({ source: 'd grows by 1 + sw2/2 per layer, p by 1 + 2 beta r* + sw2/2', exponent: reluMean.distanceRate });
+    // 1 - e^l falls exponentially and leaves float64 (below 1e-300) long before a deep L: fit the
+    // decades below the last layer where it is still a normal number.
+    let last = 0;
+    for (let i = 0; i < samples.layer.length; i++) if (samples.oneMinusE[i] > 1e-300) last = samples.layer[i];
+    const wins: [number, number][] = last >= L ? windows : [[Math.ceil(last / 1000), Math.ceil(last / 100)], [Math.ceil(last / 100), Math.ceil(last / 10)], [Math.ceil(last / 10), last]];
+    laws.push({
+      law: 'distance', fitted_quantity: `ln(1 - e^l) against l${last < L ? ` over [${wins[0][0]}, ${last}] (below 1e-300 after layer ${last})` : ''}`, form: 'exponential',
+      derived: reluMean.distanceRate, derived_latex: '\\ln\\frac{1 + 2\\beta r^* + \\sigma_w^2/2}{1 + \\sigma_w^2/2}',
+      ...fitBoth((l) => l, dev, -1, wins),
+    });
+  } else if (mean) {
+    const m = FORMULAS.meanDistanceExponent();
+    candidates.push({ source: '1 - e = d/p: d = p - lambda converges while p ~ l^(2/(1-k))', exponent: m.value(E) });
+    laws.push({
+      law: 'distance', fitted_quantity: 'ln(1 - e^l) against ln l (e* = 1)', form: 'power',
+      derived: m.value(E), derived_latex: m.latex,
+      ...fitBoth(ln, dev, -1),
+      note: 'the coefficient d^inf / C depends on the whole trajectory (d^l converges to d^inf): no closed form',
+    });
+  } else if (k === 1) {
     const m = FORMULAS.reluDistanceExponent();
     const c = FORMULAS.reluDistanceCoefficient();
     candidates.push({ source: 'nonlinear: 1 - f(1 - x) = x - (2 sqrt 2 / (3 pi)) x^(3/2)', exponent: 2 });
@@ -326,6 +396,15 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
       law: 'gradient', fitted_quantity: 'G^l = ln(chi^0/chi^l)', form: 'power', derived: null, derived_latex: null,
       fitted: null, previous: null, previous2: null, extrapolated: null, error: null, stderr: null,
       note: `E[phi'(u)^2] = k^2 E[max(0,u)^(2k-2)] diverges for k <= 1/2: the gradient is infinite`,
+    });
+  } else if (mean && k !== 1) {
+    const a = FORMULAS.meanGradientExponent();
+    const c = FORMULAS.meanGradientCoefficient();
+    laws.push({
+      law: 'gradient', fitted_quantity: 'G^l -> G^inf, G^inf - G^l ~ B l^a: 1 + slope of ln(dG/dl) against ln l', form: 'power',
+      derived: a.value(E), derived_latex: a.latex, coefficient: c.value(E), coefficient_latex: c.latex,
+      ...fitBoth('increments', (i) => (Gs[i] !== null && (Gs[i] as number) > 0 ? ln(Gs[i] as number) : null)),
+      note: 'q grows like l^(2/(1-k)) (the mean), so E[phi\'^2] ~ q^(k-1) ~ l^-2 and the gradient explosion converges',
     });
   } else if (k === 1) {
     const r = FORMULAS.reluGradientRate();

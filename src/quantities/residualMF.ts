@@ -10,8 +10,15 @@
  * and with d^l = p^l - lambda^l (half the expected squared distance per neuron):
  *
  *   q^l = sw2 p^(l-1) + sb2,    1 - c^l = sw2 d^(l-1) / q^l   (c^l = gamma^l / q^l)
- *   p^l = p^(l-1) + sv2 V(q^l) + sa2,            V(q) = E[phi(u)^2],  u ~ N(0, q)
- *   d^l = d^(l-1) + sv2 (V(q^l) - W(q^l, c^l)),  W(q, c) = E[phi(u) phi(v)], corr(u, v) = c
+ *   p^l = p^(l-1) + sv2 V(q^l) + sa2 + 2 m^(l-1) M(q^l),   V(q) = E[phi(u)^2],  u ~ N(0, q)
+ *   d^l = d^(l-1) + sv2 (V(q^l) - W(q^l, c^l)),           W(q, c) = E[phi(u) phi(v)], corr(u, v) = c
+ *   m^l = m^(l-1) + M(q^l)   (reduced only; m^0 = 0),     M(q) = E[phi(u)]
+ *
+ * The mean m^l = E[x^l_i] is shared by every neuron: in the reduced network the branch phi(h) is
+ * added without a zero-mean layer after it, so a non-odd phi (relu, relu-power) makes every
+ * neuron drift by E[phi] per layer, and E[x^(l-1)_i phi(h^l_i)] = m^(l-1) M(q^l) (h^l_i is
+ * independent of x^(l-1)_i at infinite width). The same cross term enters lambda, so d is unchanged.
+ * In the full network V has zero mean and m stays 0.
  *
  * Gradients (gradient independence): chi^(l-1) = chi^l (1 + sv2 sw2 V'(q^l)), V'(q) = E[phi'(u)^2],
  * so the gradient explosion of a depth-l network is G^l = ln(chi^0 / chi^l) = sum_(j<=l) ln(1 + sv2 sw2 V'(q^j)).
@@ -28,7 +35,7 @@ import { InputError, NumericalError } from '../model/errors';
 import { Interpretation, productIntegrand } from '../interpret/numeric';
 import { expect1F64, expect2F64 } from '../numeric/gaussian';
 import { realParam, intParam, MAX_DEPTH } from '../model/network';
-import { rectifiedPowerTable, diagonal64 } from './rectifiedPower';
+import { rectifiedPowerTable, diagonal64, mean64 } from './rectifiedPower';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
 
@@ -69,6 +76,14 @@ export function powerOf(act: Activation): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * Whether the neurons accumulate a common mean: the reduced network adds phi(h) itself, so every
+ * activation that is not odd (E[phi(u)] != 0) shifts every neuron by E[phi] per layer.
+ */
+export function carriesMean(spec: ResidualSpec): boolean {
+  return spec.arch === 'reduced' && spec.act.parity !== 'odd';
+}
+
 export function residualSpec(o: ResidualOptions = {}): ResidualSpec {
   const v = { ...RESIDUAL_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) };
   const arch = String(v.arch);
@@ -103,8 +118,9 @@ export function residualSpec(o: ResidualOptions = {}): ResidualSpec {
 // Reference recursion, generic over the interpretation.
 
 export interface ResidualTable<T> {
-  /** p^l, d^l = p^l - lambda^l, e^l = lambda^l / p^l and G^l = ln(chi^0/chi^l), l = 0..L. */
+  /** p^l, d^l = p^l - lambda^l, e^l = lambda^l / p^l, G^l = ln(chi^0/chi^l) and the mean m^l, l = 0..L. */
   p: T[];
+  m: T[];
   d: T[];
   e: T[];
   G: T[];
@@ -123,10 +139,12 @@ export function residualRecursion<T>(I: Interpretation<T>, spec: ResidualSpec, d
   const W = (q: T, g: T): T => (act.closedForm ? act.closedForm.pair(F, q, g, q) : I.expect2(act, act, q, g, q));
   // E[phi'^2]: for relu-power the quadrature of k^2 x^(2k-2) near 0 is replaced by the Gamma closed form only when singular.
   const Vd = (q: T): T => (k !== undefined && k < 1 ? F.mul(F.mul(F.of(k * k), F.of(diagonal64(k - 1))), F.pow(q, F.of(k - 1))) : I.expect1(dphi2, q));
+  const meanOf = carriesMean(spec) ? (q: T): T => I.expect1(act, q) : undefined;
   let p = F.of(spec.q0);
   let lam = F.mul(p, F.of(spec.c0));
   let G = F.of(0);
-  const out: ResidualTable<T> = { p: [p], d: [F.sub(p, lam)], e: [F.div(lam, p)], G: [G] };
+  let m = F.of(0);
+  const out: ResidualTable<T> = { p: [p], m: [m], d: [F.sub(p, lam)], e: [F.div(lam, p)], G: [G] };
   for (let l = 1; l <= depth; l++) {
     const q = F.add(F.mul(sw2, p), sb2);
     const g = F.add(F.mul(sw2, lam), sb2);
@@ -135,7 +153,15 @@ export function residualRecursion<T>(I: Interpretation<T>, spec: ResidualSpec, d
     G = F.add(G, F.log(F.add(F.of(1), F.mul(F.mul(sv2, sw2), Vd(q)))));
     p = F.add(F.add(p, F.mul(sv2, Vq)), sa2);
     lam = F.add(F.add(lam, F.mul(sv2, Wqg)), sa2);
+    if (meanOf) {
+      const mu = meanOf(q);
+      const cross = F.mul(F.mul(F.of(2), m), mu);
+      p = F.add(p, cross);
+      lam = F.add(lam, cross);
+      m = F.add(m, mu);
+    }
     if (!F.isFinite(p) || !F.isFinite(lam) || !F.isFinite(G)) throw new NumericalError(`residual recursion left the finite numbers at layer ${l}`, l);
+    out.m.push(m);
     out.p.push(p);
     out.d.push(F.sub(p, lam));
     out.e.push(F.div(lam, p));
@@ -154,6 +180,8 @@ export interface Kernel64 {
   D(q: number, omc: number): number;
   /** E[phi'(u)^2] (Infinity when it diverges). */
   Vd(q: number): number;
+  /** E[phi(u)] (undefined for odd activations, whose mean is 0). */
+  mean?(q: number): number;
   /** phi(lambda x) = lambda^deg phi(x): the recursion may rescale p by powers of two. */
   readonly degree?: number;
   /** V, D and Vd at once (out[0..2]); the iteration's hot path. */
@@ -166,18 +194,43 @@ function relupowKernel(k: number): Kernel64 {
   const dd = k > 0.5 ? k * k * diagonal64(k - 1) : Infinity;
   const theta = (omc: number): number => (omc >= 2 ? Math.PI : 2 * Math.asin(Math.sqrt(omc / 2)));
   const pow = (q: number, a: number): number => (a === 1 ? q : a === 0 ? 1 : Math.pow(q, a));
+  const m1 = mean64(k);
+  const oneMinusF = k === 1 ? (omc: number) => T.oneMinusF(theta(omc)) : smallDistance(k, (omc) => T.oneMinusF(theta(omc)));
   return {
     degree: k,
+    mean: (q) => m1 * (k === 1 ? Math.sqrt(q) : Math.pow(q, k / 2)),
     V: (q) => diag * pow(q, k),
-    D: (q, omc) => diag * pow(q, k) * T.oneMinusF(theta(omc)),
+    D: (q, omc) => diag * pow(q, k) * oneMinusF(omc),
     Vd: (q) => dd * pow(q, k - 1),
     step: (q, omc, out) => {
       const qk = pow(q, k);
       out[0] = diag * qk;
-      out[1] = omc === 0 ? 0 : diag * qk * T.oneMinusF(theta(omc));
+      out[1] = omc === 0 ? 0 : diag * qk * oneMinusF(omc);
       out[2] = (dd * qk) / q;
     },
   };
+}
+
+/** Below this 1 - c the tabulated 1 - f(c) (absolute error ~1e-11) gives way to its expansion at c = 1. */
+const SMALL_OMC = 1e-7;
+
+/**
+ * 1 - f(c), f = W_k / W_k(1), accurate also for tiny e = 1 - c (the reduced network with a mean
+ * drives the cosine to 1 like a power of l, far below the table's resolution). At c = 1,
+ *   1 - f = a e + b e^(k+1/2) + O(e^min(2, k+3/2))
+ * (the Hermite coefficients of max(0,x)^k fall like n^(-k-3/2), so W_k has the singular term
+ * e^(k+1/2) beside its regular part), a = k^2 / (2k - 1) (= f'(1) = k^2 W_(k-1)(1) / W_k(1) for
+ * k > 1/2, its continuation below). b is solved from the table at e = 1e-5, and the expansion is
+ * used only when it agrees with the table at e = 1e-4 and 1e-6 to 1e-4 (relative).
+ */
+function smallDistance(k: number, table: (omc: number) => number): (omc: number) => number {
+  if (k === 0.5) return table;
+  const s = k + 0.5;
+  const a = (k * k) / (2 * k - 1);
+  const b = (table(1e-5) - a * 1e-5) / Math.pow(1e-5, s);
+  const series = (e: number): number => a * e + b * Math.pow(e, s);
+  for (const e of [1e-4, 1e-6]) if (!(Math.abs(series(e) / table(e) - 1) < 1e-4)) return table;
+  return (omc) => (omc < SMALL_OMC ? series(omc) : table(omc));
 }
 
 // --- tanh: moments and asymptotic series -------------------------------------------------
@@ -446,6 +499,8 @@ export interface Samples64 {
   oneMinusE: number[];
   /** G^l = ln(chi^0/chi^l); null where E[phi'^2] diverges (relu-power k <= 1/2). */
   G: (number | null)[];
+  /** ln m^l, the log of the neurons' common mean (reduced network, non-odd activation); null where m = 0. */
+  logM: (number | null)[];
   seconds: number;
 }
 
@@ -467,7 +522,11 @@ export function iterate64(
   const K = kernel64For(spec.act);
   const sv2 = Number(spec.sv2), sw2 = opts.sw2 ?? Number(spec.sw2), sa2 = Number(spec.sa2), sb2 = Number(spec.sb2);
   const layers = sampleLayers(depth, opts.perDecade);
-  const out: Samples64 = { layer: [], logP: [], oneMinusE: [], G: [], seconds: 0 };
+  const out: Samples64 = { layer: [], logP: [], oneMinusE: [], G: [], logM: [], seconds: 0 };
+  const meanOf = carriesMean(spec) ? K.mean : undefined;
+  if (carriesMean(spec) && !meanOf) throw new NumericalError(`no float64 mean E[phi] for "${spec.act.name}"`);
+  // The neurons' common mean, scaled like sqrt(p): true m = m 2^(E/2).
+  let m = 0;
   // State scaled by 2^E (only for homogeneous kernels, where V(2^E q) = 2^(E deg) V(q)).
   let E = 0;
   let fac = 1; // 2^(E (deg - 1))
@@ -484,6 +543,7 @@ export function iterate64(
     out.logP.push(Math.log(p) + E * Math.LN2);
     out.oneMinusE.push(d / p);
     out.G.push(gradOK ? G : null);
+    out.logM.push(m > 0 ? Math.log(m) + (E / 2) * Math.LN2 : null);
   };
   if (layers[0] === 0) {
     record(0);
@@ -498,12 +558,19 @@ export function iterate64(
     if (gradOK) G += Math.log1p(sv2 * sw2 * buf[2] * fac);
     p = p + sv2 * V + sa2s;
     d = d + sv2 * Dq;
+    if (meanOf) {
+      // E[phi] at the true q, in units of 2^(E/2): fac = 2^(E (deg - 1)), so sqrt(fac) = 2^(E (deg - 1)/2).
+      const mu = meanOf(q) * Math.sqrt(fac);
+      p += 2 * m * mu;
+      m += mu;
+    }
     if (!(p < Infinity) || !(d >= 0 && d < Infinity) || !(G < Infinity)) throw new NumericalError(`residual recursion left the finite numbers at layer ${l}`, l);
     if (deg !== undefined && p > 1e100) {
       // rescale by 2^-332 (exact)
       E += 332;
       p *= Math.pow(2, -332);
       d *= Math.pow(2, -332);
+      m *= Math.pow(2, -166);
       sa2s = sa2 * Math.pow(2, -E);
       sb2s = sb2 * Math.pow(2, -E);
       fac = Math.pow(2, E * (deg - 1));
