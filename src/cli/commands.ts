@@ -13,6 +13,7 @@ import { notebookCommand } from './notebook';
 import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
+import { makeSweepCommand } from './sweep';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -167,3 +168,4 @@ const optimalAlphaCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, reportCommand, notebookCommand, ntkCommand, phaseCommand, batchNormCommand, exponentsCommand, deriveCommand, ...CNN_COMMANDS];
+COMMANDS.push(makeSweepCommand(() => COMMANDS));

@@ -1,0 +1,102 @@
+/** `fieldprop sweep`: the cartesian product of option lists, shards that partition it, failing points recorded. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../src/cli/main';
+import { splitList } from '../src/cli/sweep';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-sweep-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('fieldprop sweep', () => {
+  test('two comma lists: every point once, first option slowest, results equal to the command run alone', async () => {
+    const out = path.join(dir, 'all.jsonl');
+    const r = await run(['sweep', 'kernel', '--depth', '2,3', '--act', 'tanh,relu,erf', '--digits', '8', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(out + '.partial')).toBe(false);
+    const ls = lines(out);
+    expect(ls.map((l) => l.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ls.map((l) => `${l.point.depth}/${l.point.act}`)).toEqual(['2/tanh', '2/relu', '2/erf', '3/tanh', '3/relu', '3/erf']);
+    const alone = await run(['kernel', '--depth', '3', '--act', 'relu', '--digits', '8', '--json']);
+    expect(ls[4].result).toEqual(JSON.parse(alone.out));
+    expect(ls[4].exit).toBeUndefined();
+  });
+
+  test('shards 1/3, 2/3, 3/3 partition the points (k mod 3 = i - 1); a failing point is a line with error and exit code', async () => {
+    const files = [1, 2, 3].map((i) => path.join(dir, `shard${i}.jsonl`));
+    for (const [i, f] of files.entries()) {
+      const r = await run(['sweep', 'kernel', '--depth', '0,2', '--sw2', '1..1.5:0.25', '--digits', '6', '--out', f, '--shard', `${i + 1}/3`]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/2 points \(shard \d\/3 of 6\)/);
+    }
+    const all = files.flatMap(lines);
+    expect(all.map((l) => l.index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const [i, f] of files.entries()) for (const l of lines(f)) expect(l.index % 3).toBe(i);
+    const bad = all.filter((l) => l.point.depth === '0');
+    expect(bad).toHaveLength(3);
+    for (const l of bad) {
+      expect(l.exit).toBe(2);
+      expect(l.error).toMatch(/^--depth: .*1\.\./);
+      expect(l.result).toBeUndefined();
+    }
+    expect(all.filter((l) => l.point.depth === '2').map((l) => l.point.sw2).sort()).toEqual(['1', '1.25', '1.5']);
+    for (const l of all.filter((x) => x.point.depth === '2')) expect(l.result.network.sw2).toBe(l.point.sw2);
+  });
+
+  test('--resume keeps the finished points of FILE.partial and runs the rest', async () => {
+    const out = path.join(dir, 'resume.jsonl');
+    const first = await run(['sweep', 'kernel', '--depth', '1,2,3', '--digits', '6', '--out', out]);
+    expect(first.code).toBe(0);
+    const full = fs.readFileSync(out, 'utf8').split('\n');
+    // An interrupted run: the first point finished, the second cut short.
+    fs.writeFileSync(out + '.partial', full[0] + '\n' + full[1].slice(0, 20));
+    fs.rmSync(out);
+    const r = await run(['sweep', 'kernel', '--depth', '1,2,3', '--digits', '6', '--out', out, '--resume']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/1 kept/);
+    expect(fs.readFileSync(out, 'utf8').split('\n')).toEqual(full);
+    fs.writeFileSync(out + '.partial', full[0] + '\n');
+    const other = await run(['sweep', 'kernel', '--depth', '5,6', '--out', out, '--resume']);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--resume: .*different sweep/);
+  });
+
+  test('lists: brackets keep commas, ranges are exact decimals', () => {
+    expect(splitList('x', '1,2, 3')).toEqual(['1', '2', '3']);
+    expect(splitList('act', 'max(x,0),tanh')).toEqual(['max(x,0)', 'tanh']);
+    expect(splitList('widths', '[16,32],[32,64]')).toEqual(['16,32', '32,64']);
+    expect(splitList('sw2', '0.1..0.3:0.1,1')).toEqual(['0.1', '0.2', '0.3', '1']);
+    expect(splitList('sw2', '0.5:4:29')).toEqual(['0.5:4:29']);
+  });
+
+  test('refused before any computation: one line, exit 2', async () => {
+    const out = path.join(dir, 'never.jsonl');
+    const cases: [string[], RegExp][] = [
+      [['sweep', 'nosuch', '--out', out], /^fieldprop sweep: cannot sweep "nosuch"/],
+      [['sweep', 'kernel', '--bogus', '1,2', '--out', out], /--bogus: unknown option of kernel/],
+      [['sweep', 'kernel', '--depth', '1,2'], /--out: is required/],
+      [['sweep', 'kernel', '--depth', '1', '--out', out, '--shard', '0/2'], /--shard: expected i\/n/],
+      [['sweep', 'kernel', '--depth', '1', '--out', out, '--shard', '3/2'], /--shard: expected i\/n/],
+      [['sweep', 'kernel', '--json', '--out', out], /--json: is set by sweep/],
+      [['sweep', 'optimal-alpha', '--plot', 'a.svg', '--out', out], /--plot: .*same file/],
+      [['sweep', 'kernel', '--depth', '1,,2', '--out', out], /--depth: empty item/],
+      [['sweep', 'kernel', '--depth', '1', '--out', path.join(dir, 'no', 'such.jsonl')], /--out: directory .* does not exist/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(re);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.existsSync(out + '.partial')).toBe(false);
+  });
+});
