@@ -13,6 +13,7 @@ import { MAX_WIDTH } from '../simulate/spec';
 import { MAX_SEED } from '../simulate/rng';
 import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
+import { runMerge, runShard, shardOption } from './validateShard';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -40,6 +41,9 @@ const buildOptions = (): OptionSpec[] => [
   { name: 'fwer', value: '<real in (0,1)>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
   { name: 'threads', value: '<integer >= 1>', help: 'worker threads (default: both cores for runs longer than about a second)' },
   { name: 'plot', value: '<file.svg>', help: 'write an SVG: theory vs simulation across layers (and the 1/N fits with --widths)' },
+  { name: 'shard', value: '<i/n>', help: 'simulate only shard i of n (1-based; needs --out): blocks b with b mod n = i - 1 of every width' },
+  { name: 'out', value: '<file.json>', help: "write the shard's raw moment sums and the run specification (alone: the whole run as shard 1/1)" },
+  { name: 'merge', flag: true, help: 'validate --merge FILE...: the report of the run the n shard files make up (identical to the unsharded run)' },
   { name: 'json', flag: true, help: 'one JSON object on stdout (numbers as JSON numbers, null where undefined)' },
   { name: 'help', flag: true, help: 'this help' },
 ];
@@ -172,7 +176,7 @@ export function reportText(r: ValidationReport): string {
 }
 
 /** Replace non-finite numbers by null for JSON. */
-function jsonSafe(_key: string, v: unknown): unknown {
+export function jsonSafe(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
@@ -212,6 +216,7 @@ export const EXIT_INTERRUPTED = 130;
 
 /** Run the command; exit code 0 (pass), 4 (fail), 130 (interrupted; partial statistics printed). */
 export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHooks = {}): Promise<number> {
+  if (argv.includes('--merge')) return runMerge(argv, io, network);
   const { opts, positional } = parseArgs(argv, validateOptions());
   if (opts.help) {
     io.out(helpText(validateCommand.name, validateCommand.summary, validateOptions()));
@@ -223,6 +228,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });
   const s = validateSettings(opts);
+  const shard = shardOption(opts, s);
   const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
   let controller: AbortController | undefined;
   let onSigint: (() => void) | undefined;
@@ -240,10 +246,12 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
   }
   let report: ValidationReport;
   try {
-    report = await validate({
+    const vo = {
       net, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, twoInputs: s.twoInputs, delta: s.delta,
-      fwer: s.fwer, threads: s.threads, signal, onProgress: (d, t) => progress.update(d, t),
-    });
+      fwer: s.fwer, threads: s.threads, signal, onProgress: (d: number, t: number) => progress.update(d, t),
+    };
+    if (shard) return await runShard(vo, opts, shard, io);
+    report = await validate(vo);
   } finally {
     progress.clear();
     if (onSigint) process.removeListener('SIGINT', onSigint);
