@@ -100,3 +100,72 @@ describe('fieldprop sweep', () => {
     expect(fs.existsSync(out + '.partial')).toBe(false);
   });
 });
+
+/** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks; records end in CRLF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
+      else if (ch === '"') (quoted = false), i++;
+      else (field += ch), i++;
+    } else if (ch === '"') (quoted = true), i++;
+    else if (ch === ',') row.push(field), (field = ''), i++;
+    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
+    else (field += ch), i++;
+  }
+  expect(field).toBe(''); // the last record ends in CRLF
+  return rows;
+}
+
+describe('--csv: the tables as RFC 4180 CSV', () => {
+  test('kernel --csv holds the numbers of kernel --json (a header row, then one row per layer)', async () => {
+    const argv = ['kernel', '--act', 'tanh', '--depth', '4', '--digits', '20'];
+    const csv = await run([...argv, '--csv']);
+    const json = JSON.parse((await run([...argv, '--json'])).out);
+    expect(csv.code).toBe(0);
+    const rows = parseCsv(csv.out);
+    expect(rows[0]).toEqual(['layer', 'K_11 = K_22', 'K_12', 'c']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['0', '1', '2', '3', '4']);
+    expect(rows.slice(1).map((r) => r[1])).toEqual(json.q);
+    expect(rows.slice(1).map((r) => r[2])).toEqual(json.k12);
+    expect(rows.slice(1).map((r) => r[3])).toEqual(json.c);
+  });
+
+  test('fixed-point and loop: the same values as --json; "-" (no value) is an empty field', async () => {
+    const fp = parseCsv((await run(['fixed-point', '--csv'])).out);
+    const fj = JSON.parse((await run(['fixed-point', '--json'])).out);
+    const value = (k: string) => fp.find((r) => r[0] === k)?.[1];
+    expect([value('q*'), value('c*'), value('chi_1'), value('xi_c')]).toEqual([fj.q_star, fj.c_star, fj.chi1, fj.xi_c]);
+    const lp = parseCsv((await run(['loop', '--depth', '2', '--csv'])).out);
+    const lj = JSON.parse((await run(['loop', '--depth', '2', '--json'])).out);
+    expect(lp[0].slice(0, 3)).toEqual(['layer', 'k1', 'c1']);
+    expect(lp.slice(1).map((r) => r[2])).toEqual(lj.c1.map((x: string | null) => x ?? ''));
+  });
+
+  test('several tables: one CSV with a first column "table"; fields with commas are quoted', async () => {
+    const r = await run(['cnn', '--image', '4', '--depth', '2', '--csv']);
+    expect(r.code).toBe(0);
+    const rows = parseCsv(r.out);
+    expect(rows[0][0]).toBe('table');
+    for (const row of rows) expect(row).toHaveLength(rows[0].length);
+    expect(new Set(rows.slice(1).map((x) => x[0]))).toEqual(new Set(['modes', 'propagation']));
+    const modes = rows.filter((x) => x[0] === 'modes');
+    expect(modes[0][rows[0].indexOf('f')]).toBe('0,0');
+    expect(r.out).toContain('modes,"0,0",');
+  });
+
+  test('--csv with --json is refused; a command without tables does not take --csv', async () => {
+    const both = await run(['kernel', '--csv', '--json']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--csv: give --csv or --json/);
+    const critical = await run(['critical', '--csv']);
+    expect(critical.code).toBe(2);
+    expect(critical.err).toMatch(/--csv: unknown option/);
+  });
+});

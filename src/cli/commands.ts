@@ -14,6 +14,7 @@ import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { makeSweepCommand } from './sweep';
+import { CSV_OPT, recordTable } from './csv';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -26,7 +27,7 @@ export { Command, NETWORK_OPTIONS } from './options';
 const kernelCommand: Command = {
   name: 'kernel',
   summary: 'infinite-width kernels K^l_11, K^l_12 and the correlation c^l for every layer',
-  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, HELP],
+  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(kernelCommand, argv, io);
     if (!opts) return 0;
@@ -48,7 +49,7 @@ const kernelCommand: Command = {
 const fixedPointCommand: Command = {
   name: 'fixed-point',
   summary: 'feed-forward fixed point q*, c*, slopes chi_1, chi_c and depth scales xi_q, xi_c',
-  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, HELP],
+  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(fixedPointCommand, argv, io);
     if (!opts) return 0;
@@ -67,6 +68,7 @@ const fixedPointCommand: Command = {
       ['xi_q', v.xi_q, 'length depth scale'],
       ['xi_c', v.xi_c, 'correlation depth scale'],
     ];
+    recordTable(['quantity', 'value', 'meaning'], rows.map((r) => [...r]));
     io.out(rows.map(([k, x, d]) => `  ${k.padEnd(6)} ${x.padEnd(v.digits + 8)} ${d}`).join('\n') + '\n');
     return 0;
   },

@@ -14,6 +14,7 @@ import { MAX_SEED } from '../simulate/rng';
 import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
 import { runMerge, runShard, shardOption } from './validateShard';
+import { CSV_OPT, recordTable } from './csv';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -45,6 +46,7 @@ const buildOptions = (): OptionSpec[] => [
   { name: 'out', value: '<file.json>', help: "write the shard's raw moment sums and the run specification (alone: the whole run as shard 1/1)" },
   { name: 'merge', flag: true, help: 'validate --merge FILE...: the report of the run the n shard files make up (identical to the unsharded run)' },
   { name: 'json', flag: true, help: 'one JSON object on stdout (numbers as JSON numbers, null where undefined)' },
+  { ...CSV_OPT, help: 'CSV on stdout: every layer of every quantity (and fit), numbers in full precision; with fits a first column "table"' },
   { name: 'help', flag: true, help: 'this help' },
 ];
 
@@ -149,7 +151,22 @@ function fitText(f: FitReport): string {
   return head + table(['layer', 'a ± SE', '95% CI', 'one-loop', 'z', 'z(a=0)', 'chi2/dof'], rows);
 }
 
+/** Under --csv: every layer of every quantity and fit (not only the layers the text shows), numbers in full precision. */
+function recordValidationTables(r: ValidationReport): void {
+  const v = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '' : String(x));
+  const p = (x: boolean | null) => (x === null ? '' : x ? 'pass' : 'FAIL');
+  const rows = r.runs.flatMap((run) => Object.values(run.quantities).flatMap((q) => q.layers.map((l) => [
+    String(run.width), q.name, String(l.layer), v(l.mc_mean), v(l.mc_se), v(l.theory_mf), v(l.theory_1loop), v(l.z_mf), v(l.z_1loop), q.checked_against ?? '', p(l.pass),
+  ])));
+  recordTable(['width', 'quantity', 'layer', 'mc', 'se', 'mean_field', 'one_loop', 'z_mf', 'z_1loop', 'checked_against', 'pass'], rows, 'widths');
+  const fits = Object.values(r.fits).flatMap((f) => f.layers.map((l) => [
+    f.name, String(l.layer), v(l.slope), v(l.slope_se), v(l.ci95[0]), v(l.ci95[1]), v(l.next_order), v(l.theory_1loop), v(l.z), v(l.z_mf), v(l.chi2), String(l.dof), f.checked_against ?? '', p(l.pass),
+  ]));
+  if (fits.length) recordTable(['quantity', 'layer', 'a', 'a_se', 'ci95_lo', 'ci95_hi', 'b', 'one_loop', 'z', 'z_mf', 'chi2', 'dof', 'checked_against', 'pass'], fits, 'fits');
+}
+
 export function reportText(r: ValidationReport): string {
+  recordValidationTables(r);
   const net = r.network;
   const skip = net.skip === 'none' ? 'feed-forward (no skip)' : `residual, alpha = ${net.alpha} (${net.scaling})`;
   const out: string[] = [];

@@ -153,7 +153,7 @@ export function mergeShardFiles(files: string[], net: (opts: Record<string, stri
   return { o, results, count };
 }
 
-const MERGE_OPTIONS = (): OptionSpec[] => validateOptions().filter((s) => ['merge', 'plot', 'json', 'help'].includes(s.name));
+const MERGE_OPTIONS = (): OptionSpec[] => validateOptions().filter((s) => ['merge', 'plot', 'json', 'csv', 'help'].includes(s.name));
 
 /** `validate --merge FILE... [--json] [--plot FILE]`: the report of the run the shards make up. */
 export async function runMerge(argv: string[], io: Io, net: (opts: Record<string, string>) => Network): Promise<number> {
@@ -163,7 +163,7 @@ export async function runMerge(argv: string[], io: Io, net: (opts: Record<string
     parsed = parseArgs(argv, specs);
   } catch (e) {
     if (e instanceof InputError && /unknown option/.test(e.message)) {
-      throw new InputError(e.parameter, 'not with --merge: the run is specified by the shard files (--merge takes --json, --plot)');
+      throw new InputError(e.parameter, 'not with --merge: the run is specified by the shard files (--merge takes --json, --csv, --plot)');
     }
     throw e;
   }
