@@ -2,15 +2,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/cli/main';
+import { runCli } from './runCli';
 import { splitList } from '../src/cli/sweep';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const run = runCli;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-sweep-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
