@@ -132,7 +132,10 @@ describe('--csv: the tables as RFC 4180 CSV', () => {
     expect(rows.slice(1).map((r) => r[3])).toEqual(json.c);
   });
 
-  test('fixed-point and loop: the same values as --json; "-" (no value) is an empty field', async () => {
+  test('fixed-point, critical and loop: the same values as --json; "-" (no value) is an empty field', async () => {
+    const cr = parseCsv((await run(['critical', '--csv'])).out);
+    const cj = JSON.parse((await run(['critical', '--json'])).out);
+    expect(cr).toEqual([['quantity', 'value'], ['sw2', cj.sw2], ['q_star', cj.q_star]]);
     const fp = parseCsv((await run(['fixed-point', '--csv'])).out);
     const fj = JSON.parse((await run(['fixed-point', '--json'])).out);
     const value = (k: string) => fp.find((r) => r[0] === k)?.[1];
@@ -159,8 +162,8 @@ describe('--csv: the tables as RFC 4180 CSV', () => {
     const both = await run(['kernel', '--csv', '--json']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/--csv: give --csv or --json/);
-    const critical = await run(['critical', '--csv']);
-    expect(critical.code).toBe(2);
-    expect(critical.err).toMatch(/--csv: unknown option/);
+    const none = await run(['cnn-orthogonal', '--csv']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/--csv: unknown option/);
   });
 });
