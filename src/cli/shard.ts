@@ -37,6 +37,11 @@ export function checkOutPath(file: string, param = 'out'): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError(param, `directory "${dir}" does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(param, `"${file}" is a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new InputError(param, `directory "${dir}" is not writable`);
+  }
 }
 
 /** Write a whole file atomically: a temporary file in the same directory, renamed into place. */
