@@ -5,6 +5,7 @@
  * activations, by the c_alpha / J_phi representation; optionally checked by Monte Carlo.
  */
 import { Command, ACT, JSON_OPT, HELP, SW2, SB2, parse, table } from './options';
+import { CSV_OPT } from './csv';
 import { intParam } from '../model/network';
 import { InputError, NumericalError } from '../model/errors';
 import { formatNumber } from '../numeric/field';
@@ -87,6 +88,7 @@ export const batchNormCommand: Command = {
     { name: 'samples', value: '<integer 100..10000000>', help: 'Monte Carlo: samples of the B x B map', default: '100000' },
     { name: 'seed', value: `<integer 0..${MAX_SEED}>`, help: 'Monte Carlo seed', default: '1' },
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -172,7 +174,7 @@ export const batchNormCommand: Command = {
       [' xi_grad', fmt(depthScale(r.grad_rate), d) ?? '-', '', 'layers per e-fold of gradient growth'],
       [' xi_fwd', fmt(depthScale(lamMax), d) ?? '-', '', lamMax < 1 ? 'layers per e-fold of convergence to Sigma*' : 'symmetric fixed point UNSTABLE (|eigenvalue| >= 1)'],
     ];
-    io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows));
+    io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows, 'quadrature'));
     if (j && !j.eigen) io.out(`(J_phi eigenvalues are computed for B <= ${JPHI_EIGEN_MAX_BATCH}.)\n`);
     if (sim) {
       const s = sim;
@@ -188,7 +190,7 @@ export const batchNormCommand: Command = {
         ['lambda_std', s.lin[0] ? e(s.lin[0]) : '-', zs('net_lambda_std'), `one BN layer of width ${s.options.width} on Sigma* +- 0.1 q* D, ${5 * s.options.networks} networks`],
         ['lambda_2', s.lin[1] ? e(s.lin[1]) : '-', zs('net_lambda_2'), `one BN layer of width ${s.options.width} on Sigma* +- 0.1 q* D, ${5 * s.options.networks} networks`],
       ];
-      io.out(table(['quantity', 'estimate +- se', 'z', 'method'], mrows));
+      io.out(table(['quantity', 'estimate +- se', 'z', 'method'], mrows, 'monte carlo'));
     }
     return 0;
   },

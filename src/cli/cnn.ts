@@ -7,6 +7,7 @@
  *   fieldprop cnn-orthogonal  random orthogonal convolution kernels: singular values from the FFT
  */
 import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';
+import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
 import { InputError, NumericalError } from '../model/errors';
 import { intParam } from '../model/network';
@@ -93,6 +94,7 @@ const cnnCommand: Command = {
     { name: 'digits', value: '<6..15>', help: 'significant digits of the fixed point (verified by two Decimal runs) and of the printed rates', default: '12' },
     PLOT,
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -235,7 +237,7 @@ const cnnCommand: Command = {
       for (let m = 1; m <= n >> 1; m++) idx.push(m * n + m);
     }
     const rows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(lc[i], d), fmt(xic[i], d), fmt(lq[i], d), fmt(xiq[i], d)]);
-    io.out(table(['f', 'Ahat(f)', 'lambda_c(f)', 'xi_c(f)', 'lambda_q(f)', 'xi_q(f)'], rows));
+    io.out(table(['f', 'Ahat(f)', 'lambda_c(f)', 'xi_c(f)', 'lambda_q(f)', 'xi_q(f)'], rows, 'modes'));
     if (spec.dims === 2) io.out(`(rows: f = (m, 0) and (m, m); --json lists all ${modes.frequencies.length} frequencies)\n`);
     if (propagation) {
       io.out(`\nCovariance of a random ${channels}-channel image (input seed ${inputSeed}), variance plane and nearest-neighbour planes, FFT route`);
@@ -248,7 +250,7 @@ const cnnCommand: Command = {
         fmt(propagation!.structure_q[i], 4),
         ...propagation!.structure_c.map((r) => fmt(r[i], 4)),
       ]);
-      io.out(table(header, prow));
+      io.out(table(header, prow, 'propagation'));
       io.out('(mean c = spatial mean of the plane / spatial mean of q; structure = RMS over positions of the plane minus its spatial mean)\n');
     }
     if (plot) io.out(`\nplot written to ${plot}\n`);
@@ -275,6 +277,7 @@ const cnnSimulateCommand: Command = {
     { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
     PLOT,
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -334,7 +337,7 @@ const cnnSimulateCommand: Command = {
       const trows = r.planes
         .filter((p) => layers.includes(p.layer) && !p.delta.every((x) => x === 0))
         .map((p) => [String(p.layer), `(${p.delta.join(',')})`, fmt(p.signal_theory, 4), fmt(p.signal_sim, 4), fmt(p.noise, 2), fmt(p.max_abs_z, 3)]);
-      io.out(table(['layer', 'delta', 'signal (theory)', 'signal (sim)', 'noise', 'max |z|'], trows));
+      io.out(table(['layer', 'delta', 'signal (theory)', 'signal (sim)', 'noise', 'max |z|'], trows, init));
     }
     if (plot) io.out(`\nplot written to ${plot}\n`);
     return 0;

@@ -13,6 +13,8 @@ import { notebookCommand } from './notebook';
 import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
+import { makeSweepCommand } from './sweep';
+import { CSV_OPT, recordTable } from './csv';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -25,7 +27,7 @@ export { Command, NETWORK_OPTIONS } from './options';
 const kernelCommand: Command = {
   name: 'kernel',
   summary: 'infinite-width kernels K^l_11, K^l_12 and the correlation c^l for every layer',
-  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, HELP],
+  options: [...NETWORK_OPTIONS, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(kernelCommand, argv, io);
     if (!opts) return 0;
@@ -47,7 +49,7 @@ const kernelCommand: Command = {
 const fixedPointCommand: Command = {
   name: 'fixed-point',
   summary: 'feed-forward fixed point q*, c*, slopes chi_1, chi_c and depth scales xi_q, xi_c',
-  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, HELP],
+  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(fixedPointCommand, argv, io);
     if (!opts) return 0;
@@ -66,6 +68,7 @@ const fixedPointCommand: Command = {
       ['xi_q', v.xi_q, 'length depth scale'],
       ['xi_c', v.xi_c, 'correlation depth scale'],
     ];
+    recordTable(['quantity', 'value', 'meaning'], rows.map((r) => [...r]));
     io.out(rows.map(([k, x, d]) => `  ${k.padEnd(6)} ${x.padEnd(v.digits + 8)} ${d}`).join('\n') + '\n');
     return 0;
   },
@@ -74,7 +77,7 @@ const fixedPointCommand: Command = {
 const criticalCommand: Command = {
   name: 'critical',
   summary: 'the critical line: sw2 at which chi_1 = 1 for a given sb2 (feed-forward)',
-  options: [{ ...ACT, default: 'tanh' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, HELP],
+  options: [{ ...ACT, default: 'tanh' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(criticalCommand, argv, io);
     if (!opts) return 0;
@@ -84,6 +87,7 @@ const criticalCommand: Command = {
       return 0;
     }
     io.out(`Critical line (chi_1 = 1): act = ${v.act}, sb2 = ${v.sb2} (${v.digits} verified digits)\n\n`);
+    recordTable(['quantity', 'value'], [['sw2', v.sw2], ['q_star', v.q_star ?? '']]);
     io.out(`  sw2 = ${v.sw2}\n  q*  = ${v.q_star ?? 'any (the length map is linear in q)'}\n`);
     return 0;
   },
@@ -94,7 +98,7 @@ const WIDTH: OptionSpec = { name: 'width', value: '<integer >= 1>', help: 'also 
 const responseCommand: Command = {
   name: 'response',
   summary: 'response functions: chi = dK^L_11/dK^0_11, chi12 = dK^L_12/dK^0_12, sensitivity S = dc^L/dc^0 (and at width N)',
-  options: [...NETWORK_OPTIONS, WIDTH, DIGITS, JSON_OPT, HELP],
+  options: [...NETWORK_OPTIONS, WIDTH, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
@@ -107,6 +111,8 @@ const responseCommand: Command = {
       return 0;
     }
     io.out(`Response functions: ${describe(r.network)} (mean field: ${r.digits} verified digits)\n\n`);
+    const finite = width === undefined ? [] : [['sensitivity_N', r.sensitivity_N], ['sensitivity_1', r.sensitivity_1], ['sensitivity_1_error', r.sensitivity_1_error]];
+    recordTable(['quantity', 'value'], [['chi', r.chi], ['chi12', r.chi12], ['sensitivity', r.sensitivity], ...finite].map(([k, x]) => [String(k), x ?? '']));
     io.out(`  chi            ${r.chi}    dK^L_11 / dK^0_11\n  chi12          ${r.chi12}    dK^L_12 / dK^0_12 (fixed diagonal)\n  sensitivity    ${r.sensitivity}    dc^L / dc^0 (fixed q0)\n`);
     if (width !== undefined) {
       io.out(`  sensitivity_N  ${r.sensitivity_N}    d E[c_hat^L] / dc^0 at width ${width}, through order 1/N\n`);
@@ -125,6 +131,7 @@ const optimalAlphaCommand: Command = {
     { name: 'plot', value: '<file.svg>', help: 'draw S(alpha) for this depth and L/4, L/2, 2L, 4L, marking alpha*' },
     DIGITS,
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -155,6 +162,7 @@ const optimalAlphaCommand: Command = {
     }
     const net = r.network;
     io.out(`Optimal residual scaling: act = ${net.act.name}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, depth = ${net.depth}, q0 = ${net.q0}, c0 = ${net.c0} (${net.scaling} scaling)\n\n`);
+    recordTable(['quantity', 'value'], ([['interior', String(r.interior)], ['alpha', r.alpha], ['sensitivity', r.sensitivity], ...(width !== undefined ? [['alpha_N', r.alpha_N], ['alpha_1', r.alpha_1], ['sensitivity_N', r.sensitivity_N]] : []), ['alpha_formula', r.alpha_formula]] as [string, string | null | undefined][]).map(([k, x]) => [k, x ?? '']));
     if (r.interior) io.out(`  alpha*       ${r.alpha}   (${r.digits} verified digits)\n  S(alpha*)    ${r.sensitivity}\n`);
     else io.out(`  ${r.note}\n`);
     if (width !== undefined && r.interior) {
@@ -167,3 +175,4 @@ const optimalAlphaCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [kernelCommand, fixedPointCommand, criticalCommand, responseCommand, optimalAlphaCommand, loopCommand, validateCommand, reportCommand, notebookCommand, ntkCommand, phaseCommand, batchNormCommand, exponentsCommand, deriveCommand, ...CNN_COMMANDS];
+COMMANDS.push(makeSweepCommand(() => COMMANDS));

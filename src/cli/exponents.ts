@@ -4,6 +4,7 @@
  * the exponent fitted to the recursion iterated over --depth layers (src/quantities/exponents.ts).
  */
 import { Command, ACT, JSON_OPT, HELP, SW2, SB2, parse, table } from './options';
+import { CSV_OPT } from './csv';
 import { OptionSpec } from './args';
 import { residualSpec, RESIDUAL_DEFAULTS, ResidualSpec } from '../quantities/residualMF';
 import { analyseExponents, ExponentAnalysis, Law, optimalVariance, OptimalVariance } from '../quantities/exponents';
@@ -103,6 +104,7 @@ export const exponentsCommand: Command = {
     { name: 'target', value: '<real > 0>', help: 'tanh only: also the depth-dependent sw2*(L) at which the gradient explosion ln(chi^0/chi^L) equals this target, at L/100, L/10 and L' },
     { name: 'trajectory', flag: true, help: 'also the per-layer trajectory (every layer up to 100, then 40 per decade): ln p^l, the cosine e^l, 1 - e^l, G^l and the mean m^l' },
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -130,7 +132,7 @@ export const exponentsCommand: Command = {
       fmt(l.error, 2) ?? '-',
       fmt(deviation(l), 2) ?? '-',
     ]);
-    io.out(table(['law', 'form', 'derived', 'fit (last decade)', 'extrapolated', 'error', '|dev|/error'], rows));
+    io.out(table(['law', 'form', 'derived', 'fit (last decade)', 'extrapolated', 'error', '|dev|/error'], rows, 'exponents'));
     io.out('\n');
     for (const l of a.laws) {
       io.out(`  ${l.law}: ${l.fitted_quantity}`);
@@ -141,7 +143,7 @@ export const exponentsCommand: Command = {
     }
     if (ov) {
       io.out(`\nDepth-dependent variance: sw2*(L) with ln(chi^0/chi^L) = ${ov.target} (derived: sw2* ~ u*/L, exponent -1)\n`);
-      io.out(table(['L', 'sw2*(L)', 'L sw2*(L)'], ov.depths.map((L, i) => [String(L), fmt(ov.sw2[i], 10) as string, fmt(ov.scaled[i], 8) as string])));
+      io.out(table(['L', 'sw2*(L)', 'L sw2*(L)'], ov.depths.map((L, i) => [String(L), fmt(ov.sw2[i], 10) as string, fmt(ov.scaled[i], 8) as string]), 'sw2*(L)'));
       io.out(`  fitted exponent ${fmt(ov.fitted, 6)} (previous decade ${fmt(ov.previous, 6)}, error ${fmt(ov.error, 2)}), derived -1\n`);
     }
     if (opts.trajectory) {

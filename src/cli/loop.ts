@@ -4,6 +4,7 @@
  * half the step, or the closed form and the grid for relu/linear).
  */
 import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
+import { CSV_OPT } from './csv';
 import { oneLoop64, oneLoopExpansionParameter, widthWarnings, OneLoopTable, comparisonGrid2 } from '../quantities/loop';
 import { meanFieldKernels } from '../quantities/kernel';
 import { float64Interp } from '../interpret/numeric';
@@ -23,6 +24,7 @@ export const loopCommand: Command = {
     ...NETWORK_OPTIONS.map((o) => (o.name === 'c0' ? { ...o, default: undefined, help: 'input correlation: also the off-diagonal arrays (_12)' } : o)),
     { name: 'width', value: '<integer >= 1>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {

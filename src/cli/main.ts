@@ -5,6 +5,7 @@
  */
 import { InputError, NumericalError } from '../model/errors';
 import { COMMANDS, Command } from './commands';
+import { runWithCsv } from './csv';
 
 export const VERSION = '0.1.0';
 
@@ -50,7 +51,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 2;
   }
   try {
-    return await cmd.run(rest, io);
+    return await runWithCsv(cmd, rest, io);
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`fieldprop ${name}: ${e.message}\n`);

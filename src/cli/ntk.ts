@@ -5,6 +5,7 @@
  */
 import { InputError } from '../model/errors';
 import { Command, NETWORK_OPTIONS, DIGITS, JSON_OPT, HELP, networkFrom, digitsFrom, parse, describe, networkJson, table } from './options';
+import { CSV_OPT } from './csv';
 import { ntkAnalysis } from '../quantities/ntk';
 import { critical } from '../api';
 import { intParam } from '../model/network';
@@ -56,6 +57,7 @@ export const ntkCommand: Command = {
     { name: 'seed', value: '<integer >= 0>', help: 'random seed of the empirical networks', default: '1' },
     DIGITS,
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {
@@ -101,7 +103,7 @@ export const ntkCommand: Command = {
     if (eoc) io.out(`sw2 = ${eoc}: the edge of chaos for sb2 = ${net.sb2} (chi_1 = 1, ${eocDigits(digits)} verified digits).\n`);
     io.out(`Every entry verified to ${digits} significant digits (two runs at different working precision agree).\n\n`);
     const rows = r.ntk.map((t, l) => [String(l), t, r.ntk12[l], r.ratio[l] ?? '-']);
-    io.out(table(['layer', 'Theta_11', 'Theta_12', 'Theta_12/Theta_11'], rows));
+    io.out(table(['layer', 'Theta_11', 'Theta_12', 'Theta_12/Theta_11'], rows, 'theory'));
     const L = r.limits;
     io.out(`\nLarge depth: ${L.regime}. ${L.note}.\n`);
     const lines: [string, string | null][] = [
@@ -113,10 +115,10 @@ export const ntkCommand: Command = {
     for (const [k, x] of lines) if (x !== null) io.out(`  ${k.padEnd(30)} ${x}\n`);
     if (emp) {
       io.out(`\nEmpirical NTK at layer ${emp.layer}: ${emp.samples} explicit networks of width ${emp.width} (seed ${emp.seed}), (1/N) tr Theta^L, mean +- standard error; z = (mean - theory)/se includes the O(1/N) finite-width bias.\n`);
-      io.out(table(['', 'theory', 'empirical', 'se', 'z'], [
+      io.out(table(['quantity', 'theory', 'empirical', 'se', 'z'], [
         ['Theta_11', r.ntk[net.depth], emp.ntk_mean, emp.ntk_se, emp.ntk_z ?? '-'],
         ['Theta_12', r.ntk12[net.depth], emp.ntk12_mean, emp.ntk12_se, emp.ntk12_z ?? '-'],
-      ]));
+      ], 'empirical'));
     }
     return 0;
   },

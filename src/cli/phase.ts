@@ -10,6 +10,7 @@
  * Numbers are float64 (src/quantities/phase.ts) and printed with 6 significant digits.
  */
 import { Command, ACT, JSON_OPT, HELP, parse, table } from './options';
+import { CSV_OPT } from './csv';
 import { parseGrid, swSbDiagram, alphaSwDiagram, SwSbDiagram, AlphaSwDiagram, Grid } from '../quantities/phase';
 import { activation } from '../model/activation';
 import { network, intParam, realParam } from '../model/network';
@@ -45,6 +46,7 @@ export const phaseCommand: Command = {
     { name: 'critical-points', value: '<2..401>', help: 'sw2-sb2 only: points on the critical line, evenly spaced over the sb2 range (default 21)' },
     { name: 'out', value: '<file.svg>', help: 'also write the diagram as an SVG plot (atomically)' },
     JSON_OPT,
+    CSV_OPT,
     HELP,
   ],
   async run(argv, io) {

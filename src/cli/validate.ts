@@ -13,6 +13,8 @@ import { MAX_WIDTH } from '../simulate/spec';
 import { MAX_SEED } from '../simulate/rng';
 import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
+import { runMerge, runShard, shardOption } from './validateShard';
+import { CSV_OPT, recordTable } from './csv';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -40,7 +42,11 @@ const buildOptions = (): OptionSpec[] => [
   { name: 'fwer', value: '<real in (0,1)>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
   { name: 'threads', value: '<integer >= 1>', help: 'worker threads (default: both cores for runs longer than about a second)' },
   { name: 'plot', value: '<file.svg>', help: 'write an SVG: theory vs simulation across layers (and the 1/N fits with --widths)' },
+  { name: 'shard', value: '<i/n>', help: 'simulate only shard i of n (1-based; needs --out): blocks b with b mod n = i - 1 of every width' },
+  { name: 'out', value: '<file.json>', help: "write the shard's raw moment sums and the run specification (alone: the whole run as shard 1/1)" },
+  { name: 'merge', flag: true, help: 'validate --merge FILE...: the report of the run the n shard files make up (identical to the unsharded run)' },
   { name: 'json', flag: true, help: 'one JSON object on stdout (numbers as JSON numbers, null where undefined)' },
+  { ...CSV_OPT, help: 'CSV on stdout: every layer of every quantity (and fit), numbers in full precision; with fits a first column "table"' },
   { name: 'help', flag: true, help: 'this help' },
 ];
 
@@ -145,7 +151,22 @@ function fitText(f: FitReport): string {
   return head + table(['layer', 'a ± SE', '95% CI', 'one-loop', 'z', 'z(a=0)', 'chi2/dof'], rows);
 }
 
+/** Under --csv: every layer of every quantity and fit (not only the layers the text shows), numbers in full precision. */
+function recordValidationTables(r: ValidationReport): void {
+  const v = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '' : String(x));
+  const p = (x: boolean | null) => (x === null ? '' : x ? 'pass' : 'FAIL');
+  const rows = r.runs.flatMap((run) => Object.values(run.quantities).flatMap((q) => q.layers.map((l) => [
+    String(run.width), q.name, String(l.layer), v(l.mc_mean), v(l.mc_se), v(l.theory_mf), v(l.theory_1loop), v(l.z_mf), v(l.z_1loop), q.checked_against ?? '', p(l.pass),
+  ])));
+  recordTable(['width', 'quantity', 'layer', 'mc', 'se', 'mean_field', 'one_loop', 'z_mf', 'z_1loop', 'checked_against', 'pass'], rows, 'widths');
+  const fits = Object.values(r.fits).flatMap((f) => f.layers.map((l) => [
+    f.name, String(l.layer), v(l.slope), v(l.slope_se), v(l.ci95[0]), v(l.ci95[1]), v(l.next_order), v(l.theory_1loop), v(l.z), v(l.z_mf), v(l.chi2), String(l.dof), f.checked_against ?? '', p(l.pass),
+  ]));
+  if (fits.length) recordTable(['quantity', 'layer', 'a', 'a_se', 'ci95_lo', 'ci95_hi', 'b', 'one_loop', 'z', 'z_mf', 'chi2', 'dof', 'checked_against', 'pass'], fits, 'fits');
+}
+
 export function reportText(r: ValidationReport): string {
+  recordValidationTables(r);
   const net = r.network;
   const skip = net.skip === 'none' ? 'feed-forward (no skip)' : `residual, alpha = ${net.alpha} (${net.scaling})`;
   const out: string[] = [];
@@ -172,7 +193,7 @@ export function reportText(r: ValidationReport): string {
 }
 
 /** Replace non-finite numbers by null for JSON. */
-function jsonSafe(_key: string, v: unknown): unknown {
+export function jsonSafe(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
@@ -212,6 +233,7 @@ export const EXIT_INTERRUPTED = 130;
 
 /** Run the command; exit code 0 (pass), 4 (fail), 130 (interrupted; partial statistics printed). */
 export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHooks = {}): Promise<number> {
+  if (argv.includes('--merge')) return runMerge(argv, io, network);
   const { opts, positional } = parseArgs(argv, validateOptions());
   if (opts.help) {
     io.out(helpText(validateCommand.name, validateCommand.summary, validateOptions()));
@@ -223,6 +245,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });
   const s = validateSettings(opts);
+  const shard = shardOption(opts, s);
   const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
   let controller: AbortController | undefined;
   let onSigint: (() => void) | undefined;
@@ -240,10 +263,12 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
   }
   let report: ValidationReport;
   try {
-    report = await validate({
+    const vo = {
       net, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, twoInputs: s.twoInputs, delta: s.delta,
-      fwer: s.fwer, threads: s.threads, signal, onProgress: (d, t) => progress.update(d, t),
-    });
+      fwer: s.fwer, threads: s.threads, signal, onProgress: (d: number, t: number) => progress.update(d, t),
+    };
+    if (shard) return await runShard(vo, opts, shard, io);
+    report = await validate(vo);
   } finally {
     progress.clear();
     if (onSigint) process.removeListener('SIGINT', onSigint);

@@ -21,7 +21,7 @@
 import { Network } from '../model/network';
 import { InputError } from '../model/errors';
 import { circleKernel, twoInputKernel } from './linalg';
-import { MonteCarloJob, MonteCarloResult, costPerNetwork, runMonteCarlo } from './montecarlo';
+import { MonteCarloJob, MonteCarloResult, costPerNetwork, networksIn, runMonteCarlo } from './montecarlo';
 import { CROSS_LAYER_MAX_DEPTH, ObservationPlan, crossPairIndex, seriesIndex } from './observe';
 import { WorkerPool } from './pool';
 import { Sampler, SimSpec, simSpec } from './spec';
@@ -219,55 +219,68 @@ function countTests(defs: QuantityDef[], depth: number, nWidths: number): number
   return m;
 }
 
-export async function validate(o: ValidateOptions): Promise<ValidationReport> {
-  const t0 = Date.now();
-  const net = o.net;
-  const L = net.depth;
+function checkDelta(o: ValidateOptions): void {
   if (o.twoInputs && o.delta !== null) {
-    const c0 = Number(net.c0);
+    const c0 = Number(o.net.c0);
     if (!(o.delta > 0) || c0 + o.delta > 1 || c0 - o.delta < -1) {
-      throw new InputError('delta', `needs 0 < delta and c0 +- delta inside [-1, 1] (c0 = ${net.c0}, delta = ${o.delta})`);
+      throw new InputError('delta', `needs 0 < delta and c0 +- delta inside [-1, 1] (c0 = ${o.net.c0}, delta = ${o.delta})`);
     }
   }
-  // Theory and rule: fixed before the first network is drawn.
+}
+
+/** Theory and rule of a run: fixed before the first network is drawn. */
+function prepare(o: ValidateOptions) {
+  const net = o.net;
   const tTheory = Date.now();
   const mf = meanFieldTheory(net, { twoInputs: o.twoInputs, delta: o.twoInputs ? o.delta : null });
   const loopSrc = o.oneLoop !== undefined ? { table: o.oneLoop, note: o.oneLoop ? 'one-loop theory: supplied by the caller' : 'one-loop theory: not used (mean field only)' } : oneLoopTheory(net);
   const loop = loopSrc.table;
   const defs = quantityDefs(mf, loop, o.twoInputs);
   const theorySeconds = (Date.now() - tTheory) / 1000;
-  const m = countTests(defs, L, o.widths.length);
+  const m = countTests(defs, net.depth, o.widths.length);
   const zStar = bonferroniThreshold(o.fwer, m);
-  const inputs = inputsFor(net, o.twoInputs, o.twoInputs ? o.delta : null);
-  const plan = observationPlan(net, o.twoInputs, o.delta);
+  return { mf, loopSrc, loop, defs, theorySeconds, m, zStar };
+}
 
-  const totalSamples = o.samples * o.widths.length;
-  const runs: WidthRun[] = [];
+/** The Monte Carlo job of one width. */
+export function validationJob(o: ValidateOptions, N: number): MonteCarloJob {
+  const inputs = inputsFor(o.net, o.twoInputs, o.twoInputs ? o.delta : null);
+  const spec: SimSpec = simSpec(o.net, N, { K0: inputs.K0, tangents: 1, tangentInput: 0 });
+  return { spec, sampler: o.sampler, plan: observationPlan(o.net, o.twoInputs, o.delta), seed: o.seed, samples: o.samples };
+}
+
+/** Simulate every width (only the blocks `blocks` selects, when given); stops at an interruption. */
+async function simulateWidths(o: ValidateOptions, blocks?: (b: number) => boolean): Promise<{ results: MonteCarloResult[]; interrupted: boolean }> {
+  const results: MonteCarloResult[] = [];
+  const jobs = o.widths.map((N) => validationJob(o, N));
+  const todo = jobs.map((job) => networksIn(job, blocks));
+  const totalSamples = todo.reduce((a, x) => a + x, 0);
   let interrupted = false;
   const threadsWanted = o.threads;
   let pool: WorkerPool | undefined;
+  let base = 0;
   try {
-    for (const [wi, N] of o.widths.entries()) {
+    for (const [wi, job] of jobs.entries()) {
       if (o.signal?.aborted) {
         interrupted = true;
         break;
       }
-      const spec: SimSpec = simSpec(net, N, { K0: inputs.K0, tangents: 1, tangentInput: 0 });
-      const job: MonteCarloJob = { spec, sampler: o.sampler, plan, seed: o.seed, samples: o.samples };
-      const base = wi * o.samples;
       if (!pool && threadsWanted !== 1) {
         // Decide threading once for the whole run (a pool is reused across widths).
-        const est = (costPerNetwork(spec, o.sampler, plan) * o.samples * o.widths.length) / 1e9;
+        const est = (costPerNetwork(job.spec, o.sampler, job.plan) * totalSamples) / 1e9;
         const nThreads = threadsWanted ?? (est > 0.75 ? WorkerPool.defaultSize() : 1);
         if (nThreads > 1) pool = new WorkerPool(nThreads);
       }
+      const from = base;
       const res = await runMonteCarlo(job, {
         threads: pool ? undefined : 1,
         pool,
         signal: o.signal,
-        onProgress: o.onProgress ? (done) => o.onProgress!(base + done, totalSamples) : undefined,
+        blocks,
+        onProgress: o.onProgress ? (done) => o.onProgress!(from + done, totalSamples) : undefined,
       });
-      runs.push(widthRun(res, N, o.samples, defs, mf, loop, plan, zStar, L));
+      base += todo[wi];
+      results.push(res);
       if (res.interrupted) {
         interrupted = true;
         break;
@@ -276,6 +289,42 @@ export async function validate(o: ValidateOptions): Promise<ValidationReport> {
   } finally {
     if (pool) await pool.close();
   }
+  return { results, interrupted };
+}
+
+export async function validate(o: ValidateOptions): Promise<ValidationReport> {
+  const t0 = Date.now();
+  checkDelta(o);
+  const setup = prepare(o);
+  const { results, interrupted } = await simulateWidths(o);
+  return assemble(o, setup, results, interrupted, t0);
+}
+
+/**
+ * One shard of a run: the blocks b with b mod count = index - 1 of every width (see MAX_BLOCKS in
+ * montecarlo.ts), as raw moment sums. validateMerged of all the shards' blocks gives the report
+ * of validate() with the same options, bit for bit (timings aside).
+ */
+export async function validateShard(o: ValidateOptions, shard: { index: number; count: number }): Promise<{ results: MonteCarloResult[]; interrupted: boolean }> {
+  checkDelta(o);
+  return simulateWidths(o, (b) => b % shard.count === shard.index - 1);
+}
+
+/** The report of a run whose sums were computed elsewhere (merged shards): one result per width. */
+export function validateMerged(o: ValidateOptions, results: MonteCarloResult[]): ValidationReport {
+  const t0 = Date.now();
+  checkDelta(o);
+  return assemble(o, prepare(o), results, false, t0);
+}
+
+function assemble(o: ValidateOptions, setup: ReturnType<typeof prepare>, results: MonteCarloResult[], interruptedRun: boolean, t0: number): ValidationReport {
+  const net = o.net;
+  const L = net.depth;
+  const { mf, loopSrc, loop, defs, theorySeconds, m, zStar } = setup;
+  const inputs = inputsFor(net, o.twoInputs, o.twoInputs ? o.delta : null);
+  const plan = observationPlan(net, o.twoInputs, o.delta);
+  const runs: WidthRun[] = results.map((res, wi) => widthRun(res, o.widths[wi], o.samples, defs, mf, loop, plan, zStar, L));
+  const interrupted = interruptedRun || results.length < o.widths.length || results.some((r) => r.interrupted);
   const fits: Record<string, FitReport> = {};
   const complete = runs.filter((r) => r.samples >= 2);
   if (complete.length >= 2) {
