@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import * as vm from 'vm';
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
 import { InputError } from '../model/errors';
 import { renderSvg, writeFileAtomic } from '../simulate/plot';
 
@@ -105,8 +105,23 @@ export function serializeNotebook(nb: Notebook): string {
 
 // ---------------------------------------------------------------- compiling a cell
 
+/**
+ * The TypeScript compiler, loaded when the first cell is compiled (it is large, and an installed
+ * package needs it only to run notebooks: an optional peer dependency).
+ */
+let ts: typeof TS;
+function loadTypescript(): void {
+  if (ts) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    ts = require('typescript');
+  } catch {
+    throw new InputError('notebook', 'running notebooks needs the typescript package (npm i typescript)');
+  }
+}
+
 /** Names bound by a binding pattern (const {a, b: [c]} = ...). */
-function boundNames(name: ts.BindingName, out: string[]): void {
+function boundNames(name: TS.BindingName, out: string[]): void {
   if (ts.isIdentifier(name)) out.push(name.text);
   else for (const el of name.elements) if (!ts.isOmittedExpression(el)) boundNames(el.name, out);
 }
@@ -124,6 +139,7 @@ export interface CompiledCell {
  * its own cell. Type-only imports go. Line numbers are kept.
  */
 export function rewriteImports(source: string): string {
+  loadTypescript();
   const sf = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of sf.statements) {
