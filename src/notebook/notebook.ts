@@ -255,6 +255,7 @@ function mimeBundle(data: Record<string, unknown>): Record<string, unknown> {
 /** Execute a notebook; on success write it (atomically) back or to `opts.out`, and return it. */
 export async function runNotebook(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const nb = readNotebook(file);
+  loadTypescript();
   const t0 = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const engine = opts.engine ?? require('../index');
