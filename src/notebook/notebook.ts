@@ -104,8 +104,8 @@ export function serializeNotebook(nb: Notebook): string {
 // ---------------------------------------------------------------- compiling a cell
 
 /**
- * The TypeScript compiler, loaded when the first cell is compiled (it is large, and an installed
- * package needs it only to run notebooks: an optional peer dependency).
+ * The TypeScript compiler, loaded on first use (it is large, and an installed package needs it
+ * only to run notebooks: an optional peer dependency).
  */
 let ts: typeof TS;
 function loadTypescript(): void {
@@ -273,7 +273,7 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     require: requireIn,
     exports: {},
     module: { exports: {} },
-    // also as globals, for cells written before `fieldprop/notebook` existed
+    // also as globals (here only: under tslab a cell has to import them)
     ...runtime,
     console: {
       log: (...a: unknown[]) => pushStream(outputs, 'stdout', fmt(a)),
