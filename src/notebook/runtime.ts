@@ -12,9 +12,6 @@
  * - in a plain Node script, displays print their text form on stdout.
  * A failed `check` throws a CheckFailure, which fails the cell in every case.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-
 /** One display output: MIME type -> content (strings, or an object for application/json). */
 export type MimeBundle = Record<string, unknown>;
 
@@ -113,8 +110,8 @@ type WriteDisplayData = (data: { data: MimeBundle; metadata: object; transient: 
  */
 function tslabEmitter(): ((bundle: MimeBundle) => void) | null {
   const key = Object.keys(require.cache).find((k) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(k));
-  if (!key || !fs.existsSync(path.join(path.dirname(key), 'public.js'))) return null;
-  const jupyter = require.cache[key]?.exports as { lastWriteDisplayData?: WriteDisplayData | null };
+  const jupyter = key === undefined ? undefined : (require.cache[key]?.exports as { lastWriteDisplayData?: WriteDisplayData | null } | undefined);
+  if (!jupyter || !('lastWriteDisplayData' in jupyter)) return null;
   return (bundle) => {
     const write = jupyter.lastWriteDisplayData;
     if (!write) throw new Error('display: the tslab kernel is not executing a cell');
