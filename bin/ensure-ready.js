@@ -27,4 +27,7 @@ if (!fs.existsSync(entry) || newest(path.join(root, 'src')) > fs.statSync(entry)
   run('npx tsc -p tsconfig.build.json');
   run('node bin/link-bin.js');
   fs.utimesSync(entry, new Date(), new Date());
+} else if (!fs.existsSync(path.join(root, 'node_modules', 'fieldprop'))) {
+  // a later `npm install` prunes the self-link (bin/link-bin.js): restore it
+  run('node bin/link-bin.js');
 }

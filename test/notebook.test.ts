@@ -132,3 +132,51 @@ describe('failures: one line, exit code 2, the file left as it was', () => {
     expect(fs.readFileSync(later, 'utf8')).toBe(laterBefore);
   });
 });
+
+describe('where the executed notebook goes', () => {
+  const runIn = async (cwd: string, argv: string[]) => {
+    const prev = process.cwd();
+    process.chdir(cwd);
+    try {
+      return await run(argv);
+    } finally {
+      process.chdir(prev);
+    }
+  };
+
+  test('--small writes to notebook-runs/ (or --out DIR), never over the input; --in-place rewrites it', async () => {
+    const file = makeNotebook('where.ipynb', ["import { display, check, SMALL } from 'fieldprop/notebook';\ncheck(SMALL, 'small');\ndisplay.text('hi');\nSMALL"]);
+    const before = fs.readFileSync(file, 'utf8');
+    const cwd = fs.mkdtempSync(path.join(tmp, 'cwd-'));
+    const r = await runIn(cwd, ['notebook', 'run', '--small', file]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    const written = path.join(cwd, 'notebook-runs', 'where.ipynb');
+    expect(r.out).toContain(`outputs stored in ${path.join('notebook-runs', 'where.ipynb')}`);
+    const out = readNotebook(written).cells[0].outputs!;
+    expect(text(out[0])).toBe('hi');
+    expect(text(out[1])).toBe('true');
+
+    const dir = path.join(tmp, 'out', 'nested');
+    expect((await run(['notebook', 'run', '--small', '--out', dir, file])).code).toBe(0);
+    expect(readNotebook(path.join(dir, 'where.ipynb')).cells[0].execution_count).toBe(1);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+
+    expect((await run(['notebook', 'run', '--small', '--in-place', file])).code).toBe(0);
+    expect(readNotebook(file).cells[0].execution_count).toBe(1);
+  });
+
+  test('--out and --in-place together, an empty --out, two inputs of the same name: exit code 2', async () => {
+    const file = makeNotebook('x.ipynb', ['1']);
+    const both = await run(['notebook', 'run', '--out', tmp, '--in-place', file]);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--out: give either --out <dir> or --in-place/);
+    expect((await run(['notebook', 'run', '--out', '', file])).err).toMatch(/--out: needs a directory name/);
+    const sub = fs.mkdtempSync(path.join(tmp, 'sub-'));
+    const other = path.join(sub, 'x.ipynb');
+    fs.copyFileSync(file, other);
+    const twice = await run(['notebook', 'run', '--out', path.join(tmp, 'o2'), file, other]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/two notebooks named "x\.ipynb"/);
+  });
+});

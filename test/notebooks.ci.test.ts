@@ -1,7 +1,8 @@
 /**
- * CI hook: every notebook in notebooks/ runs green at --small sizes (on a temporary copy, so
- * the stored full-size outputs stay), stores its outputs (SVG, LaTeX that KaTeX parses), and
- * the committed notebooks carry full-size outputs for every code cell.
+ * CI hook: every notebook in notebooks/ runs green at --small sizes (written to a temporary
+ * directory with --out, so the stored full-size outputs stay), stores its outputs (SVG, LaTeX
+ * that KaTeX parses), and the committed notebooks carry full-size outputs for every code cell.
+ * The same notebooks under Jupyter's tslab kernel: test/notebooks.jupyter.test.ts.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -28,10 +29,12 @@ describe('CI: every notebook in notebooks/ runs green at --small sizes', () => {
   });
   test.each(files)('%s', async (name) => {
     const copy = path.join(tmp, name);
-    fs.copyFileSync(path.join(dir, name), copy);
-    const r = await run(['notebook', 'run', '--small', copy]);
+    const source = path.join(dir, name);
+    const before = fs.readFileSync(source, 'utf8');
+    const r = await run(['notebook', 'run', '--small', '--out', tmp, source]);
     if (r.code !== 0) throw new Error(r.err);
-    expect(r.out).toMatch(/code cells ok \(small sizes\), outputs stored/);
+    expect(r.out).toMatch(/code cells ok \(small sizes\), outputs stored in /);
+    expect(fs.readFileSync(source, 'utf8')).toBe(before);
     const nb = readNotebook(copy);
     const code = nb.cells.filter((c) => c.cell_type === 'code');
     expect(code.every((c, i) => c.execution_count === i + 1)).toBe(true);

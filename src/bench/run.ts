@@ -14,6 +14,7 @@ import { oneLoop64 } from '../quantities/loop';
 import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
+import { startupBenches } from './startup';
 import { twoInputBenches } from './twoInput';
 
 export interface BenchResult {
@@ -84,6 +85,8 @@ export const BENCHES: Bench[] = [
   },
   // the staged two-input grid (issue 3's finite-width example)
   ...twoInputBenches(),
+  // CLI start-up against a bare node start
+  ...startupBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',
@@ -196,6 +199,11 @@ function markdown(results: BenchResult[]): string {
   if (perCall.length) {
     lines.push('', '| per call | fieldprop | reference | pass |', '|---|---|---|---|');
     for (const r of perCall) lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.reference?.value ?? r.reference?.error ?? '-'} | ${r.pass ? 'yes' : 'NO'} |`);
+  }
+  const startup = results.filter((r) => r.name.startsWith('cli-startup'));
+  if (startup.length) {
+    lines.push('', '| start-up | measured | pass |', '|---|---|---|');
+    for (const r of startup) lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.pass ? 'yes' : 'NO'} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -11,10 +11,13 @@
  * final expression statement is the cell's result.
  *
  * In a cell: `require('fieldprop')` (or `import ... from 'fieldprop'`) is the engine itself;
- * `display.text/latex/svg/json/html/table/plot`; `check(cond, message)` and
- * `check.close(x, y, rel, what)` fail the run; `SMALL` is true under `--small` (or env
- * FIELDPROP_NOTEBOOK_SMALL=1): notebooks choose smaller sizes for CI.
+ * `import { display, check, SMALL } from 'fieldprop/notebook'` (src/notebook/runtime; also
+ * globals here) gives `display.text/latex/svg/json/html/table/plot`, `check(cond, message)` and
+ * `check.close(x, y, rel, what)`, which fail the run, and `SMALL`, true under `--small` (or env
+ * FIELDPROP_NOTEBOOK_SMALL=1): notebooks choose smaller sizes for CI. The same import works
+ * in Jupyter with the tslab kernel.
  *
+ * The executed notebook is written back to the file, or to `out` when given.
  * Failure (a cell throws or a check fails): a NotebookError "FILE: cell N: message", N the
  * cell's execution count (its In [N] label); the file is left exactly as it was (every write is
  * atomic: temporary file + rename, and only a fully successful run writes).
@@ -23,9 +26,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import * as vm from 'vm';
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
 import { InputError } from '../model/errors';
-import { renderSvg, writeFileAtomic } from '../simulate/plot';
+import { writeFileAtomic } from '../simulate/plot';
+import { createRuntime, CheckFailure } from './runtime';
 
 /** A notebook that cannot be read or whose cell failed: one line, exit code 2. */
 export class NotebookError extends InputError {
@@ -36,13 +40,7 @@ export class NotebookError extends InputError {
   }
 }
 
-/** A failed `check(...)` in a cell. */
-export class CheckFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CheckFailure';
-  }
-}
+export { CheckFailure } from './runtime';
 
 type MultiLine = string | string[];
 export interface Output {
@@ -105,8 +103,23 @@ export function serializeNotebook(nb: Notebook): string {
 
 // ---------------------------------------------------------------- compiling a cell
 
+/**
+ * The TypeScript compiler, loaded on first use (it is large, and an installed package needs it
+ * only to run notebooks: an optional peer dependency).
+ */
+let ts: typeof TS;
+function loadTypescript(): void {
+  if (ts) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    ts = require('typescript');
+  } catch {
+    throw new InputError('notebook', 'running notebooks needs the typescript package (npm i typescript)');
+  }
+}
+
 /** Names bound by a binding pattern (const {a, b: [c]} = ...). */
-function boundNames(name: ts.BindingName, out: string[]): void {
+function boundNames(name: TS.BindingName, out: string[]): void {
   if (ts.isIdentifier(name)) out.push(name.text);
   else for (const el of name.elements) if (!ts.isOmittedExpression(el)) boundNames(el.name, out);
 }
@@ -124,6 +137,7 @@ export interface CompiledCell {
  * its own cell. Type-only imports go. Line numbers are kept.
  */
 export function rewriteImports(source: string): string {
+  loadTypescript();
   const sf = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of sf.statements) {
@@ -212,9 +226,12 @@ export interface RunOptions {
   onCell?: (index: number, count: number, seconds: number) => void;
   /** The module `require('fieldprop')` returns (default: this engine, src/index). */
   engine?: unknown;
+  /** Where to write the executed notebook (default: back to the file itself). */
+  out?: string;
 }
 
 export interface RunResult {
+  /** The file written. */
   file: string;
   cells: number;
   seconds: number;
@@ -235,58 +252,20 @@ function mimeBundle(data: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function escHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Plain-text table (for text/plain next to the HTML one). */
-function textTable(head: string[], rows: string[][]): string {
-  const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => String(r[j] ?? '').length)));
-  const f = (r: string[]) => r.map((x, j) => String(x ?? '').padStart(w[j])).join('  ');
-  return [f(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(f)].join('\n') + '\n';
-}
-
-/** Execute a notebook; on success write it back (atomically) and return it. */
+/** Execute a notebook; on success write it (atomically) back or to `opts.out`, and return it. */
 export async function runNotebook(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const nb = readNotebook(file);
+  loadTypescript();
   const t0 = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const engine = opts.engine ?? require('../index');
   const baseDir = path.dirname(path.resolve(file));
   let outputs: Output[] = [];
   const fmt = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : util.inspect(a, { depth: 4, breakLength: 100 }))).join(' ') + '\n';
-  const display = {
-    text: (s: unknown) => void outputs.push({ output_type: 'display_data', data: mimeBundle({ 'text/plain': String(s) }), metadata: {} }),
-    latex: (tex: string) => void outputs.push({ output_type: 'display_data', data: mimeBundle({ 'text/latex': `$$${tex}$$`, 'text/plain': tex }), metadata: {} }),
-    svg: (svg: string) => {
-      if (!/^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(svg)) throw new TypeError('display.svg: not an SVG document');
-      outputs.push({ output_type: 'display_data', data: mimeBundle({ 'image/svg+xml': svg, 'text/plain': '<SVG figure>' }), metadata: {} });
-    },
-    json: (obj: unknown) => void outputs.push({ output_type: 'display_data', data: { 'application/json': JSON.parse(JSON.stringify(obj)), 'text/plain': lines(JSON.stringify(obj, null, 1)) }, metadata: {} }),
-    html: (html: string) => void outputs.push({ output_type: 'display_data', data: mimeBundle({ 'text/html': html, 'text/plain': html.replace(/<[^>]+>/g, '') }), metadata: {} }),
-    table: (head: string[], rows: unknown[][]) => {
-      const r = rows.map((x) => x.map((c) => String(c)));
-      const html = `<table><thead><tr>${head.map((h) => `<th>${escHtml(h)}</th>`).join('')}</tr></thead><tbody>${r.map((x) => `<tr>${x.map((c) => `<td>${escHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-      outputs.push({ output_type: 'display_data', data: mimeBundle({ 'text/html': html, 'text/plain': textTable(head, r) }), metadata: {} });
-    },
-    /** Render a Vega-Lite spec to SVG and display it. */
-    plot: async (spec: object): Promise<void> => {
-      display.svg(await renderSvg(spec));
-    },
-  };
-  const check = Object.assign(
-    (cond: unknown, message: string) => {
-      if (!cond) throw new CheckFailure(`check failed: ${message}`);
-    },
-    {
-      close: (x: number, y: number, rel: number, what: string) => {
-        const ok = Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y));
-        if (!ok) throw new CheckFailure(`check failed: ${what}: ${x} and ${y} differ by more than a relative ${rel}`);
-      },
-    },
-  );
+  const runtime = createRuntime((bundle) => void outputs.push({ output_type: 'display_data', data: mimeBundle(bundle), metadata: {} }), opts.small === true);
   const requireIn = (name: string): unknown => {
     if (name === 'fieldprop') return engine;
+    if (name === 'fieldprop/notebook') return runtime;
     if (name.startsWith('.')) return require(path.resolve(baseDir, name));
     return require(name);
   };
@@ -294,9 +273,8 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     require: requireIn,
     exports: {},
     module: { exports: {} },
-    display,
-    check,
-    SMALL: opts.small === true,
+    // also as globals (here only: under tslab a cell has to import them)
+    ...runtime,
     console: {
       log: (...a: unknown[]) => pushStream(outputs, 'stdout', fmt(a)),
       info: (...a: unknown[]) => pushStream(outputs, 'stdout', fmt(a)),
@@ -338,10 +316,11 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     language_info: (nb.metadata.language_info as object | undefined) ?? { name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' },
     fieldprop: { executed_by: 'fieldprop notebook run', small: opts.small === true, seconds: Math.round((Date.now() - t0) / 100) / 10 },
   };
+  const target = opts.out ?? file;
   try {
-    writeFileAtomic(file, serializeNotebook(nb));
+    writeFileAtomic(target, serializeNotebook(nb));
   } catch (e) {
-    throw new NotebookError(file, null, `cannot write the notebook back (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new NotebookError(file, null, `cannot write the notebook ${opts.out === undefined ? 'back' : `to ${target}`} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return { file, cells: count, seconds: (Date.now() - t0) / 1000, notebook: nb };
+  return { file: target, cells: count, seconds: (Date.now() - t0) / 1000, notebook: nb };
 }

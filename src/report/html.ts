@@ -7,8 +7,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ReportData, ValidationRow } from './report';
 
+type Katex = { renderToString(tex: string, o: object): string };
+let katexModule: Katex | undefined;
+/** KaTeX is loaded on first use, so that importing this module (and the CLI) stays cheap. */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const katex: { renderToString(tex: string, o: object): string } = require('katex');
+const katex = (): Katex => (katexModule ??= require('katex') as Katex);
 
 let cssCache: string | undefined;
 
@@ -28,7 +31,7 @@ export function katexCss(): string {
 
 /** LaTeX to HTML (throws on a malformed formula: a report never shows raw TeX). */
 export function tex(s: string, display = false): string {
-  return katex.renderToString(s, { displayMode: display, throwOnError: true, strict: 'ignore', output: 'htmlAndMathml' });
+  return katex().renderToString(s, { displayMode: display, throwOnError: true, strict: 'ignore', output: 'htmlAndMathml' });
 }
 
 export function esc(s: string): string {
