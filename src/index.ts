@@ -44,3 +44,10 @@ export {
 } from './quantities/residualMF';
 export { analyseExponents, asymptoticCosine, optimalVariance, ExponentAnalysis, Law as ExponentLaw, OptimalVariance } from './quantities/exponents';
 export * as rectifiedPower from './quantities/rectifiedPower';
+export {
+  NetDescription, Layer, LayerKind, Dense, Act, Residual, Serial, Repeat, BatchNorm, Conv, Readout, Inputs, Schedule, Padding,
+  dense, act, residual, serial, repeat, batchnorm as batchnormLayer, conv, readout, net, inputCount,
+  parseNetwork, readNetworkFile, networkToJson, describeStandard, standardNetwork,
+} from './model/net';
+export { netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation } from './quantities/netMeanField';
+export { phiMean } from './quantities/moments';
