@@ -13,6 +13,7 @@ import { notebookCommand } from './notebook';
 import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
+import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -29,6 +30,7 @@ const kernelCommand: Command = {
   async run(argv, io) {
     const opts = parse(kernelCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined) return runKernelNet(opts, io);
     const net = networkFrom(opts);
     const digits = digitsFrom(opts);
     const v = kernel(net, { digits });
@@ -98,6 +100,7 @@ const responseCommand: Command = {
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined && opts.width === undefined) return runResponseNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const r = response(networkFrom(opts), { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
@@ -130,6 +133,7 @@ const optimalAlphaCommand: Command = {
   async run(argv, io) {
     const opts = parse(optimalAlphaCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined && opts.width === undefined && opts.plot === undefined) return runOptimalAlphaNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);

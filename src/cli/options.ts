@@ -7,6 +7,8 @@ import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
 import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
 import { InputError } from '../model/errors';
+import { readNetworkFile } from '../model/net/json';
+import { NET_REPLACES, checkNetFlags, standardFromNet } from './netForm';
 
 export interface Command {
   name: string;
@@ -36,9 +38,11 @@ export const NETWORK_OPTIONS: OptionSpec[] = [
   { name: 'c0', value: '<real in [-1,1]>', help: 'input correlation K^0_12 / q0', default: String(DEFAULT_NETWORK.c0) },
   { name: 'skip', value: '<residual|none>', help: '"none" gives the plain feed-forward network K^l = C^l', default: 'residual' },
   { name: 'scaling', value: '<amplitude|variance>', help: 'read alpha as the branch amplitude (K += alpha^2 C) or variance factor (K += alpha C)', default: 'amplitude' },
+  { name: 'net', value: '<file.json>', help: `the network as a layer description (docs/networks.md); replaces --${NET_REPLACES.join(', --')}` },
 ];
 
-export function networkFrom(opts: ParsedArgs): Network {
+export function networkFrom(opts: ParsedArgs, what = 'this command'): Network {
+  if (opts.net !== undefined) return standardFromNet(readNetworkFile(String(opts.net)), what);
   return network({
     act: opts.act as string,
     alpha: opts.alpha as string,
@@ -65,6 +69,7 @@ export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefi
     return undefined;
   }
   if (positional.length > 0) throw new InputError(cmd.name, `unexpected argument "${positional[0]}"`);
+  checkNetFlags(argv, opts);
   return opts;
 }
 
