@@ -34,6 +34,9 @@ function firstNonStandard(layers: readonly Layer[], prefix: string, inBranch: bo
       if (inBranch || l.schedule) return `${path} (residual${l.schedule ? ' with a schedule' : ' inside a residual branch'})`;
       const inner = firstNonStandard(l.branch, `${path}.residual.branch`, true);
       if (inner) return inner;
+      const wrong = l.branch.findIndex((b, j) => b.kind !== ['act', 'dense'][j]);
+      if (wrong >= 0) return `${path}.residual.branch[${wrong}] (${l.branch[wrong].kind})`;
+      if (l.branch.length < 2) return `${path}.residual.branch (a branch of ${l.branch.length} layer)`;
     }
     const sub = l.kind === 'serial' ? firstNonStandard(l.layers, `${path}.serial`, inBranch) : l.kind === 'repeat' ? firstNonStandard(l.layers, `${path}.repeat.layers`, inBranch) : undefined;
     if (sub) return sub;

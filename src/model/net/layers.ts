@@ -119,10 +119,10 @@ export interface Where {
   readonly path: string;
 }
 
-/** The one-line error of a bad description: `--net FILE: PATH: detail` (exit 2). */
+/** The one-line error of a bad description: `--net FILE: PATH: detail` (exit 2; `--net: PATH: detail` without a file). */
 export function netError(where: Where, detail: string): InputError {
-  const head = [where.source, where.path].filter((s) => s !== undefined && s !== '').join(': ');
-  return new InputError('net', head === '' ? detail : `${head}: ${detail}`);
+  const param = where.source === undefined ? 'net' : `net ${where.source}`;
+  return new InputError(param, where.path === '' ? detail : `${where.path}: ${detail}`);
 }
 
 export function at(where: Where, key: string | number): Where {
