@@ -47,7 +47,13 @@ export * as rectifiedPower from './quantities/rectifiedPower';
 export {
   NetDescription, Layer, LayerKind, Dense, Act, Residual, Serial, Repeat, BatchNorm, Conv, Readout, Inputs, Schedule, Padding,
   dense, act, residual, serial, repeat, batchnorm as batchnormLayer, conv, readout, net, inputCount,
-  parseNetwork, readNetworkFile, networkToJson, describeStandard, standardNetwork,
+  parseNetwork, readNetworkFile, networkToJson, layerToJson, describeStandard, standardNetwork, netError, Where,
 } from './model/net';
-export { netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation } from './quantities/netMeanField';
+export {
+  netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation,
+  diagonalClasses, passesThroughDense, countResidualBlocks,
+} from './quantities/netMeanField';
+export {
+  netKernel, netResponse, netOptimalAlpha, netMeanFieldResponse, netSensitivityAndSlope, NetKernelResult, NetResponseResult, NetOptimalAlphaResult,
+} from './netApi';
 export { phiMean } from './quantities/moments';
