@@ -268,6 +268,20 @@ describe('command line', () => {
   });
 });
 
+describe('docs/networks.md', () => {
+  test('every JSON network description on the page parses; the mean field runs on those it covers and refuses the others', () => {
+    const md = fs.readFileSync(path.join(__dirname, '..', 'docs', 'networks.md'), 'utf8');
+    const blocks = [...md.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    for (const b of blocks) {
+      const d = parseNetwork(b, 'docs');
+      const kinds = JSON.stringify(b);
+      if (/batchnorm|conv/.test(kinds)) expect(() => netMeanField(float64Interp, d)).toThrow(/\((batchnorm|conv)\): .*does not cover/);
+      else expect(netMeanField(float64Interp, d).rows.length).toBeGreaterThan(1);
+    }
+  });
+});
+
 describe('builder API', () => {
   test('builders validate their arguments and name the layer', () => {
     expect(() => dense(-1)).toThrow(/--net: dense\.sw2: must be >= 0/);
