@@ -243,6 +243,17 @@ describe('command line', () => {
     expect([b.alpha, b.sensitivity]).toEqual([a.alpha, a.sensitivity]);
   });
 
+  test('fixed-point --net: the layer map of a repeated feed-forward block, as with the flags; other forms refused', async () => {
+    const a = await run(['fixed-point', '--act', 'tanh', '--sw2', '1.5', '--sb2', '0.05', '--json']);
+    for (const body of [[{ dense: { sw2: 1.5, sb2: 0.05 } }, { act: 'tanh' }], [{ act: 'tanh' }, { dense: { sw2: 1.5, sb2: 0.05 } }]]) {
+      const b = await run(['fixed-point', '--net', file({ inputs: { q0: 1 }, layers: [{ repeat: 20, layers: body }] }), '--json']);
+      expect(JSON.parse(b.out)).toEqual(JSON.parse(a.out));
+    }
+    const r = await run(['fixed-point', '--net', file(ISSUE_FORM)]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('layers[0].repeat.layers[0] (residual): fixed-point covers a repeated feed-forward block');
+  });
+
   test('loop, ntk and validate accept --net of today\'s form and refuse other forms in one line naming the layer', async () => {
     const today = file(defaultForm({ depth: 3 }));
     const flags = ['--act', 'erf', '--depth', '3', '--c0', '0.6'];

@@ -14,6 +14,8 @@ import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
+import { NET_OPTION, feedForwardFromNet } from './netForm';
+import { readNetworkFile } from '../model/net/json';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -49,11 +51,12 @@ const kernelCommand: Command = {
 const fixedPointCommand: Command = {
   name: 'fixed-point',
   summary: 'feed-forward fixed point q*, c*, slopes chi_1, chi_c and depth scales xi_q, xi_c',
-  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, HELP],
+  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, NET_OPTION, DIGITS, JSON_OPT, HELP],
   async run(argv, io) {
     const opts = parse(fixedPointCommand, argv, io);
     if (!opts) return 0;
-    const v = fixedPointAnalysis(opts.act as string, opts.sw2 as string, opts.sb2 as string, { digits: digitsFrom(opts) });
+    const ff = opts.net !== undefined ? feedForwardFromNet(readNetworkFile(String(opts.net)), 'fixed-point') : undefined;
+    const v = ff ? fixedPointAnalysis(ff.act, ff.sw2, ff.sb2, { digits: digitsFrom(opts) }) : fixedPointAnalysis(opts.act as string, opts.sw2 as string, opts.sb2 as string, { digits: digitsFrom(opts) });
     if (opts.json) {
       io.out(JSON.stringify(v) + '\n');
       return 0;

@@ -4,10 +4,14 @@
  * (one-loop, NTK, simulators) accept a file of that form and refuse any other in one line.
  */
 import { Network } from '../model/network';
+import { Activation } from '../model/activation';
 import { InputError } from '../model/errors';
 import { Layer, NetDescription, netError } from '../model/net/layers';
 import { standardNetwork } from '../model/net/standard';
 import type { ParsedArgs } from './args';
+
+/** The option `--net FILE` (commands whose network options are not NETWORK_OPTIONS add it themselves). */
+export const NET_OPTION = { name: 'net', value: '<file.json>', help: 'the network as a layer description (docs/networks.md); replaces the network flags' };
 
 /** The flags a `--net` file replaces. */
 export const NET_REPLACES = ['act', 'alpha', 'sw2', 'sb2', 'depth', 'q0', 'c0', 'skip', 'scaling'];
@@ -54,4 +58,28 @@ export function standardFromNet(d: NetDescription, what: string): Network {
     { source: d.source, path: layer ?? 'layers' },
     `${what} does not cover ${layer ? 'this layer' : 'this arrangement of layers'}: it covers ${STANDARD_FORMS}`,
   );
+}
+
+/**
+ * The layer map of a feed-forward description, repeat(L, [act(phi), dense(sw2, sb2)]) or
+ * repeat(L, [dense(sw2, sb2), act(phi)]) (the same map on pre-activations): its phi, sw2 and sb2,
+ * or the one-line refusal naming the first layer outside that form.
+ */
+export function feedForwardFromNet(d: NetDescription, what: string): { act: Activation; sw2: string; sb2: string } {
+  const flat = (ls: readonly Layer[]): { l: Layer; path: string }[] =>
+    ls.flatMap((l, i) => (l.kind === 'serial' ? flat(l.layers).map((x) => ({ ...x, path: `[${i}].serial${x.path}` })) : [{ l, path: `[${i}]` }]));
+  const top = flat(d.layers);
+  const refuse = (path: string, kind: string) =>
+    netError({ source: d.source, path: `${path} (${kind})` }, `${what} covers a repeated feed-forward block, repeat(L, [act(phi), dense(sw2, sb2)]) or repeat(L, [dense, act]), only`);
+  if (top.length !== 1 || top[0].l.kind !== 'repeat') throw refuse(`layers${(top[1] ?? top[0]).path}`, (top[1] ?? top[0]).l.kind);
+  const rep = top[0].l;
+  const body = flat(rep.layers);
+  const kinds = body.map((x) => x.l.kind).join(',');
+  if (kinds !== 'act,dense' && kinds !== 'dense,act') {
+    const bad = body.find((x) => x.l.kind !== 'act' && x.l.kind !== 'dense') ?? body[2] ?? body[0];
+    throw refuse(`layers${top[0].path}.repeat.layers${bad.path}`, bad.l.kind);
+  }
+  const a = body.find((x) => x.l.kind === 'act')!.l as Extract<Layer, { kind: 'act' }>;
+  const w = body.find((x) => x.l.kind === 'dense')!.l as Extract<Layer, { kind: 'dense' }>;
+  return { act: a.phi, sw2: w.sw2, sb2: w.sb2 };
 }
