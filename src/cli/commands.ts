@@ -14,7 +14,7 @@ import { CNN_COMMANDS } from './cnn';
 import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
-import { NET_OPTION, feedForwardFromNet } from './netForm';
+import { NET_OPTION, feedForwardFromNet, residualOnly } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
@@ -105,7 +105,7 @@ const responseCommand: Command = {
     if (!opts) return 0;
     if (opts.net !== undefined && opts.width === undefined) return runResponseNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-    const r = response(networkFrom(opts), { digits: digitsFrom(opts), width });
+    const r = response(networkFrom(opts, 'response --width (the one-loop theory)'), { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
     if (opts.json) {
       const fw = width === undefined ? {} : { width, sensitivity_N: r.sensitivity_N, sensitivity_1: r.sensitivity_1, sensitivity_1_error: r.sensitivity_1_error, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
@@ -140,7 +140,7 @@ const optimalAlphaCommand: Command = {
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);
-    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts), width });
+    const r = optimalAlphaAnalysis(residualOnly(networkFrom({ ...opts, alpha: '1', skip: 'residual' }, 'optimal-alpha --width/--plot')), { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop optimal-alpha: warning: ${w}\n`);
     if (plot !== undefined) await writeSensitivityPlot(r.network, { alpha: r.alpha === null ? null : Number(r.alpha), s: r.sensitivity === null ? null : Number(r.sensitivity) }, plot);
     const out = {

@@ -83,3 +83,9 @@ export function feedForwardFromNet(d: NetDescription, what: string): { act: Acti
   const w = body.find((x) => x.l.kind === 'dense')!.l as Extract<Layer, { kind: 'dense' }>;
   return { act: a.phi, sw2: w.sw2, sb2: w.sb2 };
 }
+
+/** The network, when it has residual blocks (a `--net` file of the feed-forward form has none). */
+export function residualOnly(n: Network): Network {
+  if (n.skip === 'none') throw new InputError('net', 'the optimal residual scale needs residual blocks; this network has none');
+  return n;
+}
