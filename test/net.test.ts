@@ -293,6 +293,15 @@ describe('docs/networks.md', () => {
   });
 });
 
+describe('descriptionFrom', () => {
+  test('the flags build the description of today\'s form; --net reads the file', () => {
+    const { descriptionFrom } = require('../src/cli/options') as typeof import('../src/cli/options');
+    const d = descriptionFrom({ act: 'erf', alpha: '0.3', sw2: '1.5', sb2: '0.05', depth: '4', q0: '1', c0: '0.6', skip: 'residual', scaling: 'amplitude' });
+    expect(networkToJson(d)).toEqual({ inputs: { q0: '1', c0: '0.6' }, layers: [{ repeat: 4, layers: [{ residual: { alpha: '0.3', branch: [{ act: 'erf' }, { dense: { sw2: '1.5', sb2: '0.05' } }] } }] }] });
+    expect(networkToJson(descriptionFrom({ net: file(ISSUE_FORM) }))).toEqual(networkToJson(parseNetwork(ISSUE_FORM)));
+  });
+});
+
 describe('builder API', () => {
   test('builders validate their arguments and name the layer', () => {
     expect(() => dense(-1)).toThrow(/--net: dense\.sw2: must be >= 0/);

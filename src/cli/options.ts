@@ -8,6 +8,8 @@ import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
 import { InputError } from '../model/errors';
 import { readNetworkFile } from '../model/net/json';
+import { NetDescription } from '../model/net/layers';
+import { describeStandard } from '../model/net/standard';
 import { NET_REPLACES, checkNetFlags, standardFromNet } from './netForm';
 
 export interface Command {
@@ -54,6 +56,11 @@ export function networkFrom(opts: ParsedArgs, what = 'this command'): Network {
     skip: opts.skip as string,
     scaling: opts.scaling as string,
   });
+}
+
+/** The network as a layer description: read from --net, or today's form built from the flags. */
+export function descriptionFrom(opts: ParsedArgs): NetDescription {
+  return opts.net !== undefined ? readNetworkFile(String(opts.net)) : describeStandard(networkFrom(opts));
 }
 
 export function digitsFrom(opts: ParsedArgs): number {
