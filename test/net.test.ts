@@ -279,6 +279,70 @@ describe('command line', () => {
   });
 });
 
+describe('finite width', () => {
+  test('x + relu(W x + b) at width 1000: the simulated squared length, overlap and mean match the mean field (its mean included)', () => {
+    // Exact finite-width sampling of each dense layer given its input: u_i ~ N(0, sw2 K_hat + sb2)
+    // (THEORY.md section 6), K_hat the empirical uncentred kernel of the layer's input.
+    const { Rng } = require('../src/simulate/rng') as typeof import('../src/simulate/rng');
+    const N = 1000;
+    const depth = 6;
+    const nets = 200;
+    const [sw2, sb2, c0] = [1, 0.1, 0.3];
+    const d = net({ inputs: { q0: 1, c0 }, layers: [repeat(depth, residual(1, dense(sw2, sb2), act('relu')))] });
+    const theory = netKernel(d, { digits: 12 });
+    const acc = { k11: [] as number[], k12: [] as number[], m: [] as number[] };
+    for (let k = 0; k < nets; k++) {
+      const rng = Rng.stream(7, k);
+      const x1 = new Float64Array(N);
+      const x2 = new Float64Array(N);
+      for (let i = 0; i < N; i++) {
+        const z1 = rng.normal();
+        const z2 = rng.normal();
+        x1[i] = z1;
+        x2[i] = c0 * z1 + Math.sqrt(1 - c0 * c0) * z2;
+      }
+      for (let l = 0; l < depth; l++) {
+        let a = 0, b = 0, c = 0;
+        for (let i = 0; i < N; i++) {
+          a += x1[i] * x1[i]; b += x1[i] * x2[i]; c += x2[i] * x2[i];
+        }
+        const U11 = (sw2 * a) / N + sb2, U12 = (sw2 * b) / N + sb2, U22 = (sw2 * c) / N + sb2;
+        const L11 = Math.sqrt(U11), L21 = U12 / L11, L22 = Math.sqrt(Math.max(U22 - L21 * L21, 0));
+        for (let i = 0; i < N; i++) {
+          const z1 = rng.normal();
+          const z2 = rng.normal();
+          const u1 = L11 * z1;
+          const u2 = L21 * z1 + L22 * z2;
+          x1[i] += u1 > 0 ? u1 : 0;
+          x2[i] += u2 > 0 ? u2 : 0;
+        }
+      }
+      let a = 0, b = 0, m = 0;
+      for (let i = 0; i < N; i++) {
+        a += x1[i] * x1[i]; b += x1[i] * x2[i]; m += x1[i];
+      }
+      acc.k11.push(a / N); acc.k12.push(b / N); acc.m.push(m / N);
+    }
+    const stats = (xs: number[]) => {
+      const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+      const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1);
+      return { mean, se: Math.sqrt(v / xs.length) };
+    };
+    const refs = { k11: Number(theory.q![depth]), k12: Number(theory.k12![depth]), m: Number(theory.m1![depth]) };
+    expect(refs.m).toBeGreaterThan(1); // the mean is not negligible: dropping it would fail below
+    for (const key of ['k11', 'k12', 'm'] as const) {
+      const s = stats(acc[key]);
+      // statistical error plus an allowance for the O(1/N) finite-width bias
+      expect(Math.abs(s.mean - refs[key])).toBeLessThan(4 * s.se + (3 / N) * Math.abs(refs[key]));
+    }
+    // dropping the mean (K^l = K^(l-1) + <relu^2> = K^(l-1) + U/2, no cross term) is far outside these errors
+    let noMean = 1;
+    for (let l = 0; l < depth; l++) noMean += (sw2 * noMean + sb2) / 2;
+    const s11 = stats(acc.k11);
+    expect(Math.abs(s11.mean - noMean)).toBeGreaterThan(50 * s11.se);
+  });
+});
+
 describe('docs/networks.md', () => {
   test('every JSON network description on the page parses; the mean field runs on those it covers and refuses the others', () => {
     const md = fs.readFileSync(path.join(__dirname, '..', 'docs', 'networks.md'), 'utf8');
