@@ -102,6 +102,22 @@ describe('descriptions', () => {
     }
   });
 
+  test('P inputs with unequal lengths: every pair of a 3-input run equals the 2-input run of that pair (relu, means carried)', () => {
+    const K = [['1', '0.3', '-0.2'], ['0.3', '2', '0.5'], ['-0.2', '0.5', '0.7']];
+    const layers = [dense(1.2, 0.1), act('relu'), repeat(3, residual(0.7, dense(1.5, 0.05), act('relu'))), dense(1, 0), act('erf')];
+    const three = netKernel(net({ inputs: { kernel: K }, layers }), { digits: 20 });
+    for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
+      const two = netKernel(net({ inputs: { kernel: [[K[a][a], K[a][b]], [K[b][a], K[b][b]]] }, layers }), { digits: 20 });
+      expect(two.equalDiagonal).toBe(false);
+      three.K.forEach((Kl, l) => {
+        expect([Kl[a][a], Kl[a][b], Kl[b][b], three.m[l][a], three.m[l][b], three.c[l][a][b]]).toEqual([
+          two.K[l][0][0], two.K[l][0][1], two.K[l][1][1], two.m[l][0], two.m[l][1], two.c[l][0][1],
+        ]);
+      });
+    }
+    expect(three.labels).toEqual(['input', 'layers[0]', 'layers[2].repeat(1).layers[0]', 'layers[2].repeat(2).layers[0]', 'layers[2].repeat(3).layers[0]', 'layers[3]']);
+  });
+
   test('the symbolic interpretation runs the same map: x + alpha erf(W x + b), one block', () => {
     const d = net({ inputs: { q0: 1, c0: '0.5' }, layers: [residual(0.5, dense(2, 0), act('erf'))] });
     const mf = netMeanField({ F: symbolicField } as unknown as Interpretation<Expr>, d);
