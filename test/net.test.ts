@@ -18,7 +18,7 @@ import { activation } from '../src/model/activation';
 import { float64Interp, decimalInterp } from '../src/interpret/numeric';
 import { symbolicField } from '../src/interpret/symbolic';
 import { meanFieldKernels } from '../src/quantities/kernel';
-import { netKernel, netOptimalAlpha } from '../src/netApi';
+import { netKernel, netOptimalAlpha, netResponse } from '../src/netApi';
 import { toString as exprToString, Expr } from '../src/symbolic';
 import { correctToDigits } from './digits';
 import { Interpretation } from '../src/interpret/numeric';
@@ -161,6 +161,11 @@ describe('mpmath references (test/fixtures/make_net.py)', () => {
       expect(correctToDigits(r.alpha!, fx.alpha, 20)).toBe(true);
       expect(correctToDigits(r.sensitivity!, fx.sensitivity, 20)).toBe(true);
     }
+    // netResponse (dual numbers along c0 only) at the mpmath alpha* gives the mpmath S(alpha*)
+    const fx = fixtures.optimal[0];
+    const json = JSON.parse(JSON.stringify(fx.net).replace('"alpha":0.1', `"alpha":"${fx.alpha}"`));
+    const r = netResponse(parseNetwork(json), { digits: 25 });
+    expect(correctToDigits(r.sensitivity, fx.sensitivity, 25)).toBe(true);
   });
 });
 
