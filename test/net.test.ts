@@ -209,7 +209,9 @@ describe('command line', () => {
     const cases: [unknown, RegExp][] = [
       [{ inputs: { q0: 1 }, layers: [{ dense: { sw2: 1 } }, { batchnorm: { batch: 4 } }] }, /layers\[1\] \(batchnorm\): .*batch norm/],
       [{ inputs: { q0: 1 }, layers: [{ conv: { kernelSize: 3, sw2: 1 } }] }, /layers\[0\] \(conv\): .*convolutions/],
-      [{ inputs: { q0: 1 }, layers: [{ residual: { alpha: 1, branch: [{ act: 'relu' }] } }] }, /layers\[0\] \(residual\): a residual branch without a dense layer/],
+      [{ inputs: { q0: 1 }, layers: [{ residual: { alpha: 1, branch: [{ act: 'relu' }, { act: 'relu' }] } }] }, /layers\[0\] \(residual\): a residual branch without a dense layer is covered only as x \+ alpha phi\(x\)/],
+      [{ inputs: { q0: 1 }, layers: [{ residual: { alpha: 1, branch: [{ act: 'sign' }] } }] }, /layers\[0\] \(residual\): a residual branch without a dense layer/],
+      [{ inputs: { q0: 1 }, layers: [{ residual: { alpha: 1, branch: [{ act: 'relu' }] } }, { residual: { alpha: 1, branch: [{ act: 'relu' }] } }] }, /layers\[1\] \(residual\): a residual branch without a dense layer/],
       [{ inputs: { q0: 1 }, layers: [{ act: 'relu' }, { act: 'relu' }] }, /layers\[1\] \(act\): the mean field of a nonlinearity applied to a non-Gaussian stream/],
       [{ inputs: { q0: 1 }, layers: [{ residual: { alpha: 1, branch: [{ dense: { sw2: 1 } }, { act: 'relu' }] } }, { act: 'tanh' }] }, /layers\[1\] \(act\)/],
     ];

@@ -11,7 +11,9 @@
  *   act(phi)             needs a Gaussian zero-mean input:  K_ab <- <phi(u_a) phi(u_b)>_K,  m_a <- <phi(u_a)>_{K_aa}
  *   residual(alpha, br)  y = br(x), independent of x per neuron when br passes through a dense layer:
  *                        K <- K + g (m mu^T + mu m^T) + g^2 K_y,  m <- m + g mu,  g the branch's amplitude
- *                        (alpha_l; sqrt(alpha_l) with variance scaling)
+ *                        (alpha_l; sqrt(alpha_l) with variance scaling);
+ *                        br = [act(phi)] on a Gaussian zero-mean x (Stein's lemma, E[x_a phi(x_b)] = K_ab <phi'>):
+ *                        K_ab <- K_ab (1 + g (e_a + e_b)) + g^2 K_y,  e_a = <phi'(x_a)>,  m <- g mu
  *   serial, repeat       composition
  *
  * Inputs with equal K^0_aa share their diagonal and mean forever (K_aa and m_a depend only on
@@ -21,7 +23,7 @@ import Decimal from 'decimal.js';
 import { Interpretation } from '../interpret/numeric';
 import { evaluateIn, evaluate64 } from '../interpret/symbolic';
 import { NumericalError } from '../model/errors';
-import { Layer, NetDescription, Residual, netError } from '../model/net/layers';
+import { Act, Layer, NetDescription, Residual, netError } from '../model/net/layers';
 import { phiPhi, phiSquare, phiMean } from './moments';
 
 /** One recorded point: after a dense layer or a residual block at the level the user wrote. */
@@ -69,6 +71,13 @@ export function passesThroughDense(layers: readonly Layer[]): boolean {
   );
 }
 
+/** The activation of a branch that is one activation alone (x + alpha phi(x)), possibly inside serials. */
+function steinActivation(layers: readonly Layer[]): Act | undefined {
+  const flat = (ls: readonly Layer[]): Layer[] => ls.flatMap((l) => (l.kind === 'serial' ? flat(l.layers) : [l]));
+  const f = flat(layers);
+  return f.length === 1 && f[0].kind === 'act' ? f[0] : undefined;
+}
+
 /** Number of residual blocks executed (nested ones included). */
 export function countResidualBlocks(layers: readonly Layer[]): number {
   let n = 0;
@@ -103,7 +112,13 @@ export function checkMeanFieldCovers(d: NetDescription): void {
           break;
         case 'residual': {
           if (!passesThroughDense(l.branch)) {
-            throw netError(where(named(path, l)), 'a residual branch without a dense layer (x + alpha f(x) elementwise) is not covered by the mean field: its branch is not independent of x');
+            const a = steinActivation(l.branch);
+            if (!a || !st.gaussian || a.phi.continuity === 'discontinuous') {
+              throw netError(
+                where(named(path, l)),
+                'a residual branch without a dense layer is covered only as x + alpha phi(x) with one continuous activation on a Gaussian zero-mean stream (by Stein\'s lemma); put a dense layer in the branch',
+              );
+            }
           }
           const y = walk(l.branch, `${path}.residual.branch`, st);
           st = { gaussian: st.gaussian && y.gaussian, zeroMean: st.zeroMean && y.zeroMean };
@@ -214,6 +229,8 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
     const y = run(l.branch, s, `${path}.residual.branch`, iter, false);
     let alphaL = opts.alpha ?? F.of(l.alpha);
     if (l.schedule) alphaL = F.mul(alphaL, evaluateIn(F, l.schedule.expr, { l: F.of(index), L }));
+    const stein = passesThroughDense(l.branch) ? undefined : steinActivation(l.branch);
+    if (stein) return steinStep(s, y, stein, l.scaling === 'amplitude' ? alphaL : F.sqrt(alphaL));
     // g^2 multiplies the branch's second moment; g its mean (computed only when a mean meets a mean)
     const g2 = l.scaling === 'amplitude' ? F.mul(alphaL, alphaL) : alphaL;
     const cross = !s.zeroMean && !y.zeroMean;
@@ -228,6 +245,19 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
       m: y.zeroMean ? s.m : perClass((a) => F.add(s.m[a], F.mul(g, y.m[a]))),
       gaussian: s.gaussian && y.gaussian,
       zeroMean: s.zeroMean && y.zeroMean,
+    };
+  };
+
+  // x + g phi(x), x Gaussian with zero mean: E[x_a phi(x_b)] = K_ab <phi'>_(K_bb) (Stein's lemma)
+  const steinStep = (s: State<T>, y: State<T>, a: Act, g: T): State<T> => {
+    const e = perClass((b) => phiMean(I, a.phi.derivative(), s.K[b][b]));
+    const g2 = F.mul(g, g);
+    const entry = (p: number, q: number): T => F.add(F.add(s.K[p][q], F.mul(g, F.mul(s.K[p][q], F.add(e[p], e[q])))), F.mul(g2, y.K[p][q]));
+    return {
+      K: symmetric(entry, (p) => entry(p, p)),
+      m: y.zeroMean ? s.m : perClass((p) => F.mul(g, y.m[p])),
+      gaussian: s.gaussian && y.gaussian,
+      zeroMean: y.zeroMean,
     };
   };
 
