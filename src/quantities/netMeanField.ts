@@ -128,8 +128,9 @@ export function checkMeanFieldCovers(d: NetDescription): void {
           st = walk(l.layers, `${path}.serial`, st);
           break;
         case 'repeat':
-          // two passes reach the fixed point of the structural flags
-          for (let k = 0; k < Math.min(l.n, 2); k++) st = walk(l.layers, `${path}.repeat.layers`, st);
+          // the flags only move monotonically through a body (dense sets them, sums AND them), so
+          // three passes visit every state a repetition can start from
+          for (let k = 0; k < Math.min(l.n, 3); k++) st = walk(l.layers, `${path}.repeat.layers`, st);
           break;
         case 'batchnorm':
           throw netError(where(named(path, l)), 'the mean field over layer descriptions does not cover batch norm yet (the batchnorm command computes its own mean field)');
