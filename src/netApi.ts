@@ -108,19 +108,20 @@ export function netMeanFieldResponse<T>(I: Interpretation<T>, d: NetDescription)
   // dK^l_11/dK^0_11: input 1 alone, its squared length seeded
   const single = firstInputOnly(d);
   const chiRows = netMeanField(D, single, { input: [[{ v: F.of(d.inputs.kernel[0][0]), d: one }]] }).rows;
-  const mf = netMeanField(I, d);
-  const sens = netMeanField(D, d, { input: seededInput(I, d, mf.rep, one) });
+  const rep = diagonalClasses(d);
+  const same = rep[0] === rep[1];
+  const sens = netMeanField(D, d, { input: seededInput(I, d, rep, one) });
   const r0 = sens.rows[0].K;
   // dc^0 = dK^0_12 / sqrt(K^0_11 K^0_22)
-  const scale0 = mf.rep[0] === mf.rep[1] ? r0[0][0].v : F.sqrt(F.mul(r0[0][0].v, r0[1][1].v));
+  const scale0 = same ? r0[0][0].v : F.sqrt(F.mul(r0[0][0].v, r0[1][1].v));
   return {
     chi: chiRows.map((r) => r.K[0][0].d),
     chi12: sens.rows.map((r) => r.K[0][1].d),
     sensitivity: sens.rows.map((r) => {
-      const s = mf.rep[0] === mf.rep[1] ? r.K[0][0].v : F.sqrt(F.mul(r.K[0][0].v, r.K[1][1].v));
+      const s = same ? r.K[0][0].v : F.sqrt(F.mul(r.K[0][0].v, r.K[1][1].v));
       return F.mul(F.div(scale0, s), r.K[0][1].d);
     }),
-    labels: mf.rows.map((r) => r.label),
+    labels: sens.rows.map((r) => r.label),
   };
 }
 
