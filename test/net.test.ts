@@ -256,6 +256,10 @@ describe('command line', () => {
     const c = JSON.parse((await run(['response', '--act', 'relu', '--skip', 'none', '--sw2', '2', '--sb2', '0.1', '--depth', '6', '--json'])).out);
     const d = JSON.parse((await run(['response', '--net', file(defaultForm({ act: 'relu', skip: false, sw2: 2, sb2: 0.1, depth: 6 })), '--json'])).out);
     expect([d.chi, d.chi12, d.sensitivity]).toEqual([c.chi, c.chi12, c.sensitivity]);
+    // tanh: Price's theorem by quadrature (flags) against dual numbers through the quadratures (--net)
+    const e = JSON.parse((await run(['response', '--act', 'tanh', '--alpha', '0.5', '--depth', '3', '--json'])).out);
+    const f = JSON.parse((await run(['response', '--net', file(defaultForm({ act: 'tanh', alpha: 0.5, depth: 3 })), '--json'])).out);
+    expect([f.chi, f.chi12, f.sensitivity]).toEqual([e.chi, e.chi12, e.sensitivity]);
   });
 
   test('optimal-alpha: flags and --net print the same digits (the file alpha is ignored)', async () => {
