@@ -257,8 +257,8 @@ describe('command line', () => {
     const d = JSON.parse((await run(['response', '--net', file(defaultForm({ act: 'relu', skip: false, sw2: 2, sb2: 0.1, depth: 6 })), '--json'])).out);
     expect([d.chi, d.chi12, d.sensitivity]).toEqual([c.chi, c.chi12, c.sensitivity]);
     // tanh: Price's theorem by quadrature (flags) against dual numbers through the quadratures (--net)
-    const e = JSON.parse((await run(['response', '--act', 'tanh', '--alpha', '0.5', '--depth', '3', '--json'])).out);
-    const f = JSON.parse((await run(['response', '--net', file(defaultForm({ act: 'tanh', alpha: 0.5, depth: 3 })), '--json'])).out);
+    const e = JSON.parse((await run(['response', '--act', 'tanh', '--alpha', '0.5', '--depth', '2', '--digits', '10', '--json'])).out);
+    const f = JSON.parse((await run(['response', '--net', file(defaultForm({ act: 'tanh', alpha: 0.5, depth: 2 })), '--digits', '10', '--json'])).out);
     expect([f.chi, f.chi12, f.sensitivity]).toEqual([e.chi, e.chi12, e.sensitivity]);
   });
 
@@ -282,14 +282,14 @@ describe('command line', () => {
   });
 
   test('loop, ntk and validate accept --net of today\'s form and refuse other forms in one line naming the layer', async () => {
-    const today = file(defaultForm({ depth: 3 }));
-    const flags = ['--act', 'erf', '--depth', '3', '--c0', '0.6'];
+    const today = file(defaultForm({ depth: 2 }));
+    const flags = ['--act', 'erf', '--depth', '2', '--c0', '0.6'];
     const l1 = await run(['loop', ...flags, '--json']);
     const l2 = await run(['loop', '--net', today, '--json']);
     expect(l2.code).toBe(0);
     expect(JSON.parse(l2.out).k1).toEqual(JSON.parse(l1.out).k1);
-    const n1 = await run(['ntk', ...flags, '--digits', '10', '--json']);
-    const n2 = await run(['ntk', '--net', today, '--digits', '10', '--json']);
+    const n1 = await run(['ntk', ...flags, '--digits', '6', '--json']);
+    const n2 = await run(['ntk', '--net', today, '--digits', '6', '--json']);
     expect(n2.code).toBe(0);
     expect(JSON.parse(n2.out)).toEqual(JSON.parse(n1.out));
     const v = await run(['validate', '--net', today, '--samples', '200', '--width', '8', '--json']);
