@@ -401,6 +401,8 @@ describe('builder API', () => {
     expect(() => conv({ kernelSize: 2, sw2: 1 })).toThrow(/must be odd/);
     expect(() => act('nope(x')).toThrow(/act: /);
     expect(readout(1, 0).kind).toBe('readout');
-    expect(conv({ kernelSize: 3, sw2: 2, padding: 'zero' }).profile).toHaveLength(3);
+    expect(conv({ kernelSize: 3, sw2: 2, padding: 'zero' }).profile).toBe('uniform');
+    expect(() => conv({ kernelSize: 3, sw2: 2, profile: [0.2, 0.2, 0.2] })).toThrow(/conv\.profile: the weights must sum to 1/);
+    expect(conv({ kernelSize: 3, dims: 2, sw2: 2, profile: Array(9).fill('0.1').map((x, i) => (i === 4 ? '0.2' : x)) }).profile).toHaveLength(9);
   });
 });

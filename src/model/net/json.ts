@@ -158,6 +158,6 @@ export function layerToJson(l: Layer): Record<string, unknown> {
     case 'batchnorm':
       return { batchnorm: { batch: l.batch, eps: l.eps, gamma: l.gamma, beta: l.beta } };
     case 'conv':
-      return { conv: { kernelSize: l.kernelSize, dims: l.dims, profile: [...l.profile], padding: l.padding, sw2: l.sw2, sb2: l.sb2 } };
+      return { conv: { kernelSize: l.kernelSize, dims: l.dims, profile: typeof l.profile === 'string' ? l.profile : [...l.profile], padding: l.padding, sw2: l.sw2, sb2: l.sb2 } };
   }
 }

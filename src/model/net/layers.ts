@@ -77,8 +77,11 @@ export interface Conv {
   readonly kernelSize: number;
   /** Spatial dimensions of the feature maps (1 or 2). */
   readonly dims: number;
-  /** Weight-variance profile over the kernelSize^dims taps, as exact decimal strings summing to 1. */
-  readonly profile: readonly string[];
+  /**
+   * Weight-variance profile over the kernelSize^dims taps (row-major): "uniform" (1/kernelSize^dims
+   * each), "delta" (all on the centre tap), or exact decimal strings summing to 1.
+   */
+  readonly profile: 'uniform' | 'delta' | readonly string[];
   readonly padding: Padding;
   readonly sw2: string;
   readonly sb2: string;
@@ -261,14 +264,14 @@ export function makeConv(where: Where, o: Partial<Record<keyof ConvOptions, unkn
   const padding = o.padding ?? 'circular';
   if (padding !== 'circular' && padding !== 'zero') throw netError(at(where, 'padding'), `must be "circular" or "zero", got ${describeValue(padding)}`);
   const prof = o.profile ?? 'uniform';
-  let profile: string[];
-  if (prof === 'uniform') profile = Array.from({ length: taps }, () => `${1 / taps}`);
-  else if (prof === 'delta') profile = Array.from({ length: taps }, (_, i) => (i === (taps - 1) / 2 ? '1' : '0'));
+  let profile: Conv['profile'];
+  if (prof === 'uniform' || prof === 'delta') profile = prof;
   else if (Array.isArray(prof)) {
     if (prof.length !== taps) throw netError(at(where, 'profile'), `needs ${taps} weights (kernelSize^dims), got ${prof.length}`);
-    profile = prof.map((x, i) => realAt(at(at(where, 'profile'), i), x, { min: 0, what: '>= 0 (a variance weight)' }));
-    const sum = profile.reduce((s, x) => s + Number(x), 0);
+    const weights = prof.map((x, i) => realAt(at(at(where, 'profile'), i), x, { min: 0, what: '>= 0 (a variance weight)' }));
+    const sum = weights.reduce((t, x) => t + Number(x), 0);
     if (!(Math.abs(sum - 1) < 1e-12)) throw netError(at(where, 'profile'), `the weights must sum to 1, got ${sum}`);
+    profile = weights;
   } else throw netError(at(where, 'profile'), `expected "uniform", "delta" or a list of ${taps} weights, got ${describeValue(prof)}`);
   return {
     kind: 'conv', kernelSize: k, dims, profile, padding,
