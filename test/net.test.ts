@@ -161,6 +161,12 @@ describe('mpmath references (test/fixtures/make_net.py)', () => {
       expect(correctToDigits(r.alpha!, fx.alpha, 20)).toBe(true);
       expect(correctToDigits(r.sensitivity!, fx.sensitivity, 20)).toBe(true);
     }
+    // a schedule alpha_l = alpha / sqrt(L) with L = 16 blocks moves the shared optimum by exactly sqrt(16)
+    const block = (sched?: string) => net({ inputs: { q0: 1, c0: '0.95' }, layers: [repeat(16, residual(sched ? { alpha: 1, schedule: sched } : 1, dense(2, '0.05'), act('erf')))] });
+    const plain = netOptimalAlpha(block(), { digits: 12 });
+    const scheduled = netOptimalAlpha(block('1/sqrt(L)'), { digits: 12 });
+    expect(Math.abs(Number(scheduled.alpha) / (4 * Number(plain.alpha)) - 1)).toBeLessThan(1e-11);
+    expect(scheduled.sensitivity).toBe(plain.sensitivity);
     // netResponse (dual numbers along c0 only) at the mpmath alpha* gives the mpmath S(alpha*)
     const fx = fixtures.optimal[0];
     const json = JSON.parse(JSON.stringify(fx.net).replace('"alpha":0.1', `"alpha":"${fx.alpha}"`));
