@@ -44,3 +44,16 @@ export {
 } from './quantities/residualMF';
 export { analyseExponents, asymptoticCosine, optimalVariance, ExponentAnalysis, Law as ExponentLaw, OptimalVariance } from './quantities/exponents';
 export * as rectifiedPower from './quantities/rectifiedPower';
+export {
+  NetDescription, Layer, LayerKind, Dense, Act, Residual, Serial, Repeat, BatchNorm, Conv, Readout, Inputs, Schedule, Padding,
+  dense, act, residual, serial, repeat, batchnorm as batchnormLayer, conv, readout, net, inputCount,
+  parseNetwork, readNetworkFile, networkToJson, layerToJson, describeStandard, standardNetwork, netError, Where,
+} from './model/net';
+export {
+  netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation,
+  diagonalClasses, passesThroughDense, countResidualBlocks,
+} from './quantities/netMeanField';
+export {
+  netKernel, netResponse, netOptimalAlpha, netMeanFieldResponse, netSensitivityAndSlope, NetKernelResult, NetResponseResult, NetOptimalAlphaResult,
+} from './netApi';
+export { phiMean } from './quantities/moments';

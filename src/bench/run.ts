@@ -16,6 +16,8 @@ import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
 import { startupBenches } from './startup';
 import { twoInputBenches } from './twoInput';
+import { netKernel, netOptimalAlpha } from '../netApi';
+import { net, repeat, residual, dense, act, describeStandard } from '../model/net';
 
 export interface BenchResult {
   name: string;
@@ -61,6 +63,18 @@ export const BENCHES: Bench[] = [
     target: 1,
     run: () => String(kernel64({ act: 'erf', depth: 10000 }).c[10000]),
     reference: { implementation: 'plain Python floats', script: 'kernel_reference.py', args: ['erf64'] },
+  },
+  {
+    name: 'kernel-net-erf-40digits-depth50',
+    description: 'the same 40-digit erf ResNet kernel through its layer description (kernel --net: the mean field over any description)',
+    target: 2,
+    run: () => netKernel(describeStandard(network({ act: 'erf', depth: 50 })), { digits: 40 }).c12![50],
+  },
+  {
+    name: 'optimal-alpha-net-post-erf-20digits-depth100',
+    description: 'optimal shared alpha of the post-activation erf ResNet x + alpha erf(W x) (sw2 1, sb2 0, q0 1, c0 0.99), depth 100, 20 verified digits (optimal-alpha --net: nested dual numbers)',
+    target: 30,
+    run: () => netOptimalAlpha(net({ inputs: { q0: 1, c0: '0.99' }, layers: [repeat(100, residual(1, dense(1, 0), act('erf')))] }), { digits: 20 }).alpha as string,
   },
   // Monte Carlo simulators (issue 4): throughput next to NumPy running the same algorithm. The
   // measurements run in a child process (dist/simulate/bench.js) since they use worker threads.

@@ -15,6 +15,9 @@ import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { makeSweepCommand } from './sweep';
 import { CSV_OPT, recordTable } from './csv';
+import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
+import { NET_OPTION, feedForwardFromNet, residualOnly } from './netForm';
+import { readNetworkFile } from '../model/net/json';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
@@ -31,6 +34,7 @@ const kernelCommand: Command = {
   async run(argv, io) {
     const opts = parse(kernelCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined) return runKernelNet(opts, io);
     const net = networkFrom(opts);
     const digits = digitsFrom(opts);
     const v = kernel(net, { digits });
@@ -49,11 +53,12 @@ const kernelCommand: Command = {
 const fixedPointCommand: Command = {
   name: 'fixed-point',
   summary: 'feed-forward fixed point q*, c*, slopes chi_1, chi_c and depth scales xi_q, xi_c',
-  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, DIGITS, JSON_OPT, CSV_OPT, HELP],
+  options: [{ ...ACT, default: 'tanh' }, { ...SW2, default: '1.5' }, { ...SB2, default: '0.05' }, NET_OPTION, DIGITS, JSON_OPT, CSV_OPT, HELP],
   async run(argv, io) {
     const opts = parse(fixedPointCommand, argv, io);
     if (!opts) return 0;
-    const v = fixedPointAnalysis(opts.act as string, opts.sw2 as string, opts.sb2 as string, { digits: digitsFrom(opts) });
+    const ff = opts.net !== undefined ? feedForwardFromNet(readNetworkFile(String(opts.net)), 'fixed-point') : undefined;
+    const v = ff ? fixedPointAnalysis(ff.act, ff.sw2, ff.sb2, { digits: digitsFrom(opts) }) : fixedPointAnalysis(opts.act as string, opts.sw2 as string, opts.sb2 as string, { digits: digitsFrom(opts) });
     if (opts.json) {
       io.out(JSON.stringify(v) + '\n');
       return 0;
@@ -102,8 +107,9 @@ const responseCommand: Command = {
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined && opts.width === undefined) return runResponseNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-    const r = response(networkFrom(opts), { digits: digitsFrom(opts), width });
+    const r = response(networkFrom(opts, 'response --width (the one-loop theory)'), { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
     if (opts.json) {
       const fw = width === undefined ? {} : { width, sensitivity_N: r.sensitivity_N, sensitivity_1: r.sensitivity_1, sensitivity_1_error: r.sensitivity_1_error, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
@@ -137,10 +143,11 @@ const optimalAlphaCommand: Command = {
   async run(argv, io) {
     const opts = parse(optimalAlphaCommand, argv, io);
     if (!opts) return 0;
+    if (opts.net !== undefined && opts.width === undefined && opts.plot === undefined) return runOptimalAlphaNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);
-    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts), width });
+    const r = optimalAlphaAnalysis(residualOnly(networkFrom({ ...opts, alpha: '1', skip: 'residual' }, 'optimal-alpha --width/--plot')), { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop optimal-alpha: warning: ${w}\n`);
     if (plot !== undefined) await writeSensitivityPlot(r.network, { alpha: r.alpha === null ? null : Number(r.alpha), s: r.sensitivity === null ? null : Number(r.sensitivity) }, plot);
     const out = {

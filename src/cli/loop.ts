@@ -30,8 +30,8 @@ export const loopCommand: Command = {
   async run(argv, io) {
     const opts = parse(loopCommand, argv, io);
     if (!opts) return 0;
-    const two = opts.c0 !== undefined;
-    const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' });
+    const two = opts.c0 !== undefined || opts.net !== undefined;
+    const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' }, 'the one-loop theory');
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const a = oneLoop64(net, { twoInputs: two });
     const info = a.info;

@@ -70,7 +70,7 @@ export const ntkCommand: Command = {
       eoc = critical(opts.act as string, opts.sb2 as string, { digits: eocDigits(digits) }).sw2;
       sw2 = eoc;
     }
-    const net = networkFrom({ ...opts, sw2 });
+    const net = networkFrom({ ...opts, sw2 }, 'the NTK recursion');
     let spec: NtkSimSpec | undefined;
     let samples = 0;
     let seed = 0;

@@ -8,6 +8,10 @@ import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
 import { InputError } from '../model/errors';
 import { recordTable } from './csv';
+import { readNetworkFile } from '../model/net/json';
+import { NetDescription } from '../model/net/layers';
+import { describeStandard } from '../model/net/standard';
+import { NET_REPLACES, checkNetFlags, standardFromNet } from './netForm';
 
 export interface Command {
   name: string;
@@ -37,9 +41,11 @@ export const NETWORK_OPTIONS: OptionSpec[] = [
   { name: 'c0', value: '<real in [-1,1]>', help: 'input correlation K^0_12 / q0', default: String(DEFAULT_NETWORK.c0) },
   { name: 'skip', value: '<residual|none>', help: '"none" gives the plain feed-forward network K^l = C^l', default: 'residual' },
   { name: 'scaling', value: '<amplitude|variance>', help: 'read alpha as the branch amplitude (K += alpha^2 C) or variance factor (K += alpha C)', default: 'amplitude' },
+  { name: 'net', value: '<file.json>', help: `the network as a layer description (docs/networks.md); replaces --${NET_REPLACES.join(', --')}` },
 ];
 
-export function networkFrom(opts: ParsedArgs): Network {
+export function networkFrom(opts: ParsedArgs, what = 'this command'): Network {
+  if (opts.net !== undefined) return standardFromNet(readNetworkFile(String(opts.net)), what);
   return network({
     act: opts.act as string,
     alpha: opts.alpha as string,
@@ -51,6 +57,11 @@ export function networkFrom(opts: ParsedArgs): Network {
     skip: opts.skip as string,
     scaling: opts.scaling as string,
   });
+}
+
+/** The network as a layer description: read from --net, or today's form built from the flags. */
+export function descriptionFrom(opts: ParsedArgs): NetDescription {
+  return opts.net !== undefined ? readNetworkFile(String(opts.net)) : describeStandard(networkFrom(opts));
 }
 
 export function digitsFrom(opts: ParsedArgs): number {
@@ -66,6 +77,7 @@ export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefi
     return undefined;
   }
   if (positional.length > 0) throw new InputError(cmd.name, `unexpected argument "${positional[0]}"`);
+  checkNetFlags(argv, opts);
   return opts;
 }
 

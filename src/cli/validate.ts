@@ -15,6 +15,8 @@ import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from 
 import { writeValidationPlot } from '../simulate/plot';
 import { runMerge, runShard, shardOption } from './validateShard';
 import { CSV_OPT, recordTable } from './csv';
+import { checkNetFlags, standardFromNet } from './netForm';
+import { readNetworkFile } from '../model/net/json';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -81,7 +83,7 @@ export function validateSettings(opts: ParsedArgs): ValidateSettings {
   const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
   const sampler = String(opts.sampler);
   if (sampler !== 'fast' && sampler !== 'full') throw new InputError('sampler', `must be "fast" or "full", got "${sampler}"`);
-  const twoInputs = opts.c0 !== undefined;
+  const twoInputs = opts.c0 !== undefined || opts.net !== undefined;
   const d = Number(realParam('delta', opts.delta as string, { min: 0, max: 1, what: 'in [0, 1]' }));
   const delta = twoInputs && d > 0 ? d : null;
   const fwer = Number(realParam('fwer', opts.fwer as string, { min: 0, minExclusive: true, max: 0.5, what: 'in (0, 0.5]' }));
@@ -240,7 +242,8 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     return 0;
   }
   if (positional.length > 0) throw new InputError('validate', `unexpected argument "${positional[0]}"`);
-  const net = network({
+  checkNetFlags(argv, opts);
+  const net = opts.net !== undefined ? standardFromNet(readNetworkFile(String(opts.net)), 'the simulator') : network({
     act: opts.act as string, alpha: opts.alpha as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });

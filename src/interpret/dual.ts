@@ -9,6 +9,15 @@ import Decimal from 'decimal.js';
 import { Activation } from '../model/activation';
 import { Dual, dualField } from '../numeric/dual';
 import { Interpretation, Integrand } from './numeric';
+import { InputError } from '../model/errors';
+
+function zeroDeep(x: unknown): boolean {
+  if (typeof x === 'number') return x === 0;
+  if (Decimal.isDecimal(x)) return (x as Decimal).isZero();
+  const n = x as Partial<Dual<unknown>>;
+  if (typeof n === 'object' && n !== null && 'v' in n && 'd' in n) return zeroDeep(n.v) && zeroDeep(n.d);
+  return false;
+}
 
 function isActivation(f: Integrand): f is Activation & Integrand {
   return typeof (f as Partial<Activation>).derivative === 'function';
@@ -17,7 +26,13 @@ function isActivation(f: Integrand): f is Activation & Integrand {
 export function dualInterp<T>(I: Interpretation<T>): Interpretation<Dual<T>> {
   const F = I.F;
   const DF = dualField(F);
-  const zero = (x: T) => F.kind !== 'symbolic' && F.toNumber(x) === 0;
+  // exactly zero, every component of a nested dual included (toNumber sees only the value part)
+  const zero = (x: T): boolean => {
+    if (F.kind === 'symbolic') return false;
+    const n = x as unknown as Partial<Dual<unknown>>;
+    if (typeof n === 'object' && n !== null && 'v' in n && 'd' in n) return zeroDeep(n.v) && zeroDeep(n.d);
+    return F.toNumber(x) === 0;
+  };
   return {
     F: DF,
     expect1: (f, k) => {
@@ -37,8 +52,12 @@ export function dualInterp<T>(I: Interpretation<T>): Interpretation<Dual<T>> {
     expect2: (f, g, k11, k12, k22) => {
       const v = I.expect2(f, g, k11.v, k12.v, k22.v);
       if (zero(k11.d) && zero(k12.d) && zero(k22.d)) return { v, d: F.of(0) };
-      if (!isActivation(f) || !isActivation(g) || f.continuity !== 'smooth' || g.continuity !== 'smooth') {
-        throw new Error(`differentiating <${f.name ?? 'f'} ${g.name ?? 'g'}> needs smooth activations (or a closed form)`);
+      // Price's first-derivative form <f' g'> holds for continuous, almost everywhere differentiable
+      // f and g; the diagonal terms need second derivatives (smooth activations)
+      const diag = !zero(k11.d) || !zero(k22.d);
+      const ok = (h: Integrand) => isActivation(h) && (diag ? h.continuity === 'smooth' : h.continuity !== 'discontinuous');
+      if (!isActivation(f) || !isActivation(g) || !ok(f) || !ok(g)) {
+        throw new InputError('act', `differentiating <${f.name ?? 'f'} ${g.name ?? 'g'}> needs ${diag ? 'smooth' : 'continuous'} activations (or a closed form)`);
       }
       let d = F.mul(I.expect2(f.derivative(), g.derivative(), k11.v, k12.v, k22.v), k12.d);
       const half = F.of('0.5');

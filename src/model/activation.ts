@@ -29,6 +29,8 @@ export interface ClosedForm {
   pair<T>(F: Field<T>, k11: T, k12: T, k22: T): T;
   /** <phi(u)^2>, u ~ N(0, k). */
   square<T>(F: Field<T>, k: T): T;
+  /** <phi(u)>, u ~ N(0, k) (the mean a non-odd activation gives every neuron), when known in closed form. */
+  mean?<T>(F: Field<T>, k: T): T;
   /** LaTeX of the pair moment in terms of K_{11}, K_{12}, K_{22} (for documentation). */
   latex: string;
 }
@@ -112,6 +114,8 @@ const reluClosed: ClosedForm = {
     return F.div(F.add(sinPart, F.mul(F.sub(F.pi(), F.acos(rho)), k12)), twoPi);
   },
   square: (F, k) => F.div(k, F.of(2)),
+  // E[max(0, u)] = sqrt(k / (2 pi))
+  mean: (F, k) => F.sqrt(F.div(k, F.mul(F.of(2), F.pi()))),
   latex: '\\frac{1}{2\\pi}\\left(\\sqrt{K_{11}K_{22}-K_{12}^2} + \\left(\\pi - \\arccos\\frac{K_{12}}{\\sqrt{K_{11}K_{22}}}\\right)K_{12}\\right)',
 };
 
@@ -155,6 +159,15 @@ function reluPowerClosed(n: number): ClosedForm {
       for (let j = 2 * n - 1; j > 1; j -= 2) df *= BigInt(j);
       const kn = n === 0 ? F.of(1) : F.pow(k, F.of(n));
       return F.div(F.mul(kn, F.of(df.toString())), F.of(2));
+    },
+    mean: (F, k) => {
+      // E[max(0,u)^n] = E|u|^n / 2: n = 2j gives k^j (2j-1)!! / 2; n = 2j+1 gives (2j)!! k^j sqrt(k / (2 pi)).
+      const j = Math.floor(n / 2);
+      let f = 1n;
+      for (let i = n % 2 === 0 ? 2 * j - 1 : 2 * j; i > 1; i -= 2) f *= BigInt(i);
+      const kj = j === 0 ? F.of(1) : F.pow(k, F.of(j));
+      if (n % 2 === 0) return F.div(F.mul(kj, F.of(f.toString())), F.of(2));
+      return F.mul(F.mul(kj, F.of(f.toString())), F.sqrt(F.div(k, F.mul(F.of(2), F.pi()))));
     },
     latex: `\\frac{(K_{11}K_{22})^{${n}/2}}{2\\pi} J_{${n}}(\\theta),\\quad \\theta = \\arccos\\frac{K_{12}}{\\sqrt{K_{11}K_{22}}}`,
   };

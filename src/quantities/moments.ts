@@ -17,3 +17,13 @@ export function phiSquare<T>(I: Interpretation<T>, act: Activation, k: T): T {
   if (act.closedForm) return act.closedForm.square(I.F, k);
   return I.expect1(productIntegrand(act, act), k);
 }
+
+/**
+ * <phi(u)>, u ~ N(0, k): exactly 0 for odd activations, the closed form where there is one
+ * (relu: sqrt(k/(2 pi)); relu-power:n via the absolute moments of the Gaussian), quadrature otherwise.
+ */
+export function phiMean<T>(I: Interpretation<T>, act: Activation, k: T): T {
+  if (act.parity === 'odd') return I.F.of(0);
+  if (act.closedForm?.mean) return act.closedForm.mean(I.F, k);
+  return I.expect1(act, k);
+}

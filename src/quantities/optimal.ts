@@ -53,10 +53,15 @@ export interface MaximumLocation {
 /** Scan alpha in [lo, hi] (log grid), then golden-section refine. */
 export function locateMaximum(net: Network, lo = 1e-3, hi = 20, points = 161): MaximumLocation {
   if (net.skip === 'none') throw new Error('the optimal residual scaling needs a residual network (--skip residual)');
+  return locateMaximumOf((alpha) => sensitivity64(net, alpha), lo, hi, points);
+}
+
+/** The scan and golden-section refinement of locateMaximum for any S(alpha) (NaN where it is not defined). */
+export function locateMaximumOf(S: (alpha: number) => number, lo = 1e-3, hi = 20, points = 161): MaximumLocation {
   const scan: { alpha: number; s: number }[] = [];
   for (let i = 0; i < points; i++) {
     const alpha = lo * Math.pow(hi / lo, i / (points - 1));
-    scan.push({ alpha, s: sensitivity64(net, alpha) });
+    scan.push({ alpha, s: S(alpha) });
   }
   let best = -1;
   for (let i = 0; i < scan.length; i++) if (Number.isFinite(scan[i].s) && (best < 0 || scan[i].s > scan[best].s)) best = i;
@@ -70,17 +75,17 @@ export function locateMaximum(net: Network, lo = 1e-3, hi = 20, points = 161): M
   const g = (Math.sqrt(5) - 1) / 2;
   let x1 = b - g * (b - a);
   let x2 = a + g * (b - a);
-  let f1 = sensitivity64(net, Math.exp(x1));
-  let f2 = sensitivity64(net, Math.exp(x2));
+  let f1 = S(Math.exp(x1));
+  let f2 = S(Math.exp(x2));
   for (let it = 0; it < 80 && b - a > 1e-9; it++) {
     if (f1 > f2) {
-      b = x2; x2 = x1; f2 = f1; x1 = b - g * (b - a); f1 = sensitivity64(net, Math.exp(x1));
+      b = x2; x2 = x1; f2 = f1; x1 = b - g * (b - a); f1 = S(Math.exp(x1));
     } else {
-      a = x1; x1 = x2; f1 = f2; x2 = a + g * (b - a); f2 = sensitivity64(net, Math.exp(x2));
+      a = x1; x1 = x2; f1 = f2; x2 = a + g * (b - a); f2 = S(Math.exp(x2));
     }
   }
   const alpha0 = Math.exp((a + b) / 2);
-  return { interior: true, alpha0, s0: sensitivity64(net, alpha0), scan };
+  return { interior: true, alpha0, s0: S(alpha0), scan };
 }
 
 /** S and dS/dalpha at alpha in any numeric interpretation (exact derivative via dual numbers). */
@@ -99,12 +104,17 @@ export function sensitivityAndSlope<T>(I: Interpretation<T>, net: Network, alpha
  * the one of this interpretation's precision either way.
  */
 export function optimalAlpha<T>(I: Interpretation<T>, net: Network, alpha0: number | string, spread = 1e-7): { alpha: T; sensitivity: T } {
+  return maximiseBySecant(I, (alpha) => sensitivityAndSlope(I, net, alpha), alpha0, spread);
+}
+
+/** The secant iteration of optimalAlpha for any exact S and dS/dalpha. */
+export function maximiseBySecant<T>(I: Interpretation<T>, slope: (alpha: T) => { s: T; ds: T }, alpha0: number | string, spread = 1e-7): { alpha: T; sensitivity: T } {
   const F = I.F;
   let x1 = F.of(alpha0);
   // 1 - spread in the field itself (in float64, 1 - 1e-22 would be exactly 1)
   let x0 = F.mul(x1, F.sub(F.of(1), F.of(spread)));
-  let g0 = sensitivityAndSlope(I, net, x0).ds;
-  let g1 = sensitivityAndSlope(I, net, x1).ds;
+  let g0 = slope(x0).ds;
+  let g1 = slope(x1).ds;
   const tol = 10 ** -(Math.min(F.digits, 300) - 3);
   for (let it = 0; it < 100; it++) {
     const denom = F.sub(g1, g0);
@@ -113,10 +123,10 @@ export function optimalAlpha<T>(I: Interpretation<T>, net: Network, alpha0: numb
     const step = Math.abs(F.toNumber(F.sub(x2, x1)));
     x0 = x1; g0 = g1; x1 = x2;
     if (step <= tol * Math.abs(F.toNumber(x1))) break;
-    g1 = sensitivityAndSlope(I, net, x1).ds;
+    g1 = slope(x1).ds;
     if (it === 99) throw new NumericalError('optimal alpha: the secant iteration did not converge');
   }
-  return { alpha: x1, sensitivity: sensitivityAndSlope(I, net, x1).s };
+  return { alpha: x1, sensitivity: slope(x1).s };
 }
 
 export interface AsymptoticOptimum {
