@@ -190,7 +190,7 @@ describe('bad input', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.verified).toBe(true);
-    expect(j.equations.find((e: { label: string }) => e.label === 'map').latex).toBe('\\mathcal{C}_{aa}^{(\\ell)} = m(\\mathcal{K}) = \\sigma_b^2 + \\frac{\\mathcal{K} \\sigma_w^2}{2}');
+    expect(j.equations.find((e: { label: string }) => e.label === 'map').latex).toBe('\\mathcal{C}_{aa}^{(\\ell)} = m(\\mathcal{K}) = \\sigma_b^2 + \\frac{\\sigma_w^2 \\mathcal{K}}{2}');
     const t = await run(['derive', 'kernel', '--act', 'relu']);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/Verified: 4 of 4 numerical checks pass/);
