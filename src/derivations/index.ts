@@ -51,7 +51,7 @@ export function derive(name: string, act: string, opts: DeriveOptions = {}): Der
   if (opts.skip === 'none' && name !== 'response') {
     throw new InputError('skip', `"none" (feed-forward) is derived for the response only; ${name} is derived for the residual network`);
   }
-  return f(act, opts);
+  return { ...f(act, opts), command: name };
 }
 
 /** File name of a fragment. */
@@ -82,18 +82,14 @@ const NOTATION =
 
 /** Derivations by engine command and activation. */
 function tableOf(ds: Derivation[]): DerivationTable {
-  const byName = new Map(Object.entries(COMMAND_OF).map(([cmd, name]) => [name, cmd]));
   const t: DerivationTable = new Map();
   for (const d of ds) {
-    const cmd = byName.get(d.name) ?? d.name;
+    const cmd = d.command ?? d.name;
     if (!t.has(cmd)) t.set(cmd, new Map());
     t.get(cmd)!.set(d.act, d);
   }
   return t;
 }
-
-/** The name a command's derivation carries (Derivation.name). */
-const COMMAND_OF: Record<string, string> = { kernel: 'mean-field', response: 'response', loop: 'one-loop', 'optimal-alpha': 'optimal-alpha' };
 
 /** The literate files, checked against the derivations they present. */
 function literateFor(ds: Derivation[], lit: LiterateFile[]): DerivationTable {

@@ -189,6 +189,8 @@ export interface Check {
 
 export interface Derivation {
   name: string;
+  /** The engine that built it (`fieldprop derive <command>`), set by `derive`. */
+  command?: string;
   title: string;
   /** A paragraph of prose (LaTeX-safe) saying how the equations were obtained. */
   intro: string;
