@@ -145,9 +145,12 @@ describe('LaTeX', () => {
 
   test('the committed tables of checks are what the checks measure (kernel, relu)', () => {
     const ds = allDerivations({ checks: false }).map((d) => (d.name === 'mean-field' && d.act === 'relu' ? derive('kernel', 'relu') : d));
-    const table = (doc: string) => doc.split('\n').filter((l) => /^relu & \\texttt/.test(l));
+    const table = (doc: string) => doc.split('\n').filter((l) => l.startsWith('relu & '));
     const rows = table(standalone(ds));
     expect(rows.length).toBe(4);
+    // a check the documents cannot describe in LaTeX is refused
+    const bare = ds.map((d) => (d.name === 'mean-field' && d.act === 'relu' ? { ...d, checks: [{ ...d.checks[0], tex: 'd<phi phi>/dK12' }] } : d));
+    expect(() => standalone(bare)).toThrow(/special character outside math/);
     const committed = fs.readFileSync(path.join(dir, STANDALONE), 'utf8');
     for (const r of rows) expect(committed).toContain(r);
     const mdRows = theoryMarkdown(ds).split('\n').filter((l) => l.startsWith('| relu |'));

@@ -104,13 +104,13 @@ export function literateErrors(doc: LiterateDerivation, general: Derivation): st
   return errs;
 }
 
-/** Prose outside $...$ must be plain text: no LaTeX specials (\ & % # _ ^ ~ { }) and no Markdown emphasis (* _). */
+/** Prose outside $...$ must be plain text: no LaTeX specials (\ & % # _ ^ ~ { }), no Markdown emphasis or table bars (* _ |). */
 export function proseErrors(p: string): string[] {
   const parts = p.split('$');
   if (parts.length % 2 === 0) return [`unbalanced $ in "${p.slice(0, 60)}..."`];
   const errs: string[] = [];
   parts.forEach((t, i) => {
-    if (i % 2 === 0 && /[\\&%#_^~{}*<>]/.test(t)) errs.push(`special character outside math in "${t.slice(0, 60)}..."`);
+    if (i % 2 === 0 && /[\\&%#_^~{}*<>|]/.test(t)) errs.push(`special character outside math in "${t.slice(0, 60)}..."`);
   });
   return errs;
 }
@@ -150,8 +150,13 @@ function pick(d: Derivation, labels: string[]) {
   });
 }
 
-function checkRows(ds: Derivation[]): { act: string; c: Check }[] {
-  return ds.flatMap((d) => d.checks.map((c) => ({ act: d.act, c })));
+/** The checks of the derivations, each described in prose with math (its `tex`; a check without one is refused). */
+function checkRows(ds: Derivation[]): { act: string; c: Check; text: string }[] {
+  return ds.flatMap((d) => d.checks.map((c) => {
+    const errs = c.tex === undefined ? ['no LaTeX description'] : proseErrors(c.tex);
+    if (errs.length) throw new Error(`${d.name} ${d.act}: check "${c.what}": ${errs.join('; ')}`);
+    return { act: d.act, c, text: c.tex as string };
+  }));
 }
 
 const fmt = (x: number) => (x === 0 ? '0' : x.toExponential(1));
@@ -209,7 +214,7 @@ export function standaloneTex(lit: LiterateFile[], table: DerivationTable, acts:
     if (rows.length) {
       out.push('\\begin{longtable}{l p{11cm} r r}');
       out.push('activation & check & error & tolerance \\\\ \\hline');
-      for (const { act, c } of rows) out.push(`${escapeTex(act)} & \\texttt{${escapeTex(c.what)}} & ${fmt(c.maxError)} & ${fmt(c.tol)} \\\\`);
+      for (const { act, c, text } of rows) out.push(`${escapeTex(act)} & ${text} & ${fmt(c.maxError)} & ${fmt(c.tol)} \\\\`);
       out.push('\\end{longtable}');
     }
     out.push(CHECKS_END_TEX);
@@ -245,7 +250,7 @@ export function theoryMd(lit: LiterateFile[], table: DerivationTable, acts: stri
     const rows = checkRows(acts.map((a) => byAct.get(a)!));
     if (rows.length) {
       out.push('', '| activation | check | max error | tolerance |', '|---|---|---:|---:|');
-      for (const { act, c } of rows) out.push(`| ${act} | \`${c.what.replace(/\|/g, '\\|')}\` | ${fmt(c.maxError)} | ${fmt(c.tol)} |`);
+      for (const { act, c, text } of rows) out.push(`| ${act} | ${text.replace(/\|/g, '\\vert ')} | ${fmt(c.maxError)} | ${fmt(c.tol)} |`);
       out.push('');
     }
     out.push(CHECKS_END_MD);
