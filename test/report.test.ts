@@ -170,6 +170,9 @@ describe('report: plots fitted to their data', () => {
         expect(t).toBeLessThanOrEqual(Math.max(...xs) * (1 + 1e-9));
       }
     }
+    const one = fittedLog([3]) as { scale: { domain: number[] } };
+    expect(one.scale.domain[0]).toBeLessThan(3);
+    expect(one.scale.domain[1]).toBeGreaterThan(3);
   });
 
   test('the S(alpha) axis ends where the scan ends; the alpha* sweeps span their data, not decades', () => {

@@ -230,7 +230,6 @@ const CONFIG = { font: 'sans-serif', legend: { labelLimit: 300 } };
 /** Width of the report's text column in pixels (html.ts: body max-width 1000px less padding): figures are sized to it. */
 export const PAGE_WIDTH = 960;
 
-
 function kernelsSpec(d: { q: string[]; c: string[] }, width: number, q_N: string[]): object {
   const rows = d.q.flatMap((q, l) => [
     { layer: l, value: Number(q), series: 'mean field K₁₁' },

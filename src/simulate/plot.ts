@@ -78,8 +78,10 @@ type Row = Record<string, number | string | null>;
  */
 export function fittedLog(values: number[]): { scale: object; axis: object } {
   const xs = values.filter((x) => Number.isFinite(x) && x > 0);
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
+  if (xs.length === 0) return { scale: { type: 'log' }, axis: {} };
+  // a single value: a factor 2 around it
+  const lo = Math.min(...xs) / (Math.min(...xs) === Math.max(...xs) ? Math.SQRT2 : 1);
+  const hi = Math.max(...xs) * (lo < Math.min(...xs) ? Math.SQRT2 : 1);
   const sets = [[1, 2, 5], [1, 1.5, 2, 3, 5, 7], [1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9]];
   let ticks: number[] = [];
   for (const set of sets) {
