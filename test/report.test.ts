@@ -13,6 +13,8 @@ import * as path from 'path';
 import { main } from '../src/cli/main';
 import { tex, katexCss, shownLayers } from '../src/report/html';
 import { agreedDigits } from '../src/numeric/agreed';
+import { sensitivitySpec, sweepsSpec } from '../src/report/report';
+import { fittedLog } from '../src/simulate/plot';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -106,6 +108,11 @@ describe('fieldprop report --quick', () => {
           katexBoxes: Array.from(document.querySelectorAll('.katex-html')).map(box),
           text: document.body.innerText,
           mathFont: document.fonts.check('16px KaTeX_Math'),
+          // intrinsic width of each figure's SVG against its width on the page
+          svgScale: Array.from(document.querySelectorAll('figure svg')).map((e) => [Number(e.getAttribute('width')), e.getBoundingClientRect().width]),
+          svgText: Array.from(document.querySelectorAll('figure svg text')).map((e) => e.textContent).join('\\n'),
+          tables: Array.from(document.querySelectorAll('table')).map((t) => Array.from(t.querySelectorAll('tbody tr')).map((r) => r.textContent)),
+          cmds: Array.from(document.querySelectorAll('code.cmd')).map((c) => Array.from(c.querySelectorAll('span')).map((s) => [s.textContent, getComputedStyle(s).whiteSpace])),
         };
       })()`);
       // Formulas: KaTeX elements, laid out, and no TeX source visible as text.
@@ -119,6 +126,21 @@ describe('fieldprop report --quick', () => {
       for (const [w, h] of info.svgs) {
         expect(w).toBeGreaterThan(200);
         expect(h).toBeGreaterThan(100);
+      }
+      // Figures sized for the page: none scaled down to fit.
+      for (const [w, shown] of info.svgScale) expect(shown).toBeGreaterThanOrEqual(w - 1);
+      // Plot text in the notation of the page (Unicode), no ASCII stand-ins.
+      expect(info.svgText).toMatch(/α\*/);
+      expect(info.svgText).not.toMatch(/alpha|\^|_hat_|\bsw2\b|->|\binf\b/);
+      // No table repeats a row.
+      for (const rows of info.tables) expect(new Set(rows).size).toBe(rows.length);
+      // Commands wrap only between options: each option with its value is one unbreakable piece.
+      expect(info.cmds.length).toBeGreaterThanOrEqual(5);
+      for (const pieces of info.cmds) {
+        for (const [text, ws] of pieces) {
+          expect(ws).toBe('nowrap');
+          if (text.startsWith('--') && text !== '--out DIR') expect(text).toMatch(/^--[a-z0-9]+ \S+$/);
+        }
       }
       // The numbers are there.
       const j = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8'));
@@ -134,6 +156,36 @@ describe('fieldprop report --quick', () => {
       await browser.close();
     }
   }, 60_000);
+});
+
+describe('report: plots fitted to their data', () => {
+  test('fittedLog: the domain is the range of the data, at least 4 ticks inside it', () => {
+    for (const xs of [[0.001, 0.5, 20], [10, 20, 40], [0.6, 0.8, 1.45], [1, 1.5, 2], [0.5, 4]]) {
+      const { scale, axis } = fittedLog(xs) as { scale: { domain: number[]; nice: boolean }; axis: { values: number[] } };
+      expect(scale.domain).toEqual([Math.min(...xs), Math.max(...xs)]);
+      expect(scale.nice).toBe(false);
+      expect(axis.values.length).toBeGreaterThanOrEqual(4);
+      for (const t of axis.values) {
+        expect(t).toBeGreaterThanOrEqual(Math.min(...xs) * (1 - 1e-9));
+        expect(t).toBeLessThanOrEqual(Math.max(...xs) * (1 + 1e-9));
+      }
+    }
+    const one = fittedLog([3]) as { scale: { domain: number[] } };
+    expect(one.scale.domain[0]).toBeLessThan(3);
+    expect(one.scale.domain[1]).toBeGreaterThan(3);
+  });
+
+  test('the S(alpha) axis ends where the scan ends; the alpha* sweeps span their data, not decades', () => {
+    const scan = [0.001, 0.01, 0.1, 1, 20].map((alpha) => ({ alpha, s: 1 }));
+    const s = JSON.stringify(sensitivitySpec(scan, 1, 1));
+    expect(s).toContain('"domain":[0.001,20]');
+    const pt = (depth: number, sw2: string, alpha: string) => ({ depth, sw2, alpha, alpha_formula: alpha });
+    const sw = JSON.stringify(sweepsSpec({ depth: [pt(10, '1.5', '1.4'), pt(40, '1.5', '0.6')], sw2: [pt(20, '1', '1.1'), pt(20, '2', '0.8')] }));
+    expect(sw).toContain('"domain":[10,40]');
+    expect(sw).toContain('"domain":[0.6,1.4]');
+    expect(sw).toContain('"domain":[1,2]');
+    expect(sw).toContain('"domain":[0.8,1.1]');
+  });
 });
 
 describe('report: bad input and pieces', () => {

@@ -166,7 +166,7 @@ describe('optimal alpha at finite width', () => {
     // the plot
     const svg = fs.readFileSync(file, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('alpha*');
+    expect(svg).toContain('α*');
     expect(fs.readdirSync(dir)).toEqual(['s.svg']); // no temporary file left behind
     const bad = await run([...args, '--plot', path.join(dir, 'missing', 's.svg')]);
     expect(bad.code).toBe(2);

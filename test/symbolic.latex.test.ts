@@ -63,6 +63,14 @@ describe('toLatex: pinned outputs', () => {
     expect(toLatex(nthDiff(parse('erf(x/sqrt(2))'), 'x', 3))).toBe('\\frac{\\sqrt{2}}{\\sqrt{\\pi}} (x^2 - 1) e^{-\\frac{x^2}{2}}');
     expect(toLatex(series(parse('tanh(x)'), 'x', 7))).toBe('x - \\frac{x^3}{3} + \\frac{2 x^5}{15} - \\frac{17 x^7}{315}');
   });
+  test('natural factor order: coefficient, Greek and parameters, other symbols, kernels, functions; order none keeps the algebra order', () => {
+    const S = { ...K, K: '\\mathcal{K}', a: '\\alpha^2', q0: 'q_0' };
+    const e = parse('K*a*sw2/2');
+    expect(toLatex(e, { symbols: S })).toBe('\\frac{\\alpha^2 \\sigma_w^2 \\mathcal{K}}{2}');
+    expect(toLatex(e, { symbols: S, order: 'none' })).toBe('\\frac{\\mathcal{K} \\alpha^2 \\sigma_w^2}{2}');
+    expect(toLatex(parse('3*K*q0*sw2*erf(K)'), { symbols: S })).toBe('3 \\sigma_w^2 q_0 \\mathcal{K} \\operatorname{erf}(\\mathcal{K})');
+    expect(toLatex(parse('K11*sw2^2/(K*pi)'), { symbols: S })).toBe('\\frac{(\\sigma_w^2)^2 \\mathcal{K}_{11}}{\\pi \\mathcal{K}}');
+  });
   test('symbol names', () => {
     expect(symbolLatex('alpha')).toBe('\\alpha');
     expect(symbolLatex('Sigma')).toBe('\\Sigma');

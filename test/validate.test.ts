@@ -191,7 +191,7 @@ describe('fieldprop validate', () => {
     const svg = fs.readFileSync(file, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg).toMatch(/K_hat_11/);
+    expect(svg).toMatch(/K\u0302₁₁/);
     expect(fs.readdirSync(dir)).toEqual(['out.svg']);
     const j = JSON.parse(r.out) as ValidationReport;
     expect(Object.keys(j.fits)).toContain('K_hat_11');

@@ -40,7 +40,7 @@ export const deriveCommand: Command = {
       io.out(JSON.stringify({
         derivation: positional[0], name: d.name, act: d.act, title: d.title, verified: opts['no-checks'] ? null : ok,
         equations: d.equations.map((e) => ({ label: e.label, latex: e.latex, text: e.text, note: e.note })),
-        checks: d.checks,
+        checks: d.checks.map(({ what, maxError, tol, ok }) => ({ what, maxError, tol, ok })),
       }) + '\n');
       return ok ? 0 : 1;
     }

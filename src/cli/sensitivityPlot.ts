@@ -1,6 +1,6 @@
 /**
  * `optimal-alpha --plot s.svg`: the mean-field sensitivity S(alpha) = dc^L/dc^0 against alpha
- * (log axis) for the given depth and a few others (L/4, L/2, 2L, 4L), each curve's interior
+ * (log axis fitted to the scan) for the given depth and a few others (L/4, L/2, 2L, 4L), each curve's interior
  * maximum alpha* marked. Curves are float64 scans (the same scan `optimal-alpha` uses to locate
  * the maximum); the mark of the requested depth is the verified alpha*.
  */
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { Network, withChanges } from '../model/network';
 import { InputError } from '../model/errors';
 import { locateMaximum } from '../quantities/optimal';
-import { renderSvg, writeFileAtomic } from '../simulate/plot';
+import { renderSvg, writeFileAtomic, fittedLog } from '../simulate/plot';
 
 export interface SensitivityCurve {
   depth: number;
@@ -49,21 +49,21 @@ export function sensitivityCurves(net: Network, main: { alpha: number | null; s:
 export function sensitivityPlotSpec(net: Network, curves: SensitivityCurve[]): object {
   // each depth's legend entry carries its alpha* (labels at the maxima would overlap: the maxima
   // of deep networks have nearly the same height)
-  const label = (c: SensitivityCurve) => `L = ${c.depth}: ` + (c.alphaStar === null ? 'no interior maximum' : `alpha* = ${c.alphaStar.toPrecision(4)}`);
+  const label = (c: SensitivityCurve) => `L = ${c.depth}: ` + (c.alphaStar === null ? 'no interior maximum' : `α* = ${c.alphaStar.toPrecision(4)}`);
   const lines = curves.flatMap((c) => c.scan.map((p) => ({ alpha: p.alpha, S: p.s, depth: label(c) })));
   const marks = curves.filter((c) => c.alphaStar !== null).map((c) => ({ alpha: c.alphaStar, S: c.sStar, depth: label(c), label: label(c) }));
   const order = curves.map(label);
-  const color = { field: 'depth', type: 'nominal', sort: order, title: 'depth and its alpha*' };
+  const color = { field: 'depth', type: 'nominal', sort: order, title: 'depth and its α*' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `Sensitivity S = dc^L/dc^0 against the residual scaling alpha (${net.act.name}, sw2 = ${net.sw2}, sb2 = ${net.sb2}, q0 = ${net.q0}, c0 = ${net.c0})`,
-      subtitle: `mean field, ${net.scaling} scaling; dots: the interior maxima alpha* of each depth`,
+      text: `Sensitivity S = ∂cᴸ/∂c⁰ against the residual scaling α (${net.act.name}, σw² = ${net.sw2}, σb² = ${net.sb2}, q₀ = ${net.q0}, c₀ = ${net.c0})`,
+      subtitle: `mean field, ${net.scaling} scaling; dots: the interior maxima α* of each depth`,
     },
     width: 560,
     height: 340,
     layer: [
-      { data: { values: lines }, mark: { type: 'line', clip: true }, encoding: { x: { field: 'alpha', type: 'quantitative', scale: { type: 'log' }, title: 'alpha' }, y: { field: 'S', type: 'quantitative', title: 'S(alpha)' }, color } },
+      { data: { values: lines }, mark: { type: 'line', clip: true }, encoding: { x: { field: 'alpha', type: 'quantitative', ...fittedLog(lines.map((p) => p.alpha)), title: 'α' }, y: { field: 'S', type: 'quantitative', title: 'S(α)' }, color } },
       { data: { values: marks }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 'S', type: 'quantitative' }, color, tooltip: { field: 'label' } } },
     ],
     config: { font: 'sans-serif' },

@@ -65,13 +65,13 @@ export function deriveMeanField(actName: string, opts: { checks?: boolean } = {}
       const Kl = add(sym('q0'), mul(a, add(ZERO, ...action.Cs.slice(0, i))));
       e = Math.max(e, identityCheck(saddle[i], substitute(mRaw, { K: Kl }), dom, act));
     }
-    checks.push(check('saddle point of the action = mean-field map at K^(l-1)(C)', e, 1e-12));
+    checks.push(check('saddle point of the action = mean-field map at K^(l-1)(C)', e, 1e-12, 'saddle point of the action $=$ mean-field map at $\\mathcal{K}^{(\\ell-1)}(\\mathcal{C})$'));
     // tidied forms
     const et = Math.max(
       identityCheck(mRaw, m, { K: [0.2, 3], sw2: [0.5, 3], sb2: [0, 0.5] }, act),
       identityCheck(pRaw, p, { K11: [0.5, 2], K22: [0.5, 2], K12: [-0.4, 0.4], sw2: [0.5, 3], sb2: [0, 0.5] }, act),
     );
-    checks.push(check('printed (tidied) forms equal the derived ones', et, 1e-12));
+    checks.push(check('printed (tidied) forms equal the derived ones', et, 1e-12, 'printed (simplified) forms equal the derived ones'));
     if (!hasNamed(mRaw) || !hasNamed(pRaw)) {
       const fm = compileNamed(M.m2(K), ['K'], act);
       const fp = compileNamed(M.pair(sym('K11'), sym('K12'), sym('K22')), ['K11', 'K12', 'K22'], act);
@@ -80,7 +80,7 @@ export function deriveMeanField(actName: string, opts: { checks?: boolean } = {}
         eq = Math.max(eq, relDiff(fm(x), expect1F64((u) => act.f64(u) ** 2, x, { tol: 1e-14, kinks: act.kinks }).value, 1e-12));
         eq = Math.max(eq, relDiff(fp(x, y, z), expect2F64(act.f64, act.f64, x, y, z, { tol: 1e-14, kinksF: act.kinks, kinksG: act.kinks }).value, 1e-12));
       }
-      checks.push(check('closed forms of <phi^2>, <phi phi> vs direct Gaussian quadrature', eq, 1e-10));
+      checks.push(check('closed forms of <phi^2>, <phi phi> vs direct Gaussian quadrature', eq, 1e-10, 'closed forms of $\\langle \\phi^2 \\rangle$, $\\langle \\phi \\phi \\rangle$ vs direct Gaussian quadrature'));
     }
     let ek = 0;
     for (const P of [{ alpha: 0.5, sw2: 2, sb2: 0.1, q0: 1, c0: 0.6, depth: 10 }, { alpha: 0.3, sw2: 1.5, sb2: 0.05, q0: 0.7, c0: -0.3, depth: 25 }]) {
@@ -103,7 +103,7 @@ export function deriveMeanField(actName: string, opts: { checks?: boolean } = {}
         ek = Math.max(ek, relDiff(env.arrays.K11[li] as number, ref.q[li]), relDiff(env.arrays.K12[li] as number, ref.k12[li], 1e-12));
       }
     }
-    checks.push(check('kernel recursion vs src/quantities/kernel.ts (2 networks)', ek, 1e-12));
+    checks.push(check('kernel recursion vs src/quantities/kernel.ts (2 networks)', ek, 1e-12, 'kernel recursion vs src/quantities/kernel.ts (2 networks)'));
   }
   const intro =
     `The saddle point of the weight-averaged action $\\Phi(\\mathcal{C}, \\tilde{\\mathcal{C}})$ ` +

@@ -185,10 +185,14 @@ export interface Check {
   maxError: number;
   tol: number;
   ok: boolean;
+  /** `what` for the documents: plain text with inline math in $...$ (valid LaTeX and Markdown). */
+  tex?: string;
 }
 
 export interface Derivation {
   name: string;
+  /** The engine that built it (`fieldprop derive <command>`), set by `derive`. */
+  command?: string;
   title: string;
   /** A paragraph of prose (LaTeX-safe) saying how the equations were obtained. */
   intro: string;
@@ -215,8 +219,8 @@ export function equation(label: string, lhs: string, lhsText: string, expr: Expr
   return { label, lhs, lhsText, expr, latex: `${lhs} = ${rhs}`, text: `${lhsText} = ${plainIndexed(toString(expr))}`, note };
 }
 
-export function check(what: string, maxError: number, tol: number): Check {
-  return { what, maxError, tol, ok: Number.isFinite(maxError) && maxError <= tol };
+export function check(what: string, maxError: number, tol: number, tex?: string): Check {
+  return { what, maxError, tol, ok: Number.isFinite(maxError) && maxError <= tol, ...(tex !== undefined ? { tex } : {}) };
 }
 
 export const L_ = sym('l');

@@ -491,10 +491,10 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
 
   if (opts.checks !== false) {
     const d1 = pick(['Kb', 'Ck', 'a', 'sw2', 'sb2']);
-    checks.push(check('mu: d m(K^(l-1)(C)) / dC^k, symbolic vs finite differences', derivativeCheck(c.raw.mMoved, 'Ck', c.raw.muMoved, act, d1), 1e-8));
-    checks.push(check('kappa: second derivative along the auxiliary field vs finite differences', derivativeCheck(c.raw.muMoved, 'Ck', c.raw.h2Moved, act, d1), 1e-7));
+    checks.push(check('mu: d m(K^(l-1)(C)) / dC^k, symbolic vs finite differences', derivativeCheck(c.raw.mMoved, 'Ck', c.raw.muMoved, act, d1), 1e-8, '$\\mu$: $\\partial m(\\mathcal{K}^{(\\ell-1)}(\\mathcal{C})) / \\partial \\mathcal{C}^{(k)}$, symbolic vs finite differences'));
+    checks.push(check('kappa: second derivative along the auxiliary field vs finite differences', derivativeCheck(c.raw.muMoved, 'Ck', c.raw.h2Moved, act, d1), 1e-7, '$\\kappa$: second derivative along the auxiliary field vs finite differences'));
     const dD = pick(['K', 'Kb', 'Ck', 'a', 'sw2']);
-    checks.push(check('memory vertex dV/dC^k vs finite differences', derivativeCheck(c.raw.vMoved, 'Ck', c.raw.vDmoved, act, dD), 1e-7));
+    checks.push(check('memory vertex dV/dC^k vs finite differences', derivativeCheck(c.raw.vMoved, 'Ck', c.raw.vDmoved, act, dD), 1e-7, 'memory vertex $\\partial V / \\partial \\mathcal{C}^{(k)}$ vs finite differences'));
     const dom1 = pick(['K', 'a', 'sw2', 'sb2']);
     const dom2 = pick(['K', 'D', 'a', 'sw2']);
     const tidyErr = Math.max(
@@ -502,7 +502,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
       identityCheck(c.raw.v0, c.v0, pick(['K', 'sw2']), act), identityCheck(c.raw.v, c.v, dom2, act), identityCheck(c.raw.vD, c.vD, dom2, act),
       identityCheck(c.raw.b, c.b, pick(['K', 'sw2']), act),
     );
-    checks.push(check('printed (tidied) forms equal the derived ones', tidyErr, 1e-12));
+    checks.push(check('printed (tidied) forms equal the derived ones', tidyErr, 1e-12, 'printed (simplified) forms equal the derived ones'));
     // b(K) by a different route: direct quadrature of sw2 (phi^2 u^2 - K phi^2)
     const bF = compileNamed(c.b, ['K', 'sw2'], act);
     let bErr = 0;
@@ -510,7 +510,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
       const direct = expect1F64((u) => { const f = act.f64(u); return f * f * (u * u - Kv); }, Kv, { tol: 1e-14, kinks: act.kinks }).value;
       bErr = Math.max(bErr, relDiff(bF(Kv, 1), direct, 1e-12));
     }
-    checks.push(check('b(K) = sw2 Cov[phi^2, u^2] vs direct quadrature', bErr, 1e-9));
+    checks.push(check('b(K) = sw2 Cov[phi^2, u^2] vs direct quadrature', bErr, 1e-9, '$b(\\mathcal{K}) = \\sigma_w^2 \\operatorname{Cov}[\\phi^2, u^2]$ vs direct quadrature'));
     if (named) {
       // the heat-equation rule of the named expectations vs finite differences of quadratures
       let hErr = 0;
@@ -521,7 +521,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
         const r2 = (f(Kv + h / 2) - f(Kv - h / 2)) / h;
         hErr = Math.max(hErr, relDiff((4 * r2 - r1) / 3, 0.5 * namedValue(act, 'Ephi', [2, 2, Kv]), 1e-12));
       }
-      checks.push(check('heat equation d<phi^2>_K/dK = (1/2)<(phi^2)\'\'>_K vs finite differences', hErr, 1e-6));
+      checks.push(check('heat equation d<phi^2>_K/dK = (1/2)<(phi^2)\'\'>_K vs finite differences', hErr, 1e-6, "heat equation $\\partial_{\\mathcal{K}} \\langle \\phi^2 \\rangle_{\\mathcal{K}} = \\frac{1}{2} \\langle (\\phi^2)'' \\rangle_{\\mathcal{K}}$ vs finite differences"));
     }
     // the recursion against the generic one-loop expansion of the action (depth 3)
     const p3: Point = { act: actName, ...CHECK_POINTS[0], depth: 3 };
@@ -531,7 +531,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
     const sc = Math.max(...rec3.c1.slice(1).map(Math.abs), 1e-12);
     const sv = Math.max(...rec3.varC.slice(1).map(Math.abs));
     for (let li = 1; li <= 3; li++) aErr = Math.max(aErr, Math.abs(ar.c1[li] - rec3.c1[li]) / sc, Math.abs(ar.varC[li] - rec3.varC[li]) / sv);
-    checks.push(check('recursion = one-loop perturbation theory of the action (Hessian, cubic vertices; depth 3)', aErr, 1e-7));
+    checks.push(check('recursion = one-loop perturbation theory of the action (Hessian, cubic vertices; depth 3)', aErr, 1e-7, 'recursion $=$ one-loop perturbation theory of the action (Hessian, cubic vertices; depth 3)'));
     // the recursion against the numeric one-loop engine
     let lErr = 0;
     for (const P0 of CHECK_POINTS) {
@@ -549,7 +549,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
       const rec = runRecursion(c, { act: actName, ...P });
       lErr = Math.max(lErr, compareTables(rec, ref, P.depth));
     }
-    checks.push(check('recursion (k1, c1, varC, varK, c1_curvature) vs src/quantities/loop.ts oneLoop64 at 2 networks', lErr, 1e-7));
+    checks.push(check('recursion (k1, c1, varC, varK, c1_curvature) vs src/quantities/loop.ts oneLoop64 at 2 networks', lErr, 1e-7, 'recursion ($k_1$, $c_1$, $\\mathrm{var}_C$, $\\mathrm{var}_K$, $c_1^{\\mathrm{curv}}$) vs src/quantities/loop.ts at 2 networks'));
   }
   const intro =
     `Weight-averaged generating functional with auxiliary kernel fields $\\mathcal{C}^{(\\ell)}$, $\\tilde{\\mathcal{C}}^{(\\ell)}$: ` +

@@ -109,7 +109,7 @@ export function deriveOptimalAlpha(actName: string, opts: { checks?: boolean } =
   if (opts.checks !== false) {
     const named = hasNamed(f.g) || hasNamed(f.flowK);
     const dom = { K: [0.5, 2] as [number, number], k: [-0.4, 0.4] as [number, number], a: [0.01, 0.5] as [number, number], sw2: [0.5, 3] as [number, number], sb2: [0, 0.5] as [number, number] };
-    checks.push(check('d ln chi_k / d alpha^2 vs finite differences', derivativeCheck(call('log', [f.raw.chik]), 'a', f.raw.dlnchi, act, dom), 1e-8));
+    checks.push(check('d ln chi_k / d alpha^2 vs finite differences', derivativeCheck(call('log', [f.raw.chik]), 'a', f.raw.dlnchi, act, dom), 1e-8, '$\\partial \\ln \\chi_k / \\partial \\alpha^2$ vs finite differences'));
     // linear with sb2 = 0 has S = 1 for every alpha (nothing to maximise): give it a bias
     const P = act.name === 'linear' ? { ...OPTIMAL_POINT, sb2: 0.05 } : OPTIMAL_POINT;
     const beta = P.sb2 / P.sw2;
@@ -126,7 +126,7 @@ export function deriveOptimalAlpha(actName: string, opts: { checks?: boolean } =
       const d = (-tr.lnS[i + 2] + 8 * tr.lnS[i + 1] - 8 * tr.lnS[i - 1] + tr.lnS[i - 2]) / (12 * dt);
       eh = Math.max(eh, Math.abs(d - tr.h[i]) / Math.max(scale, 1e-300));
     }
-    checks.push(check(`stationarity function vs finite differences of ln S(tau) along the integrated flow (tau <= ${tauMax})`, eh, 1e-7));
+    checks.push(check(`stationarity function vs finite differences of ln S(tau) along the integrated flow (tau <= ${tauMax})`, eh, 1e-7, `stationarity function vs finite differences of $\\ln S(\\tau)$ along the integrated flow ($\\tau \\le ${tauMax}$)`));
     if (!named) {
       const L = 400;
       const net = network({ act: actName, sw2: String(P.sw2), sb2: String(P.sb2), q0: String(P.q0), c0: String(P.c0), depth: L, alpha: '0.1' });
@@ -142,15 +142,15 @@ export function deriveOptimalAlpha(actName: string, opts: { checks?: boolean } =
           noInterior = true;
         }
         const loc = locateMaximum({ ...net, depth: 100 });
-        checks.push(check(`no interior maximum (d ln S/dtau never crosses zero from above for tau <= ${tauMax}), as src/quantities/optimal.ts finds`, noInterior && !loc.interior ? 0 : 1, 0.5));
+        checks.push(check(`no interior maximum (d ln S/dtau never crosses zero from above for tau <= ${tauMax}), as src/quantities/optimal.ts finds`, noInterior && !loc.interior ? 0 : 1, 0.5, `no interior maximum ($d \\ln S / d\\tau$ never crosses zero from above for $\\tau \\le ${tauMax}$), as src/quantities/optimal.ts finds`));
       } else {
         const i = crossing;
         const tauStar = tr.tau[i - 1] + (dt * tr.h[i - 1]) / (tr.h[i - 1] - tr.h[i]);
         const ref = asymptoticOptimum(net);
-        checks.push(check('tau* (zero of the derived stationarity function) vs src/quantities/optimal.ts asymptoticOptimum', relDiff(tauStar, ref.tau), 1e-5));
+        checks.push(check('tau* (zero of the derived stationarity function) vs src/quantities/optimal.ts asymptoticOptimum', relDiff(tauStar, ref.tau), 1e-5, '$\\tau^*$ (zero of the derived stationarity function) vs src/quantities/optimal.ts asymptoticOptimum'));
         const alphaAsym = Math.sqrt(tauStar / (P.sw2 * L));
         const exact = optimalAlpha64({ act: actName, sw2: String(P.sw2), sb2: String(P.sb2), q0: String(P.q0), c0: String(P.c0), depth: L });
-        checks.push(check(`alpha* (asymptotic) vs the exact discrete optimum at L = ${L} (agreement O(1/L))`, relDiff(alphaAsym, exact.alpha), 0.02));
+        checks.push(check(`alpha* (asymptotic) vs the exact discrete optimum at L = ${L} (agreement O(1/L))`, relDiff(alphaAsym, exact.alpha), 0.02, `$\\alpha^*$ (asymptotic) vs the exact discrete optimum at $L = ${L}$ (agreement $O(1/L)$)`));
       }
     }
   }

@@ -150,9 +150,9 @@ export function deriveResponse(actName: string, opts: { checks?: boolean; skip?:
   const checks: Check[] = [];
   if (opts.checks !== false) {
     const dom = { K11: [0.3, 2] as [number, number], K22: [0.3, 2] as [number, number], K12: [-0.25, 0.25] as [number, number], sw2: [0.5, 3] as [number, number], sb2: [0, 0.5] as [number, number] };
-    checks.push(check("Price: d<phi phi>/dK12, symbolic vs finite differences", derivativeCheck(c.raw.pairFull, 'K12', diff(c.raw.pairFull, 'K12'), act, dom), 1e-8));
-    checks.push(check('d<phi phi>/dK11 vs finite differences', derivativeCheck(c.raw.pairFull, 'K11', diff(c.raw.pairFull, 'K11'), act, dom), 1e-8));
-    checks.push(check("chi_q = dq'/dq vs finite differences", derivativeCheck(c.raw.qmap, 'K', c.raw.chiq, act, { K: [0.3, 2], a: [0.05, 1], sw2: [0.5, 3], sb2: [0, 0.5] }), 1e-8));
+    checks.push(check("Price: d<phi phi>/dK12, symbolic vs finite differences", derivativeCheck(c.raw.pairFull, 'K12', diff(c.raw.pairFull, 'K12'), act, dom), 1e-8, 'Price: $\\partial \\langle \\phi \\phi \\rangle / \\partial \\mathcal{K}_{12}$, symbolic vs finite differences'));
+    checks.push(check('d<phi phi>/dK11 vs finite differences', derivativeCheck(c.raw.pairFull, 'K11', diff(c.raw.pairFull, 'K11'), act, dom), 1e-8, '$\\partial \\langle \\phi \\phi \\rangle / \\partial \\mathcal{K}_{11}$ vs finite differences'));
+    checks.push(check("chi_q = dq'/dq vs finite differences", derivativeCheck(c.raw.qmap, 'K', c.raw.chiq, act, { K: [0.3, 2], a: [0.05, 1], sw2: [0.5, 3], sb2: [0, 0.5] }), 1e-8, "$\\chi_q = \\partial q' / \\partial q$ vs finite differences"));
     // Price's theorem by a different route: quadrature of <phi' phi'> (closed forms only: for named
     // expectations the derivative *is* that quadrature)
     if (!hasNamed(c.raw.pairFull)) {
@@ -163,7 +163,7 @@ export function deriveResponse(actName: string, opts: { checks?: boolean; skip?:
         const q = expect2F64(d.f64, d.f64, x, y, z, { tol: 1e-14, kinksF: d.kinks, kinksG: d.kinks }).value;
         e = Math.max(e, relDiff(f(x, y, z, 1, 0), q, 1e-12));
       }
-      checks.push(check("Price's theorem: closed-form derivative = quadrature of <phi'(u) phi'(v)>", e, 1e-9));
+      checks.push(check("Price's theorem: closed-form derivative = quadrature of <phi'(u) phi'(v)>", e, 1e-9, "Price's theorem: closed-form derivative $=$ quadrature of $\\langle \\phi'(u) \\phi'(v) \\rangle$"));
     }
     let eResp = 0;
     let eFD = 0;
@@ -189,8 +189,8 @@ export function deriveResponse(actName: string, opts: { checks?: boolean; skip?:
       const floor = (f: number) => 1e-5 * Math.abs(f);
       eFD = Math.max(eFD, relDiff(dS, t.sensitivity, floor(t.k[p.depth] / t.q[p.depth])), relDiff(dchi, t.chi, floor(t.q[p.depth])));
     }
-    checks.push(check('chi, chi12, S, dk^L/dq^0 vs src/quantities/response.ts (2 networks)', eResp, 1e-10));
-    checks.push(check('S = dc^L/dc^0 and chi = dq^L/dq^0 vs finite differences of the mean-field map (relative to max(|value|, 1e-5 |c^L or q^L|))', eFD, 1e-7));
+    checks.push(check('chi, chi12, S, dk^L/dq^0 vs src/quantities/response.ts (2 networks)', eResp, 1e-10, '$\\chi$, $\\chi_{12}$, $S$, $\\partial k^{(L)} / \\partial q^{(0)}$ vs src/quantities/response.ts (2 networks)'));
+    checks.push(check('S = dc^L/dc^0 and chi = dq^L/dq^0 vs finite differences of the mean-field map (relative to max(|value|, 1e-5 |c^L or q^L|))', eFD, 1e-7, '$S = \\partial c^{(L)} / \\partial c^{(0)}$ and $\\chi = \\partial q^{(L)} / \\partial q^{(0)}$ vs finite differences of the mean-field map (relative to $\\max(|S|, 10^{-5} c^{(L)})$ and $\\max(|\\chi|, 10^{-5} q^{(L)})$)'));
   }
   const intro =
     `Tree-level response: the Jacobian of the mean-field map (the saddle point of the action) for two inputs of equal variance, ` +

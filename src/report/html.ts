@@ -62,6 +62,24 @@ export function shownLayers(depth: number): number[] {
   return out;
 }
 
+/** A quantity of the validation in the notation of the text: K_hat_11 -> \hat K_{11}, var_C_hat_12 -> N Var(\hat C_{12}). */
+function quantityTex(name: string): string {
+  const m = /^(var_)?([A-Za-z])_hat_(\d+)$/.exec(name);
+  if (!m) return esc(name);
+  const q = `\\hat ${m[2]}_{${m[3]}}`;
+  return tex(m[1] ? `N \\operatorname{Var}(${q})` : q);
+}
+
+/** A command line as code that wraps only between options: each option with its value is one unbreakable piece. */
+export function commandHtml(argv: string[]): string {
+  const pieces: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--') && i + 1 < argv.length && !argv[i + 1].startsWith('--')) pieces.push(`${argv[i]} ${argv[++i]}`);
+    else pieces.push(argv[i]);
+  }
+  return `<code class="cmd">${pieces.map((p) => `<span>${esc(p)}</span>`).join(' ')}</code>`;
+}
+
 const verdict = (p: boolean | null): string => (p === null ? 'reported' : p ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>');
 
 const STYLE = `
@@ -74,6 +92,7 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 .meta{color:#555;font-size:.9em} .formula{overflow-x:auto;margin:.6em 0}
 figure{margin:1em 0;overflow-x:auto} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:.9em}
 code{background:#f4f4f4;padding:0 .25em;border-radius:3px}
+code.cmd span{white-space:nowrap} ul.cmds{padding-left:1.2em} ul.cmds li{margin:.2em 0}
 `;
 
 export function renderHtml(d: ReportData): string {
@@ -86,22 +105,24 @@ export function renderHtml(d: ReportData): string {
 
   const kernelRows = layers.map((l) => [String(l), mono(d.kernels.q[l]), mono(d.kernels.k12[l]), mono(d.kernels.c[l]), mono(d.one_loop.q_N[l])]);
   const loopRows = layers.map((l) => [String(l), mono(d.one_loop.k1[l]), mono(d.one_loop.c1[l]), mono(d.one_loop.varK[l]), mono(d.one_loop.varC[l]), mono(d.one_loop.k1_12[l]), mono(d.one_loop.c1_12[l])]);
-  const sweepRows = (pts: ReportData['sweeps']['depth']) => pts.map((p) => [String(p.depth), mono(p.sw2), mono(p.alpha), mono(p.alpha_formula)]);
+  // the depth sweep and the sw2 sweep share the point (depth L, sw2 of the network): one row
+  const sweepPts = [...d.sweeps.depth, ...d.sweeps.sw2].filter((p, i, all) => all.findIndex((q) => q.depth === p.depth && Number(q.sw2) === Number(p.sw2)) === i);
+  const sweepRows = sweepPts.map((p) => [String(p.depth), mono(p.sw2), mono(p.alpha), mono(p.alpha_formula)]);
 
   const v = d.validation;
   const shownSet = new Set(layers);
   const vrows = v.rows.filter((r: ValidationRow) => shownSet.has(r.layer) && !r.quantity.startsWith('var_') && ['K_hat_11', 'C_hat_11', 'K_hat_12', 'C_hat_12'].includes(r.quantity));
   const vtable = table(
     ['quantity', 'layer', 'MC ± SE', 'mean field', 'one loop', 'z (mean field)', 'z (one loop)', 'check'],
-    vrows.map((r) => [esc(r.quantity), String(r.layer), `${num(r.mc_mean)} ± ${num(r.mc_se, 2)}`, num(r.mean_field), num(r.one_loop), z(r.z_mf), z(r.z_1loop), verdict(r.pass)]),
+    vrows.map((r) => [quantityTex(r.quantity), String(r.layer), `${num(r.mc_mean)} ± ${num(r.mc_se, 2)}`, num(r.mean_field), num(r.one_loop), z(r.z_mf), z(r.z_1loop), verdict(r.pass)]),
   );
   const stable = table(
     ['quantity', 'width', 'checked against', 'max |z|', 'verdict', 'mean field alone'],
-    v.summary.map((s) => [esc(s.quantity), String(s.width), esc(s.checked_against ?? 'reported only'), s.max_abs_z === null ? '–' : s.max_abs_z.toFixed(2), verdict(s.pass), s.mean_field_pass === null ? '–' : verdict(s.mean_field_pass)]),
+    v.summary.map((s) => [quantityTex(s.quantity), String(s.width), esc(s.checked_against ?? 'reported only'), s.max_abs_z === null ? '–' : s.max_abs_z.toFixed(2), verdict(s.pass), s.mean_field_pass === null ? '–' : verdict(s.mean_field_pass)]),
   );
   const ftable = v.fits.length
     ? `<p>Fit across widths ${v.widths.join(', ')} of ${tex('N\\,(\\text{MC} - \\text{mean field}) = a + b/N')} at the last layer; the intercept ${tex('a')} is the measured 1/N coefficient.</p>` +
-      table(['quantity', 'layer', 'a ± SE', 'one loop', 'z', 'z (a = 0)', 'check'], v.fits.map((f) => [esc(f.quantity), String(f.layer), `${num(f.intercept)} ± ${num(f.intercept_se, 2)}`, num(f.one_loop), z(f.z), z(f.z_mf), verdict(f.pass)]))
+      table(['quantity', 'layer', 'a ± SE', 'one loop', 'z', 'z (a = 0)', 'check'], v.fits.map((f) => [quantityTex(f.quantity), String(f.layer), `${num(f.intercept)} ± ${num(f.intercept_se, 2)}`, num(f.one_loop), z(f.z), z(f.z_mf), verdict(f.pass)]))
     : '';
 
   const parts: string[] = [];
@@ -131,7 +152,7 @@ ${table(['quantity', 'value', ''], [
 <div class="formula">${tex('\\begin{gathered}' + o.formula_latex + '\\end{gathered}', true)}</div>
 <figure>${d.plots.sensitivity}<figcaption>${tex('S(\\alpha)')} from a scan of ${o.scan.length} values; the dot marks the maximum found by a secant iteration on ${tex('\\partial S/\\partial\\alpha')} (computed exactly with dual numbers).</figcaption></figure>
 <p>Against depth and weight variance: ${tex('\\alpha^*')} falls like ${tex('1/\\sqrt{L}')} and like ${tex('1/\\sigma_w')} (exactly so when ${tex('\\sigma_b^2 = 0')}: the kernels then depend on ${tex('\\alpha^2\\sigma_w^2')} only). See docs/optimal-alpha.md.</p>
-${table(['depth L', tex('\\sigma_w^2'), tex('\\alpha^*') + ' (exact)', tex('\\alpha^*') + ' (formula)'], [...sweepRows(d.sweeps.depth), ...sweepRows(d.sweeps.sw2)])}
+${table(['depth L', tex('\\sigma_w^2'), tex('\\alpha^*') + ' (exact)', tex('\\alpha^*') + ' (formula)'], sweepRows)}
 <figure>${d.plots.sweeps}<figcaption>Exact maximum of ${tex('S(\\alpha)')} (6 verified digits) and the large-depth formula.</figcaption></figure>
 
 <h2>3. Mean-field kernels at ${tex('\\alpha^*')}</h2>
@@ -163,7 +184,13 @@ ${ftable}
 <figure>${d.plots.validation}</figure>
 
 <h2>7. Reproduce</h2>
-<p><code>npm start</code> (this report with its built-in defaults), or <code>npx fieldprop report --out DIR</code>; single quantities: <code>fieldprop optimal-alpha --sw2 ${esc(String(n.sw2))} --sb2 ${esc(String(n.sb2))} --depth ${L} --c0 ${esc(String(n.c0))}</code>, <code>fieldprop loop --alpha ${esc(String(n.alpha))} --c0 ${esc(String(n.c0))} --depth ${L}</code>, <code>fieldprop validate --alpha ${esc(String(n.alpha))} --c0 ${esc(String(n.c0))} --depth ${L} --widths ${v.widths.join(',')} --samples ${v.samples}</code>. Stage timings: ${d.stages.map((s) => `${esc(s.name)} ${s.seconds.toFixed(1)} s`).join('; ')}.</p>
+<p>${commandHtml(['npm', 'start'])} (this report with its built-in defaults), or ${commandHtml(['npx', 'fieldprop', 'report', '--out', 'DIR'])}; single quantities:</p>
+<ul class="cmds">
+<li>${commandHtml(['fieldprop', 'optimal-alpha', '--sw2', String(n.sw2), '--sb2', String(n.sb2), '--depth', String(L), '--c0', String(n.c0)])}</li>
+<li>${commandHtml(['fieldprop', 'loop', '--alpha', String(n.alpha), '--c0', String(n.c0), '--depth', String(L)])}</li>
+<li>${commandHtml(['fieldprop', 'validate', '--alpha', String(n.alpha), '--c0', String(n.c0), '--depth', String(L), '--widths', v.widths.join(','), '--samples', String(v.samples)])}</li>
+</ul>
+<p>Stage timings: ${d.stages.map((s) => `${esc(s.name)} ${s.seconds.toFixed(1)} s`).join('; ')}.</p>
 </body></html>
 `);
   return parts.join('');

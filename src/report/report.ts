@@ -20,7 +20,7 @@ import { oneLoop64, oneLoopExpansionParameter, OneLoopTable } from '../quantitie
 import { formatNumber } from '../numeric/field';
 import { agreedArray } from '../numeric/agreed';
 import { validate, ValidationReport, QuantityReport, FitReport } from '../simulate/validate';
-import { renderSvg, validationPlotSpec } from '../simulate/plot';
+import { renderSvg, validationPlotSpec, fittedLog } from '../simulate/plot';
 
 export interface ReportSettings {
   act: string;
@@ -51,7 +51,7 @@ export const REPORT_DEFAULTS: ReportSettings = {
 /** `--quick`: the same analysis at small sizes (tests, CI; a few seconds). */
 export const REPORT_QUICK: ReportSettings = {
   ...REPORT_DEFAULTS, depth: 20, digits: 12,
-  sweepDepths: [10, 20, 40], sweepSw2: [1, 2],
+  sweepDepths: [10, 20, 40], sweepSw2: [1, 1.5, 2],
   widths: [16], samples: 400,
 };
 
@@ -227,49 +227,52 @@ function validationSummary(report: ValidationReport): ReportData['validation'] {
 
 const CONFIG = { font: 'sans-serif', legend: { labelLimit: 300 } };
 
+/** Width of the report's text column in pixels (html.ts: body max-width 1000px less padding): figures are sized to it. */
+export const PAGE_WIDTH = 960;
+
 function kernelsSpec(d: { q: string[]; c: string[] }, width: number, q_N: string[]): object {
   const rows = d.q.flatMap((q, l) => [
-    { layer: l, value: Number(q), series: 'mean field K_11' },
-    { layer: l, value: Number(q_N[l]), series: `one loop K_11 + k1/N, N = ${width}` },
+    { layer: l, value: Number(q), series: 'mean field K₁₁' },
+    { layer: l, value: Number(q_N[l]), series: `one loop K₁₁ + k₁/N, N = ${width}` },
   ]);
   const cs = d.c.map((c, l) => ({ layer: l, value: Number(c), series: 'mean field c' }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: CONFIG,
     hconcat: [
-      { title: 'length K^l_11', width: 280, height: 200, data: { values: rows }, mark: 'line', encoding: { x: { field: 'layer', type: 'quantitative', title: 'layer l' }, y: { field: 'value', type: 'quantitative', title: 'K_11' }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } }, strokeDash: { field: 'series', type: 'nominal', title: null } } },
-      { title: 'correlation c^l', width: 280, height: 200, data: { values: cs }, mark: { type: 'line', point: true }, encoding: { x: { field: 'layer', type: 'quantitative', title: 'layer l' }, y: { field: 'value', type: 'quantitative', title: 'c', scale: { zero: false } } } },
+      { title: 'length K₁₁ˡ', width: 320, height: 200, data: { values: rows }, mark: 'line', encoding: { x: { field: 'layer', type: 'quantitative', title: 'layer l' }, y: { field: 'value', type: 'quantitative', title: 'K₁₁ˡ' }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } }, strokeDash: { field: 'series', type: 'nominal', title: null } } },
+      { title: 'correlation cˡ', width: 320, height: 200, data: { values: cs }, mark: { type: 'line', point: true }, encoding: { x: { field: 'layer', type: 'quantitative', title: 'layer l' }, y: { field: 'value', type: 'quantitative', title: 'cˡ', scale: { zero: false } } } },
     ],
   };
 }
 
-function sensitivitySpec(scan: { alpha: number; s: number }[], alpha: number, s: number): object {
+export function sensitivitySpec(scan: { alpha: number; s: number }[], alpha: number, s: number): object {
   const pts = scan.filter((p) => Number.isFinite(p.s)).map((p) => ({ alpha: p.alpha, s: p.s }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: CONFIG,
-    title: 'correlation sensitivity S(alpha) = dc^L/dc^0',
-    width: 560, height: 240,
+    title: 'correlation sensitivity S(α) = ∂cᴸ/∂c⁰',
+    width: 640, height: 240,
     layer: [
-      { data: { values: pts }, mark: 'line', encoding: { x: { field: 'alpha', type: 'quantitative', scale: { type: 'log' }, title: 'alpha' }, y: { field: 's', type: 'quantitative', title: 'S(alpha)' } } },
-      { data: { values: [{ alpha, s, label: `alpha* = ${alpha.toPrecision(6)}` }] }, mark: { type: 'point', filled: true, size: 80, color: 'firebrick' }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 's', type: 'quantitative' } } },
-      { data: { values: [{ alpha, s, label: `alpha* = ${alpha.toPrecision(6)}` }] }, mark: { type: 'text', dx: 8, dy: -10, align: 'left', color: 'firebrick' }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 's', type: 'quantitative' }, text: { field: 'label' } } },
+      { data: { values: pts }, mark: 'line', encoding: { x: { field: 'alpha', type: 'quantitative', ...fittedLog(pts.map((p) => p.alpha)), title: 'α' }, y: { field: 's', type: 'quantitative', title: 'S(α)' } } },
+      { data: { values: [{ alpha, s, label: `α* = ${alpha.toPrecision(6)}` }] }, mark: { type: 'point', filled: true, size: 80, color: 'firebrick' }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 's', type: 'quantitative' } } },
+      { data: { values: [{ alpha, s, label: `α* = ${alpha.toPrecision(6)}` }] }, mark: { type: 'text', dx: 8, dy: -10, align: 'left', color: 'firebrick' }, encoding: { x: { field: 'alpha', type: 'quantitative' }, y: { field: 's', type: 'quantitative' }, text: { field: 'label' } } },
     ],
   };
 }
 
-function sweepsSpec(sw: ReportData['sweeps']): object {
+export function sweepsSpec(sw: ReportData['sweeps']): object {
   const panel = (pts: SweepPoint[], x: 'depth' | 'sw2', title: string) => {
     const rows = pts.flatMap((p) => [
       ...(p.alpha !== null ? [{ x: x === 'depth' ? p.depth : Number(p.sw2), y: Number(p.alpha), series: 'exact maximum of S' }] : []),
       ...(p.alpha_formula !== null ? [{ x: x === 'depth' ? p.depth : Number(p.sw2), y: Number(p.alpha_formula), series: 'large-depth formula' }] : []),
     ]);
     return {
-      title, width: 270, height: 200, data: { values: rows },
+      title, width: 320, height: 200, data: { values: rows },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: x === 'depth' ? 'depth L' : 'sw2' },
-        y: { field: 'y', type: 'quantitative', scale: { type: 'log' }, title: 'alpha*' },
+        x: { field: 'x', type: 'quantitative', ...fittedLog(rows.map((r) => r.x)), title: x === 'depth' ? 'depth L' : 'σw²' },
+        y: { field: 'y', type: 'quantitative', ...fittedLog(rows.map((r) => r.y)), title: 'α*' },
         color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
         strokeDash: { field: 'series', type: 'nominal', title: null },
       },
@@ -280,23 +283,23 @@ function sweepsSpec(sw: ReportData['sweeps']): object {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: CONFIG,
-    hconcat: [panel(sw.depth, 'depth', `alpha* against depth (sw2 = ${s0})`), panel(sw.sw2, 'sw2', `alpha* against sw2 (depth ${L0})`)],
+    hconcat: [panel(sw.depth, 'depth', `α* against depth (σw² = ${s0})`), panel(sw.sw2, 'sw2', `α* against σw² (depth ${L0})`)],
   };
 }
 
 function oneLoopSpec(o: ReportData['one_loop']): object {
-  const series: [string, (string | null)[]][] = [['k1', o.k1], ['c1', o.c1], ['k1_12', o.k1_12], ['c1_12', o.c1_12]];
+  const series: [string, (string | null)[]][] = [['k₁', o.k1], ['c₁', o.c1], ['k₁,₁₂', o.k1_12], ['c₁,₁₂', o.c1_12]];
   const means = series.flatMap(([name, xs]) => xs.map((v, l) => (v === null ? null : { layer: l, value: Number(v), series: name })).filter((r) => r !== null));
-  const vars: [string, (string | null)[]][] = [['varK', o.varK], ['varC', o.varC]];
+  const vars: [string, (string | null)[]][] = [['var K', o.varK], ['var C', o.varC]];
   const vrows = vars.flatMap(([name, xs]) => xs.map((v, l) => (v === null ? null : { layer: l, value: Number(v), series: name })).filter((r) => r !== null));
   const p = (title: string, values: object[], y: string) => ({
-    title, width: 270, height: 200, data: { values }, mark: 'line',
+    title, width: 320, height: 200, data: { values }, mark: 'line',
     encoding: { x: { field: 'layer', type: 'quantitative', title: 'layer l' }, y: { field: 'value', type: 'quantitative', title: y }, color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } } },
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: CONFIG,
-    hconcat: [p('1/N corrections of the means', means, 'N (E - mean field), N -> inf'), p('fluctuations', vrows, 'N Var, N -> inf')],
+    hconcat: [p('1/N corrections of the means', means, 'N (E − mean field), N → ∞'), p('fluctuations', vrows, 'N Var, N → ∞')],
   };
 }
 
@@ -372,7 +375,7 @@ export async function buildReport(opts: BuildOptions = {}): Promise<ReportData> 
       renderSvg(sensitivitySpec(opt.scan, Number(alphaStar), Number(opt.sensitivity))),
       renderSvg(sweepsSpec(sweeps)),
       renderSvg(oneLoopSpec(oneLoop)),
-      renderSvg(validationPlotSpec(mc)),
+      renderSvg(validationPlotSpec(mc, { width: PAGE_WIDTH })),
     ]);
     return { kernels: k, sensitivity: s, sweeps: sw, one_loop: ol, validation: v };
   }, () => '5 SVG figures');

@@ -137,6 +137,14 @@ export interface LatexOptions {
    * of (\sigma_w^2)^2 (default false).
    */
   combineSymbolPowers?: boolean;
+  /**
+   * Order of the factors of a product (the printer's one notation setting, like sympy's `order`):
+   * 'natural' (default) writes the numeric coefficient, then Greek letters and parameters
+   * (\\alpha, \\sigma_w), then other symbols, then calligraphic kernels, then functions and
+   * brackets, e.g. \\frac{\\alpha^2 \\sigma_w^2 \\mathcal{K}}{2}; 'none' keeps the canonical order of
+   * the algebra (the order in which the expression stores its factors).
+   */
+  order?: 'natural' | 'none';
 }
 
 const GREEK = new Set([
@@ -165,6 +173,17 @@ export function symbolLatex(name: string, map?: Record<string, string>): string 
   const prime = /^(.*?)('+)$/.exec(name);
   if (prime && prime[1]) return symbolLatex(prime[1], map) + prime[2];
   return nameLatex(name);
+}
+
+/** Rank of a factor in the natural order (see LatexOptions.order): powers of numbers -1, Greek 0, other symbols 1, calligraphic 2, the rest 3. */
+function factorRank(x: Expr, symbols?: Record<string, string>): number {
+  const b = x.kind === 'pow' ? x.base : x;
+  if (b.kind === 'num') return -1;
+  if (b.kind !== 'sym') return 3;
+  const s = symbolLatex(b.name, symbols);
+  if (s.startsWith('\\mathcal')) return 2;
+  const m = /^\\([A-Za-z]+)/.exec(s);
+  return m && GREEK.has(m[1]) ? 0 : 1;
 }
 
 const TALL = /\\frac|\\sqrt|\\left|\\sum|\\int|\\binom|\\dfrac/;
@@ -249,6 +268,12 @@ class LatexPrinter {
 
   private product(e: Expr): [string, number] {
     const f = splitFrac(e);
+    if (this.opts.order !== 'none') {
+      // a stable sort: factors of one rank keep the canonical order
+      const byRank = (xs: Expr[]) => xs.map((x, i) => [factorRank(x, this.opts.symbols), i, x] as const).sort((u, v) => u[0] - v[0] || u[1] - v[1]).map((t) => t[2]);
+      f.num = byRank(f.num);
+      f.den = byRank(f.den);
+    }
     const isSimple = (x: Expr): boolean => {
       const b = x.kind === 'pow' ? x.base : x;
       return b.kind === 'sym' || b.kind === 'num';
