@@ -104,6 +104,8 @@ export interface NetNtkResult {
   theta: string[][][];
   /** K at every row (the mean-field kernel of the same run). */
   K: string[][][];
+  /** Theta_12 / Theta_11 at every row (P >= 2; null where Theta_11 = 0). */
+  ratio: (string | null)[] | null;
 }
 
 function trained(name: string, v: string | undefined): Trained {
@@ -123,7 +125,9 @@ export function netNtkAnalysis(d: NetDescription, opts: { digits?: number; biase
   const labels = netNtk64(d, o).mf.rows.map((r) => r.label);
   const v = verifiedDecimal(digits, (I) => {
     const t = netNtk<Decimal>(I, d, o);
-    return { theta: t.theta, K: t.mf.rows.map((r) => r.K) };
-  }).values as { theta: string[][][]; K: string[][][] };
-  return { digits, biases: o.biases!, input_layer: o.inputLayer!, P: d.inputs.kernel.length, labels, theta: v.theta, K: v.K };
+    const ratio = t.theta.map((th) => (th.length < 2 || th[0][0].isZero() ? null : th[0][1].div(th[0][0])));
+    return { theta: t.theta, K: t.mf.rows.map((r) => r.K), ratio };
+  }).values as { theta: string[][][]; K: string[][][]; ratio: (string | null)[] };
+  const P = d.inputs.kernel.length;
+  return { digits, biases: o.biases!, input_layer: o.inputLayer!, P, labels, theta: v.theta, K: v.K, ratio: P >= 2 ? v.ratio : null };
 }
