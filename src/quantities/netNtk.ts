@@ -26,7 +26,7 @@
 import Decimal from 'decimal.js';
 import { Interpretation, float64Interp } from '../interpret/numeric';
 import { InputError, NumericalError } from '../model/errors';
-import { NetDescription, netError } from '../model/net/layers';
+import { Layer, NetDescription, netError } from '../model/net/layers';
 import { NetMeanField, NetTrace, netMeanField } from './netMeanField';
 import { NtkOptions, Trained, derivPair, derivSquare } from './ntk';
 
@@ -36,8 +36,23 @@ export interface NetNtk<T> {
   theta: T[][][];
 }
 
+/** The one-line refusal of a layer the NTK recursion does not cover (batch norm, convolutions), naming it. */
+export function checkNtkCovers(d: NetDescription): void {
+  const walk = (layers: readonly Layer[], prefix: string): void => {
+    layers.forEach((l, i) => {
+      const path = `${prefix}[${i}]`;
+      if (l.kind === 'batchnorm' || l.kind === 'conv') throw netError({ source: d.source, path: `${path} (${l.kind})` }, 'the NTK recursion does not cover this layer');
+      if (l.kind === 'residual') walk(l.branch, `${path}.residual.branch`);
+      else if (l.kind === 'serial') walk(l.layers, `${path}.serial`);
+      else if (l.kind === 'repeat') walk(l.layers, `${path}.repeat.layers`);
+    });
+  };
+  walk(d.layers, 'layers');
+}
+
 /** The NTK at every row the mean field records. */
 export function netNtk<T>(I: Interpretation<T>, d: NetDescription, opts: NtkOptions = {}): NetNtk<T> {
+  checkNtkCovers(d);
   const F = I.F;
   const P = d.inputs.kernel.length;
   const biasTrained = (opts.biases ?? 'trained') === 'trained';

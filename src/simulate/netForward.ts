@@ -105,7 +105,7 @@ export function compileNet(d: NetDescription): NetProgram {
           break;
         case 'batchnorm':
         case 'conv':
-          throw netError(where(`${label} (${l.kind})`), `the simulation of a description does not cover ${l.kind === 'conv' ? 'convolutions' : 'batch norm'} (the ${l.kind === 'conv' ? 'cnn' : 'batchnorm'} commands simulate their own networks)`);
+          throw netError(where(`${label} (${l.kind})`), `the simulator does not cover this layer (the ${l.kind === 'conv' ? 'cnn' : 'batchnorm'} commands simulate their own networks)`);
       }
     });
     return out;
