@@ -28,7 +28,7 @@ import { Interpretation, float64Interp } from '../interpret/numeric';
 import { InputError, NumericalError } from '../model/errors';
 import { Layer, NetDescription, netError } from '../model/net/layers';
 import { NetMeanField, NetTrace, netMeanField } from './netMeanField';
-import { NtkOptions, Trained, derivPair, derivSquare } from './ntk';
+import { NtkOptions, Trained, derivPair, derivSquare, trainedParam } from './ntk';
 
 export interface NetNtk<T> {
   mf: NetMeanField<T>;
@@ -123,19 +123,13 @@ export interface NetNtkResult {
   ratio: (string | null)[] | null;
 }
 
-function trained(name: string, v: string | undefined): Trained {
-  const s = v ?? 'trained';
-  if (s !== 'trained' && s !== 'frozen') throw new InputError(name, `must be "trained" or "frozen", got "${s}"`);
-  return s;
-}
-
 /** The NTK of a description at every recorded row, to `digits` verified significant digits. */
 export function netNtkAnalysis(d: NetDescription, opts: { digits?: number; biases?: string; inputLayer?: string } = {}): NetNtkResult {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { verifiedDecimal } = require('./verified') as typeof import('./verified');
   const digits = opts.digits ?? 16;
   if (!Number.isInteger(digits) || digits < 1 || digits > 200) throw new InputError('digits', `must be an integer in 1..200, got ${digits}`);
-  const o: NtkOptions = { biases: trained('biases', opts.biases), inputLayer: trained('input-layer', opts.inputLayer) };
+  const o: NtkOptions = { biases: trainedParam('biases', opts.biases), inputLayer: trainedParam('input-layer', opts.inputLayer) };
   // refusals and the row labels from one float64 pass (cheap), before the Decimal runs
   const labels = netNtk64(d, o).mf.rows.map((r) => r.label);
   const v = verifiedDecimal(digits, (I) => {

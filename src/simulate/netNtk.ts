@@ -23,6 +23,7 @@ import { choleskyPsd } from './linalg';
 import { NetOp, NetProgram, compileNet } from './netForward';
 import { Pointwise, dphiKernel } from './pointwise';
 import { Rng } from './rng';
+import { frob, identity } from './ntk';
 
 const { sqrt } = Math;
 
@@ -164,21 +165,9 @@ export class ExplicitNet {
   }
 }
 
-function identity(N: number): Float64Array {
-  const I = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) I[i * N + i] = 1;
-  return I;
-}
-
 function dotN(x: Float64Array, y: Float64Array, N: number): number {
   let s = 0;
   for (let i = 0; i < N; i++) s += x[i] * y[i];
-  return s;
-}
-
-function frob(A: Float64Array, B: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < A.length; i++) s += A[i] * B[i];
   return s;
 }
 
