@@ -93,6 +93,18 @@ describe('forward pass of a description', () => {
   });
 });
 
+const long = process.env.FIELDPROP_LONG === '1' ? test : test.skip;
+
+describe('long runs (FIELDPROP_LONG=1)', () => {
+  long('x + relu(W x + b) at sw2 = 1, sb2 = 0.1, c0 = 0.3, depth 12, width 2000: kernels and means at every layer, and the 1/N intercept over widths 250..2000', async () => {
+    const d = postRelu(12);
+    const one = await validateNet({ desc: d, widths: [2000], samples: 300, seed: 11, sampler: 'fast', fwer: 0.01 });
+    expect(one.pass).toBe(true);
+    const fit = await validateNet({ desc: d, widths: [250, 500, 1000, 2000], samples: 400, seed: 12, sampler: 'fast', fwer: 0.01 });
+    expect(fit.pass).toBe(true);
+  }, 600_000);
+});
+
 describe('validate --net', () => {
   test('passes for a post-activation erf ResNet and a two-layer-branch erf ResNet (the 1/N intercept against mean field)', async () => {
     for (const form of [POST_ERF, TWO_LAYER_ERF]) {

@@ -188,6 +188,7 @@ export async function validateNet(o: NetValidateOptions): Promise<NetValidationR
   const runs: { width: number; m: Moments }[] = [];
   let interrupted = false;
   let done = 0;
+  let lastYield = Date.now();
   const x = new Float64Array(perRow * R);
   outer: for (const N of o.widths) {
     const sim = new NetForward(program, N, o.sampler);
@@ -201,9 +202,11 @@ export async function validateNet(o: NetValidateOptions): Promise<NetValidationR
       sim.run(o.seed, k, (row, h) => measure(h, N, P, withMean, x, row * perRow));
       m.add(x);
       done++;
-      if (o.onProgress && (done & 63) === 0) {
-        o.onProgress(done, total);
+      // hand the event loop a turn now and then, so that Ctrl-C (the abort signal) is seen
+      if (Date.now() - lastYield > 100) {
+        o.onProgress?.(done, total);
         await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
       }
     }
   }
