@@ -66,7 +66,7 @@ export const ntkCommand: Command = {
     const opts = parse(ntkCommand, argv, io);
     if (!opts) return 0;
     const desc = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
-    if (desc && standardNetwork(desc) === undefined) return runNtkNet(desc, argv, opts, io);
+    if (desc && standardNetwork(desc) === undefined) return runNtkNet(desc, opts, io);
     const widths = ntkWidths(opts);
     const digits = digitsFrom(opts);
     let sw2 = opts.sw2 as string;

@@ -19,11 +19,6 @@ import { digitsFrom, table } from './options';
 /** The widest explicit network of the empirical NTK. */
 const MAX_NTK_WIDTH = 1024;
 
-/** Options of the flag form that a description does not have (refused when typed, never ignored). */
-function refuseFlagOnly(argv: string[]): void {
-  if (argv.some((a) => a === '--sw2' || a.startsWith('--sw2='))) throw new InputError('sw2', 'replaced by the --net file (and "eoc" is for today\'s form only)');
-}
-
 /** The widths of `--width N` or `--widths N1,N2,...` (InputError naming the option). */
 export function ntkWidths(opts: ParsedArgs): number[] | undefined {
   if (opts.widths !== undefined && opts.width !== undefined) throw new InputError('widths', 'replaces --width; give one or the other');
@@ -86,8 +81,7 @@ export function empiricalNetText(entries: EmpiricalNetEntry[], samples: number, 
   return s;
 }
 
-export async function runNtkNet(d: NetDescription, argv: string[], opts: ParsedArgs, io: Io): Promise<number> {
-  refuseFlagOnly(argv);
+export async function runNtkNet(d: NetDescription, opts: ParsedArgs, io: Io): Promise<number> {
   const digits = digitsFrom(opts);
   const widths = ntkWidths(opts);
   const samples = widths ? intParam('samples', opts.samples as string, 2, 100_000) : 0;
