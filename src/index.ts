@@ -57,3 +57,8 @@ export {
   netKernel, netResponse, netOptimalAlpha, netMeanFieldResponse, netSensitivityAndSlope, NetKernelResult, NetResponseResult, NetOptimalAlphaResult,
 } from './netApi';
 export { phiMean } from './quantities/moments';
+export { netNtk, netNtk64, netNtkAnalysis, checkNtkCovers, NetNtk, NetNtkResult } from './quantities/netNtk';
+export { NetTrace } from './quantities/netMeanField';
+export { compileNet, NetForward, NetProgram, NetOp, NetRowObserver } from './simulate/netForward';
+export { validateNet, netReportText, NetValidateOptions, NetValidationReport, NetQuantity, NetQuantityRow } from './simulate/netValidate';
+export { ExplicitNet, empiricalNetNtkStats, NetNtkStats } from './simulate/netNtk';

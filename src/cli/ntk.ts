@@ -11,6 +11,9 @@ import { critical } from '../api';
 import { intParam } from '../model/network';
 import { empiricalNtkStats, EmpiricalNtkStats, NtkSimSpec, checkNtkSpec } from '../simulate/ntk';
 import { formatNumber } from '../numeric/field';
+import { readNetworkFile } from '../model/net/json';
+import { describeStandard, standardNetwork } from '../model/net/standard';
+import { runNtkNet, ntkWidths, empiricalNetEntries, empiricalNetText } from './ntkNet';
 
 /** z = (Monte Carlo mean - theory) / standard error. */
 function z(mean: number, se: number, theory: number): number | null {
@@ -53,6 +56,7 @@ export const ntkCommand: Command = {
     { name: 'biases', value: '<trained|frozen>', help: 'are the biases trained (their gradients add sb2 to each layer\'s direct term)?', default: 'trained' },
     { name: 'input-layer', value: '<trained|frozen>', help: 'is the input layer trained (Theta^0 = K^0) or frozen (Theta^0 = 0)?', default: 'trained' },
     { name: 'width', value: '<1..1024>', help: 'also the empirical NTK of explicit networks of this width (mean over --samples networks, z-scores against the theory at the last layer)' },
+    { name: 'widths', value: '<N1,N2,...>', help: 'the empirical NTK at several widths (replaces --width): each entry fitted by A + B/N, the intercept A tested against the theory' },
     { name: 'samples', value: '<2..100000>', help: 'networks in the empirical average', default: '100' },
     { name: 'seed', value: '<integer >= 0>', help: 'random seed of the empirical networks', default: '1' },
     DIGITS,
@@ -63,6 +67,9 @@ export const ntkCommand: Command = {
   async run(argv, io) {
     const opts = parse(ntkCommand, argv, io);
     if (!opts) return 0;
+    const desc = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
+    if (desc && standardNetwork(desc) === undefined) return runNtkNet(desc, opts, io);
+    const widths = ntkWidths(opts);
     const digits = digitsFrom(opts);
     let sw2 = opts.sw2 as string;
     let eoc: string | undefined;
@@ -87,6 +94,7 @@ export const ntkCommand: Command = {
       checkNtkSpec(spec); // before the (possibly long) verified theory
     }
     const r = ntkAnalysis(net, { digits, biases: opts.biases as string, inputLayer: opts['input-layer'] as string });
+    const empWidths = widths && widths.length >= 2 ? empiricalNetEntries(describeStandard(net), widths, intParam('samples', opts.samples as string, 2, 100_000), intParam('seed', opts.seed as string, 0, Number.MAX_SAFE_INTEGER), { biases: r.biases, inputLayer: r.input_layer }, [[Number(r.ntk[net.depth]), Number(r.ntk12[net.depth])], [Number(r.ntk12[net.depth]), Number(r.ntk[net.depth])]]) : undefined;
     let emp: EmpiricalBlock | undefined;
     if (spec) {
       const st = empiricalNtkStats({ ...spec, biases: r.biases, inputLayer: r.input_layer }, samples, seed);
@@ -95,7 +103,7 @@ export const ntkCommand: Command = {
     if (opts.json) {
       io.out(JSON.stringify({
         network: networkJson(net), digits, biases: r.biases, input_layer: r.input_layer, ...(eoc ? { eoc: true } : {}),
-        ntk: r.ntk, ntk12: r.ntk12, ratio: r.ratio, limits: r.limits, ...(emp ? { empirical: emp } : {}),
+        ntk: r.ntk, ntk12: r.ntk12, ratio: r.ratio, limits: r.limits, ...(emp ? { empirical: emp } : {}), ...(empWidths ? { empirical_widths: empWidths } : {}),
       }) + '\n');
       return 0;
     }
@@ -120,6 +128,7 @@ export const ntkCommand: Command = {
         ['Theta_12', r.ntk12[net.depth], emp.ntk12_mean, emp.ntk12_se, emp.ntk12_z ?? '-'],
       ], 'empirical'));
     }
+    if (empWidths) io.out(empiricalNetText(empWidths, Number(opts.samples), Number(opts.seed)));
     return 0;
   },
 };

@@ -17,6 +17,8 @@ import { runMerge, runShard, shardOption } from './validateShard';
 import { CSV_OPT, recordTable } from './csv';
 import { checkNetFlags, standardFromNet } from './netForm';
 import { readNetworkFile } from '../model/net/json';
+import { standardNetwork } from '../model/net/standard';
+import { runValidateNet } from './validateNet';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -243,7 +245,9 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
   }
   if (positional.length > 0) throw new InputError('validate', `unexpected argument "${positional[0]}"`);
   checkNetFlags(argv, opts);
-  const net = opts.net !== undefined ? standardFromNet(readNetworkFile(String(opts.net)), 'the simulator') : network({
+  const desc = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
+  if (desc && standardNetwork(desc) === undefined) return runValidateNet(desc, argv, opts, io, hooks);
+  const net = desc ? standardFromNet(desc, 'the simulator') : network({
     act: opts.act as string, alpha: opts.alpha as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });

@@ -25,6 +25,7 @@ import { evaluateIn, evaluate64 } from '../interpret/symbolic';
 import { NumericalError } from '../model/errors';
 import { Act, Layer, NetDescription, Residual, netError } from '../model/net/layers';
 import { phiPhi, phiSquare, phiMean } from './moments';
+import { Activation } from '../model/activation';
 
 /** One recorded point: after a dense layer or a residual block at the level the user wrote. */
 export interface NetRow<T> {
@@ -50,6 +51,21 @@ export interface NetMeanFieldOptions<T> {
   alpha?: T;
   /** Replaces the input kernel K^0 (e.g. dual numbers seeded along c0); shared diagonals must be shared objects. */
   input?: T[][];
+  /** Sees every layer in execution order with the kernels it acts on (quantities carried alongside, such as the NTK). */
+  trace?: NetTrace<T>;
+}
+
+/** Callbacks in execution order (residual branches between enter and exit); `path` names the layer as `label` does. */
+export interface NetTrace<T> {
+  /** A dense or readout layer with its output kernel. */
+  dense(sw2: T, sb2: T, Kout: T[][], path: string): void;
+  /** An activation applied to a stream with kernel Kin (zero-mean Gaussian, as the mean field requires). */
+  act(phi: Activation, Kin: T[][], path: string): void;
+  residualEnter(path: string): void;
+  /** Leaving a residual block whose branch enters with the factor g2 (alpha_l^2, or alpha_l with variance scaling). */
+  residualExit(g2: T, path: string): void;
+  /** A row was recorded (rows[index]). */
+  row(index: number): void;
 }
 
 interface State<T> {
@@ -215,11 +231,14 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
     const sw2 = F.of(sw2s);
     const sb2 = F.of(sb2s);
     const map = (x: T) => F.add(sb2, F.mul(sw2, x));
-    return { K: symmetric((a, b) => map(s.K[a][b]), (a) => map(s.K[a][a])), m: perClass(() => zero), gaussian: true, zeroMean: true };
+    const K = symmetric((a, b) => map(s.K[a][b]), (a) => map(s.K[a][a]));
+    opts.trace?.dense(sw2, sb2, K, traceLabel);
+    return { K, m: perClass(() => zero), gaussian: true, zeroMean: true };
   };
 
   const actStep = (s: State<T>, l: Extract<Layer, { kind: 'act' }>): State<T> => {
     const phi = l.phi;
+    opts.trace?.act(phi, s.K, traceLabel);
     const K = symmetric((a, b) => phiPhi(I, phi, s.K[a][a], s.K[a][b], s.K[b][b]), (a) => phiSquare(I, phi, s.K[a][a]));
     return { K, m: perClass((a) => phiMean(I, phi, s.K[a][a])), gaussian: phi.name === 'linear', zeroMean: phi.parity === 'odd' };
   };
@@ -227,6 +246,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
   const residualStep = (s: State<T>, l: Residual, path: string, iter: string): State<T> => {
     blockIndex++;
     const index = blockIndex;
+    opts.trace?.residualEnter(`${iter}${path}`);
     const y = run(l.branch, s, `${path}.residual.branch`, iter, false);
     let alphaL = opts.alpha ?? F.of(l.alpha);
     if (l.schedule) alphaL = F.mul(alphaL, evaluateIn(F, l.schedule.expr, { l: F.of(index), L }));
@@ -234,6 +254,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
     if (stein) return steinStep(s, y, stein, l.scaling === 'amplitude' ? alphaL : F.sqrt(alphaL));
     // g^2 multiplies the branch's second moment; g its mean (computed only when a mean meets a mean)
     const g2 = l.scaling === 'amplitude' ? F.mul(alphaL, alphaL) : alphaL;
+    opts.trace?.residualExit(g2, `${iter}${path}`);
     const cross = !s.zeroMean && !y.zeroMean;
     const g = cross || !y.zeroMean ? (l.scaling === 'amplitude' ? alphaL : F.sqrt(alphaL)) : zero;
     const entry = (a: number, b: number): T => {
@@ -265,13 +286,17 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
   const record = (s: State<T>, label: string, kind: Layer['kind']): void => {
     check(s, label);
     rows.push({ label, kind, K: s.K, m: s.m });
+    opts.trace?.row(rows.length - 1);
   };
 
+  // the label of the layer being applied, for the trace
+  let traceLabel = '';
   function run(layers: readonly Layer[], s0: State<T>, prefix: string, iter: string, top: boolean): State<T> {
     let s = s0;
     layers.forEach((l, i) => {
       const path = `${prefix}[${i}]`;
       const label = `${iter}${path}`;
+      traceLabel = label;
       switch (l.kind) {
         case 'dense':
         case 'readout':

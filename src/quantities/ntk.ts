@@ -308,7 +308,8 @@ export interface NtkResult {
   };
 }
 
-function trainedParam(name: string, v: string | undefined): Trained {
+/** A --biases / --input-layer value: "trained" (the default) or "frozen" (InputError naming `name` otherwise). */
+export function trainedParam(name: string, v: string | undefined): Trained {
   const s = v ?? 'trained';
   if (s !== 'trained' && s !== 'frozen') throw new InputError(name, `must be "trained" or "frozen", got "${s}"`);
   return s;

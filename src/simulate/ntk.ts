@@ -181,14 +181,15 @@ export class ExplicitNetwork {
   }
 }
 
-function identity(N: number): Float64Array {
+/** The N x N identity, row-major. */
+export function identity(N: number): Float64Array {
   const I = new Float64Array(N * N);
   for (let i = 0; i < N; i++) I[i * N + i] = 1;
   return I;
 }
 
 /** sum_ij A_ij B_ij */
-function frob(A: Float64Array, B: Float64Array): number {
+export function frob(A: Float64Array, B: Float64Array): number {
   let s = 0;
   for (let i = 0; i < A.length; i++) s += A[i] * B[i];
   return s;

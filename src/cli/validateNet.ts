@@ -1,0 +1,47 @@
+/**
+ * `fieldprop validate --net FILE` for a description outside today's form: the forward pass of the
+ * description against its mean field (src/simulate/netValidate.ts). Today's form keeps the
+ * one-loop validator (src/cli/validate.ts).
+ */
+import type { Io } from './main';
+import type { ParsedArgs } from './args';
+import { InputError } from '../model/errors';
+import { NetDescription } from '../model/net/layers';
+import { checkMeanFieldCovers } from '../quantities/netMeanField';
+import { compileNet } from '../simulate/netForward';
+import { netReportText, validateNet } from '../simulate/netValidate';
+import { EXIT_FAIL, EXIT_INTERRUPTED, ValidateRunHooks, validateSettings } from './validate';
+
+/** Options of today's validator that this one does not have (refused when typed, never ignored). */
+const NOT_HERE: [string, string][] = [
+  ['delta', 'dc/dc0 is measured by the one-loop validator of today\'s form only'],
+  ['plot', 'the plot is drawn for today\'s form only'],
+  ['threads', 'the description validator runs in one thread'],
+];
+
+export async function runValidateNet(desc: NetDescription, argv: string[], opts: ParsedArgs, io: Io, hooks: ValidateRunHooks = {}): Promise<number> {
+  for (const [name, why] of NOT_HERE) {
+    if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError(name, `not available for this --net description: ${why}`);
+  }
+  // every refusal (a layer neither the simulation nor the mean field covers) before any sampling
+  compileNet(desc);
+  checkMeanFieldCovers(desc);
+  const s = validateSettings(opts);
+  let controller: AbortController | undefined;
+  let onSigint: (() => void) | undefined;
+  let signal = hooks.signal;
+  if (!signal) {
+    controller = new AbortController();
+    signal = controller.signal;
+    onSigint = () => controller!.abort();
+    process.on('SIGINT', onSigint);
+  }
+  try {
+    const report = await validateNet({ desc, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, fwer: s.fwer, signal });
+    io.out(s.json ? JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n' : netReportText(report));
+    if (report.interrupted) return EXIT_INTERRUPTED;
+    return report.pass ? 0 : EXIT_FAIL;
+  } finally {
+    if (onSigint) process.removeListener('SIGINT', onSigint);
+  }
+}
