@@ -49,7 +49,8 @@ export interface OneLoopOptions {
   /**
    * 'auto' (default): closed forms for relu/linear, heat-flow grid otherwise.
    * 'grid': the heat-flow grid for every activation. 'pairwise': O(L^2) Gaussian quadratures
-   * (one input, residual; activations whose phi^2 is C^1; for cross-checks).
+   * (one input, residual; activations whose phi^2 is C^1; for cross-checks). For positively
+   * homogeneous activations of degree 1 (relu, linear) a 1D angular Gauss-Legendre rule per pair.
    */
   method?: 'auto' | 'grid' | 'pairwise';
   /** Grid step of the heat-flow grid (default: chosen from the kernel and the activation). */

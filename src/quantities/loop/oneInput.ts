@@ -2,6 +2,7 @@
 import { NumericalError } from '../../model/errors';
 import { Activation } from '../../model/activation';
 import { expect1F64, expect2F64 } from '../../numeric/gaussian';
+import { gaussLegendre } from '../batchnorm';
 import { OneLoopTable, Params, meanField1, kindOf } from './common';
 import { plainMath } from '../../numeric/plainMath';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
@@ -162,6 +163,94 @@ export function quadraturePair(act: Activation, sw2: number): PairFn {
     const eFF = expect2F64(F, F, K1, K1, K2, { kinksF: kinks, kinksG: kinks, tol: 1e-11 }).value;
     const eFF2 = expect2F64(F, F2, K1, K1, K2, { kinksF: kinks, kinksG: kinks, tol: 1e-11 }).value;
     return { V: s4 * (eFF - a.e * b.e), dV: 0.5 * s4 * (eFF2 - a.e * b.e2) };
+  };
+}
+
+/**
+ * Pairs for positively homogeneous activations of degree 1 (phi(r u) = r phi(u) for r > 0: relu,
+ * linear, leaky relu) by an angular Gauss-Legendre rule: a route independent of the closed forms,
+ * at a cost of a few dozen operations per pair. With (u, v) standard normal of correlation
+ * cos(theta) = sqrt(K1/K2), u = r cos(t), v = r cos(t - theta) (t uniform, r^2 ~ chi^2_2, E r^2 = 2,
+ * E r^4 = 8), x = sqrt(K1) u and y = x + z = sqrt(K2) v:
+ *   E[phi(x)^2 phi(y)^2] = 8 K1 K2 <phi(cos t)^2 phi(cos(t - theta))^2>_t,
+ *   E[phi(x)^2 F2(y)]    = 2 K1 <phi(cos t)^2 F2(cos(t - theta))>_t,      F2 = (phi^2)'',
+ * F2 = 2 (phi'^2 + phi phi'') being homogeneous of degree 0 (phi'' = 0 away from the kink at 0).
+ * On each arc where cos t and cos(t - theta) keep their signs, phi(cos t)^2 = A_+- cos^2 t and F2 is
+ * a constant F_+-. The arcs: both signs equal on [theta - pi/2, pi/2] and its shift by pi (length
+ * pi - theta each), opposite on [-pi/2, theta - pi/2] and its shift by pi (length theta each); the
+ * integrands are invariant under t -> t + pi, so two arcs suffice. On an arc of centre m and
+ * half-length w, t = m + w x with x on [-1, 1]: writing a = cos(theta/2), b = sin(theta/2),
+ * C = cos(w x), S = sin(w x), the integrands' odd parts in x vanish and what remains depends on
+ * C^2 = (1 + cos(2 w x))/2 alone:
+ *   equal signs    (m = theta/2,          w = (pi - theta)/2):  cos^2 t cos^2(t - theta) -> (a^2 C^2 - b^2 S^2)^2,  cos^2 t -> a^2 C^2 + b^2 S^2
+ *   opposite signs (m = theta/2 - pi/2,   w = theta/2):         cos^2 t cos^2(t - theta) -> (a^2 S^2 - b^2 C^2)^2,  cos^2 t -> b^2 C^2 + a^2 S^2
+ * (trigonometric polynomials of frequency up to 4 in t, which a 20-point Gauss-Legendre rule
+ * integrates to rounding on arcs up to pi long: one cosine per positive node and arc).
+ */
+export function polarPair(act: Activation, sw2: number): PairFn {
+  if (act.homogeneousDegree !== 1) throw new NumericalError('one-loop polar pairs need a positively homogeneous activation of degree 1');
+  const d1 = act.derivative();
+  const d2 = d1.derivative();
+  const phi2 = (s: number) => {
+    const p = act.f64(s);
+    return p * p;
+  };
+  const F2 = (s: number) => {
+    const p = act.f64(s);
+    const q = d1.f64(s);
+    return 2 * (q * q + p * d2.f64(s));
+  };
+  const [Ap, Am] = [phi2(1), phi2(-1)];
+  const [Fp, Fm] = [F2(1), F2(-1)];
+  // the arcs' weights in the two means
+  const same4 = Ap * Ap + Am * Am;
+  const opp4 = 2 * Ap * Am;
+  const same2 = Ap * Fp + Am * Fm;
+  const opp2 = Ap * Fm + Am * Fp;
+  const { x: gx, w: gw } = gaussLegendre(20);
+  // the positive nodes (the rule is symmetric)
+  const xs = Array.from(gx).filter((x) => x > 0);
+  const ws = xs.map((x) => gw[Array.from(gx).indexOf(x)]);
+  const n = xs.length;
+  const s4 = sw2 * sw2;
+  // single-input means over t: <phi(cos t)^2> = (Ap + Am)/4, <F2(cos t)> = (Fp + Fm)/2
+  const mPhi2 = (Ap + Am) / 4;
+  const mF2 = (Fp + Fm) / 2;
+  /** int over an arc (half-length w) of the two integrands: `flip` for the opposite-sign arc. */
+  const arc = (w: number, a2: number, b2: number, flip: boolean): [number, number] => {
+    let i4 = 0;
+    let i2 = 0;
+    for (let k = 0; k < n; k++) {
+      const C2 = 0.5 * (1 + Math.cos(2 * w * xs[k]));
+      const S2 = 1 - C2;
+      const q = flip ? a2 * S2 - b2 * C2 : a2 * C2 - b2 * S2;
+      i4 += ws[k] * q * q;
+      i2 += ws[k] * (flip ? b2 * C2 + a2 * S2 : a2 * C2 + b2 * S2);
+    }
+    return [2 * w * i4, 2 * w * i2];
+  };
+  return (K1, K2) => {
+    const th = Math.atan2(Math.sqrt(Math.max(K2 - K1, 0)), Math.sqrt(K1));
+    const ct = Math.cos(th);
+    const a2 = 0.5 * (1 + ct);
+    const b2 = 0.5 * (1 - ct);
+    let I4 = 0;
+    let I2 = 0;
+    if (same4 !== 0 || same2 !== 0) {
+      const [j4, j2] = arc(0.5 * (Math.PI - th), a2, b2, false);
+      I4 += same4 * j4;
+      I2 += same2 * j2;
+    }
+    if ((opp4 !== 0 || opp2 !== 0) && th > 0) {
+      const [j4, j2] = arc(0.5 * th, a2, b2, true);
+      I4 += opp4 * j4;
+      I2 += opp2 * j2;
+    }
+    const inv2pi = 1 / (2 * Math.PI);
+    const eFF = 8 * K1 * K2 * I4 * inv2pi;
+    const eFF2 = 2 * K1 * I2 * inv2pi;
+    const e1 = 2 * K1 * mPhi2;
+    return { V: s4 * (eFF - e1 * 2 * K2 * mPhi2), dV: 0.5 * s4 * (eFF2 - e1 * mF2) };
   };
 }
 

@@ -2,7 +2,7 @@
 import { Network } from '../../model/network';
 import { NumericalError } from '../../model/errors';
 import { OneLoopTable, OneLoopInfo, OneLoopOptions, params, kindOf } from './common';
-import { feedForward1, residual1Pairwise, quadraturePair, reluPair, linearPair } from './oneInput';
+import { feedForward1, residual1Pairwise, quadraturePair, polarPair, reluPair, linearPair } from './oneInput';
 import { residual1ByGrid } from './oneInputGrid';
 import { Table12 } from './twoInputGrid';
 import { twoInput } from './twoInput';
@@ -18,7 +18,9 @@ export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable
     t = feedForward1(P);
     t.info = { method: 'feed-forward' };
   } else if (method === 'pairwise') {
-    t = residual1Pairwise(P, quadraturePair(P.act, P.sw2), 'pairwise-quadrature');
+    t = P.act.homogeneousDegree === 1
+      ? residual1Pairwise(P, polarPair(P.act, P.sw2), 'pairwise-polar')
+      : residual1Pairwise(P, quadraturePair(P.act, P.sw2), 'pairwise-quadrature');
   } else if (method === 'auto' && kindOf(P.act) === 'relu') {
     t = residual1Pairwise(P, reluPair(P.sw2), 'closed-form');
   } else if (method === 'auto' && kindOf(P.act) === 'linear') {
