@@ -20,6 +20,8 @@ export interface OneLoopTable {
   c1_12?: (number | null)[];
   varC_12?: (number | null)[];
   varK_12?: (number | null)[];
+  /** With two inputs: lim N (E[c_hat^l] - c^l) of the empirical correlation c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22). */
+  chat1?: (number | null)[];
   /** How the numbers were obtained (not part of the validator's interface). */
   info?: OneLoopInfo;
 }

@@ -3,6 +3,7 @@ import { float64Interp } from '../../interpret/numeric';
 import { meanFieldKernels } from '../kernel';
 import { OneLoopInfo, OneLoopOptions, params } from './common';
 import { twoInput } from './twoInput';
+import { correlationShift } from './twoInputGrid';
 
 // =======================================================================================
 // The empirical correlation c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22) at finite width
@@ -38,11 +39,6 @@ export function correlationOneLoop64(net: Network, opts: OneLoopOptions = {}): C
   const qL = q.q[L];
   const c = q.k12[L] / qL;
   const { k1, cov } = r.last;
-  const k11 = 0.5 * (k1[0] + k1[2]);
-  const v1111 = 0.5 * (cov[0][0] + cov[2][2]);
-  const v1112 = 0.5 * (cov[0][1] + cov[2][1]);
-  const v1122 = 0.5 * (cov[0][2] + cov[2][0]);
-  const fromMean = (k1[1] - c * k11) / qL;
-  const fromFluctuations = (0.75 * c * v1111 + 0.25 * c * v1122 - v1112) / (qL * qL);
+  const { fromMean, fromFluctuations } = correlationShift(r.last, qL, c);
   return { c, q: qL, coefficient: fromMean + fromFluctuations, fromMean, fromFluctuations, k1, cov, info: r.info };
 }

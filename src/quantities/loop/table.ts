@@ -38,6 +38,7 @@ export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable
     t.c1_12 = r.c1;
     t.varC_12 = r.varC;
     t.varK_12 = r.varK;
+    t.chat1 = r.chat1;
   } else {
     // computed on first access (non-enumerable: spreading or serialising the one-input table
     // does not trigger the two-input computation)
@@ -62,6 +63,7 @@ export function oneLoop64(net: Network, opts: OneLoopOptions = {}): OneLoopTable
       ['c1_12', 'c1'],
       ['varC_12', 'varC'],
       ['varK_12', 'varK'],
+      ['chat1', 'chat1'],
     ] as const) {
       Object.defineProperty(t, key, {
         configurable: true,

@@ -40,7 +40,7 @@ export function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Ta
   const r1 = twoInputGrid(mf, P, refineGrid2(grid, -1));
   const r2 = twoInputGrid(mf, P, grid);
   const keys: (keyof OneLoopTable)[] = ['k1', 'c1', 'varC', 'varK'];
-  const rr = richardson(r1.t as unknown as OneLoopTable, r2.t as unknown as OneLoopTable, keys);
+  const rr = richardson(r1.t as unknown as OneLoopTable, r2.t as unknown as OneLoopTable, [...keys, 'chat1']);
   const r11 = richardson(r1.t11 as unknown as OneLoopTable, r2.t11 as unknown as OneLoopTable, keys);
   const ex = (x: number, y: number) => (4 * y - x) / 3;
   return {

@@ -38,6 +38,8 @@ export interface Table12 {
   c1: (number | null)[];
   varC: (number | null)[];
   varK: (number | null)[];
+  /** lim N (E[c_hat^l] - c^l), c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22) (the 12 table only). */
+  chat1?: (number | null)[];
 }
 
 export type MF2 = KernelTable<number>;
@@ -46,6 +48,22 @@ export type MF2 = KernelTable<number>;
 export interface LastLayer12 {
   k1: number[];
   cov: number[][];
+}
+
+/**
+ * lim N (E[c_hat] - c) of c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22), from the one-loop data of one
+ * layer (mean-field K_11 = K_22 = q, K_12 = c q), by the second-order expansion of the ratio:
+ *   (k1_12 - c k1_11) / q + [ (3/4) c Cov_11,11 + (1/4) c Cov_11,22 - Cov_11,12 ] / q^2
+ * (11 and 22 entries averaged: they are equal in distribution). Its two parts: from the mean
+ * shifts (first order) and from the fluctuations (second order).
+ */
+export function correlationShift(d: LastLayer12, q: number, c: number): { fromMean: number; fromFluctuations: number } {
+  const { k1, cov } = d;
+  const k11 = 0.5 * (k1[0] + k1[2]);
+  const v1111 = 0.5 * (cov[0][0] + cov[2][2]);
+  const v1112 = 0.5 * (cov[0][1] + cov[2][1]);
+  const v1122 = 0.5 * (cov[0][2] + cov[2][0]);
+  return { fromMean: (k1[1] - c * k11) / q, fromFluctuations: (0.75 * c * v1111 + 0.25 * c * v1122 - v1112) / (q * q) };
 }
 
 /** lim N Cov of the Gaussian (Wick) part: entries e = (a,b), f = (c,d) of h h^T with covariance [[k11,k12],[k12,k22]]. */
@@ -310,6 +328,12 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   const varK: (number | null)[] = [K0.k11 * K0.k11 + K0.k12 * K0.k12];
   const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
   let last: LastLayer12 = { k1: [0, 0, 0], cov: wick3(K0.k11, K0.k12, K0.k11) };
+  const chat1: (number | null)[] = [];
+  const recordChat = (l: number) => {
+    const s = correlationShift(last, mf.q[l], mf.k12[l] / mf.q[l]);
+    chat1.push(s.fromMean + s.fromFluctuations);
+  };
+  recordChat(0);
   for (let l = 1; l <= L; l++) {
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
       const old = st;
@@ -498,6 +522,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
       d11.varC.push(vc[0][0]);
       d11.varK.push(vc[0][0] + 2 * C11 * C11);
       last = { k1: c.slice(), cov: add3(vc, wick3(C11, C12, C11)) };
+      recordChat(l);
       continue;
     }
     const aJ = J.map((r) => r.map((x) => a * x));
@@ -566,6 +591,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
         tr3(B).map((r) => r.map((x) => a * x)),
       ),
     };
+    recordChat(l);
   }
-  return { t: { k1, c1, varC, varK }, t11: d11, last };
+  return { t: { k1, c1, varC, varK, chat1 }, t11: d11, last };
 }
