@@ -1,5 +1,5 @@
 /**
- * One-loop (1/N) numbers, src/quantities/loop.ts: internal consistency and exactly computable
+ * One-loop (1/N) numbers, src/quantities/loop/: internal consistency and exactly computable
  * cases. (Monte Carlo comparisons: test/loop.mc.test.ts.)
  */
 import * as fs from 'fs';
