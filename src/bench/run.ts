@@ -11,11 +11,11 @@ import * as path from 'path';
 import { kernel, kernel64, optimalAlphaAnalysis } from '../api';
 import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
+import { loopBenches } from './loop';
 import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
 import { twoInputBenches } from './twoInput';
-import { loopBenches } from './loop';
 
 export interface BenchResult {
   name: string;
@@ -83,10 +83,10 @@ export const BENCHES: Bench[] = [
     run: () => String(oneLoop64(network({ act: 'erf', depth: 1000 })).c1[1000]),
     reference: { implementation: 'NumPy, the same heat-flow algorithm', script: 'loop_reference.py', args: ['erf1000'] },
   },
-  // the staged two-input grid (issue 3's finite-width example)
-  ...twoInputBenches(),
   // relu's one-loop table at depth 1000: the command next to the algorithm alone
   ...loopBenches(),
+  // the staged two-input grid (issue 3's finite-width example)
+  ...twoInputBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',

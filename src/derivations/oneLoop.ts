@@ -22,7 +22,7 @@
  *  - checks: every symbolic derivative against finite differences (30 digits for closed forms,
  *    float64 Richardson for named expectations); the recursion against the generic one-loop
  *    perturbation theory of Phi itself at depth 3 (Hessian and third derivatives of Phi taken
- *    symbolically, G = -A^-1, <dC> = (1/2N) G T G); the recursion against src/quantities/loop/.
+ *    symbolically, G = -A^-1, <dC> = (1/2N) G T G); the recursion against src/quantities/loop.ts.
  */
 import {
   Expr, Sym, sym, num, add, sub, mul, pow, diff, simplify, substitute, ZERO, HALF, verifyDerivative, verifyIdentity,
@@ -549,7 +549,7 @@ export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}):
       const rec = runRecursion(c, { act: actName, ...P });
       lErr = Math.max(lErr, compareTables(rec, ref, P.depth));
     }
-    checks.push(check('recursion (k1, c1, varC, varK, c1_curvature) vs src/quantities/loop/ oneLoop64 at 2 networks', lErr, 1e-7));
+    checks.push(check('recursion (k1, c1, varC, varK, c1_curvature) vs src/quantities/loop.ts oneLoop64 at 2 networks', lErr, 1e-7));
   }
   const intro =
     `Weight-averaged generating functional with auxiliary kernel fields $\\mathcal{C}^{(\\ell)}$, $\\tilde{\\mathcal{C}}^{(\\ell)}$: ` +
