@@ -172,7 +172,7 @@ describe('optimal alpha at finite width', () => {
     const bad = await run([...args, '--plot', path.join(dir, 'missing', 's.svg')]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/plot: cannot write into directory/);
-  });
+  }, 600_000);
 
   test("issue #3's example at depth 100, c0 0.99 (a staged two-input grid): alpha_N = alpha* + alpha_1/N with an error bar; width 128 warns", async () => {
     const args = ['optimal-alpha', '--act', 'erf', '--sw2', '1', '--sb2', '0', '--depth', '100', '--q0', '1', '--c0', '0.99'];
