@@ -194,8 +194,11 @@ export function optimalAlphaAnalysis(options: Partial<NetworkOptions> | Network,
   for (const f of [1 - FINITE_WIDTH_ALPHA_STEP, 1 + FINITE_WIDTH_ALPHA_STEP])
     for (const c of [c0 - dc, c0 + dc]) corners.push(withChanges(net, { alpha: String(aStar * f), skip: 'residual', c0: String(c) }));
   const grid12: Grid2 = twoInputGridFor(corners);
-  const fw = finiteWidthOptimum(net, aStar, (n, stencil) =>
-    stencil ? sensitivityOneLoop64(n, { gridCheck: false, richardson: false, grid12 }) : sensitivityOneLoop64(n, { grid12 }),
+  const fw = finiteWidthOptimum(
+    net,
+    aStar,
+    (n, step) => (step !== undefined ? sensitivityOneLoop64(n, { gridCheck: false, richardson: false, grid12, step }) : sensitivityOneLoop64(n, { grid12 })),
+    dc,
   );
   const S = Number(r.sensitivity);
   return {

@@ -14,6 +14,7 @@ import { network } from '../src/model/network';
 import { oneLoop64, oneLoopTwoInput64 } from '../src/quantities/loop';
 import { meanFieldKernels } from '../src/quantities/kernel';
 import { float64Interp } from '../src/interpret/numeric';
+import { fitIntercept, zQuantile } from './tables';
 
 interface Series {
   K_mean: (number | null)[];
@@ -46,46 +47,6 @@ interface Config {
 }
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'loop_mc.json'), 'utf8')) as { configs: Config[] };
-
-/** Weighted least squares y = a + b/N: intercept and its standard error. */
-function fitIntercept(N: number[], y: number[], se: number[]): { a: number; se: number } {
-  let s00 = 0;
-  let s01 = 0;
-  let s11 = 0;
-  let t0 = 0;
-  let t1 = 0;
-  N.forEach((n, i) => {
-    const w = 1 / (se[i] * se[i]);
-    const x = 1 / n;
-    s00 += w;
-    s01 += w * x;
-    s11 += w * x * x;
-    t0 += w * y[i];
-    t1 += w * x * y[i];
-  });
-  const det = s00 * s11 - s01 * s01;
-  return { a: (s11 * t0 - s01 * t1) / det, se: Math.sqrt(s11 / det) };
-}
-
-/** Phi^{-1}(1 - p) for small p (Acklam-free: bisection on erfc). */
-function zQuantile(p: number): number {
-  const tail = (z: number) => 0.5 * erfc(z / Math.SQRT2);
-  let lo = 0;
-  let hi = 40;
-  for (let i = 0; i < 200; i++) {
-    const m = 0.5 * (lo + hi);
-    if (tail(m) > p) lo = m;
-    else hi = m;
-  }
-  return 0.5 * (lo + hi);
-}
-function erfc(x: number): number {
-  // Numerical Recipes erfcc (relative error < 1.2e-7), adequate for a threshold
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? r : 2 - r;
-}
 
 interface Comparison {
   config: string;

@@ -1,5 +1,5 @@
 /**
- * The staged two-input grid (src/quantities/loop.ts, twoInputGridFor): a residual network's
+ * The staged two-input grid (src/quantities/loop/, twoInputGridFor): a residual network's
  * kernel widens layer by layer, so the grid does too — fine and narrow in the first layers, wide
  * and coarser later, with the fields carried exactly from stage to stage. Checked here:
  *   - the schedule's invariants (coverage of every layer's kernel, resolution of the previous

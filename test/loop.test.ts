@@ -1,5 +1,5 @@
 /**
- * One-loop (1/N) numbers, src/quantities/loop.ts: internal consistency and exactly computable
+ * One-loop (1/N) numbers, src/quantities/loop/: internal consistency and exactly computable
  * cases. (Monte Carlo comparisons: test/loop.mc.test.ts.)
  */
 import * as fs from 'fs';
@@ -101,12 +101,13 @@ describe('relu: the whole correction is the memory term', () => {
     expect(t.info?.method).toBe('closed-form');
   });
 
-  test('closed forms = heat-flow grid (Richardson) = pairwise 2D quadrature', () => {
+  test('closed forms = heat-flow grid (Richardson) = pairwise angular Gauss-Legendre rule', () => {
     const net = network(RELU);
     const c = oneLoop64(net);
     const g = oneLoop64(net, { method: 'grid' });
     const q = oneLoop64(net, { method: 'pairwise' });
     expect(g.info?.method).toBe('grid+richardson');
+    expect(q.info?.method).toBe('pairwise-polar');
     for (const k of ['k1', 'c1', 'varC', 'varK'] as const) {
       expect(maxRelDiff(g[k], c[k])).toBeLessThan(2e-7);
       expect(maxRelDiff(q[k], c[k])).toBeLessThan(1e-9);

@@ -1,5 +1,5 @@
 /**
- * The one-loop theory (src/quantities/loop.ts, issue 3) against Monte Carlo: for tanh, erf and
+ * The one-loop theory (src/quantities/loop/, issue 3) against Monte Carlo: for tanh, erf and
  * ReLU ResNets it must pass, while mean field alone and a curvature-only theory must fail where
  * the 1/N correction is resolvable.
  * FIELDPROP_LONG=1 adds the fit across widths (intercept of N (MC - mean field) against 1/N).

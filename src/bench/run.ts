@@ -11,6 +11,7 @@ import * as path from 'path';
 import { kernel, kernel64, optimalAlphaAnalysis } from '../api';
 import { network } from '../model/network';
 import { oneLoop64 } from '../quantities/loop';
+import { loopBenches } from './loop';
 import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
@@ -97,6 +98,8 @@ export const BENCHES: Bench[] = [
     run: () => String(oneLoop64(network({ act: 'erf', depth: 1000 })).c1[1000]),
     reference: { implementation: 'NumPy, the same heat-flow algorithm', script: 'loop_reference.py', args: ['erf1000'] },
   },
+  // relu's one-loop table at depth 1000: the command next to the algorithm alone
+  ...loopBenches(),
   // the staged two-input grid (issue 3's finite-width example)
   ...twoInputBenches(),
   // CLI start-up against a bare node start

@@ -1,7 +1,7 @@
 /**
- * `fieldprop loop`: the one-loop (1/N) coefficients of every layer (src/quantities/loop.ts),
+ * `fieldprop loop`: the one-loop (1/N) coefficients of every layer (src/quantities/loop/),
  * each printed with the digits on which two evaluations agree (the default grid and a grid of
- * half the step, or the closed form and the grid for relu/linear).
+ * half the step, or for relu/linear the closed form and the angular Gauss-Legendre pairs).
  */
 import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
 import { CSV_OPT } from './csv';
@@ -14,12 +14,12 @@ import { formatNumber } from '../numeric/field';
 import { agreedArray } from '../numeric/agreed';
 
 const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
-const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12'] as const;
+const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12', 'chat1'] as const;
 type Key = (typeof KEYS)[number] | (typeof KEYS12)[number];
 
 export const loopCommand: Command = {
   name: 'loop',
-  summary: 'one-loop (1/N) corrections: k1, c1, varC, varK per layer (and their off-diagonal versions with --c0)',
+  summary: 'one-loop (1/N) corrections: k1, c1, varC, varK per layer (and their off-diagonal versions and chat1, the shift of the empirical correlation, with --c0)',
   options: [
     ...NETWORK_OPTIONS.map((o) => (o.name === 'c0' ? { ...o, default: undefined, help: 'input correlation: also the off-diagonal arrays (_12)' } : o)),
     { name: 'width', value: '<integer >= 1>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
@@ -69,7 +69,8 @@ export const loopCommand: Command = {
     }
     io.out(`One-loop coefficients: ${describe(net)}${two ? '' : ' (one input)'}\n`);
     io.out('k1 = N (E[K_hat_11] - K_11), c1 = N (E[C_hat_11] - C_11), varC = N Var(C_hat_11), varK = N Var(K_hat_11), as N -> infinity;\n');
-    io.out(`each printed with the digits on which two grid resolutions agree (method: ${info?.method ?? 'closed form'}).\n\n`);
+    if (two) io.out('_12: the same for the entries 12; chat1 = N (E[c_hat] - c) of the empirical correlation c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22);\n');
+    io.out(`each printed with the digits on which two evaluations agree (method: ${info?.method ?? 'closed form'}; check: ${b.info?.method ?? '-'}).\n\n`);
     const cols = ['layer', ...keys, ...(width !== undefined ? ['q_N'] : [])];
     const rows = (out.k1 as (string | null)[]).map((_, l) => [String(l), ...keys.map((k) => (out[k] as (string | null)[])[l] ?? '-'), ...(width !== undefined ? [(out.q_N as string[])[l]] : [])]);
     io.out(table(cols, rows));

@@ -261,7 +261,7 @@ export function asymptoticFormulaLatex(net: Network): { latex: string; validity:
 // =======================================================================================
 // Finite width: the optimum of E[c_hat^L]'s sensitivity through order 1/N
 
-/** Relative alpha step of finiteWidthOptimum's stencil: alpha* (1 +- e) for e = this and half of it. */
+/** Relative alpha step of finiteWidthOptimum's stencil: alpha* (1 +- e) for e = this, a half and a quarter of it. */
 export const FINITE_WIDTH_ALPHA_STEP = 0.04;
 
 export interface FiniteWidthOptimum {
@@ -280,29 +280,42 @@ export interface FiniteWidthOptimum {
 /**
  * The 1/N shift of the optimal residual scaling. With S_N(alpha) = S(alpha) + s1(alpha)/N
  * (s1 from the two-input one-loop theory, sensitivityOneLoop64) and S'(alpha*) = 0, the maximum
- * of S_N sits at alpha*_N = alpha* - s1'(alpha*) / (N S''(alpha*)) + O(1/N^2). s1' by central
- * differences in alpha (relative steps eps and eps/2, Richardson); S'' by central differences of
- * the exact (dual-number) slope dS/dalpha.
+ * of S_N sits at alpha*_N = alpha* - s1'(alpha*) / (N S''(alpha*)) + O(1/N^2).
+ *
+ * s1' = d^2 coefficient / (dalpha dc0) by the cross difference
+ *   X(e) = [D_d(alpha* (1 + e)) - D_d(alpha* (1 - e))] / (2 e alpha*),
+ * D_d the central difference in c0 of step d, with d shrinking in proportion to e (d = d0 e / eps).
+ * Then X(e) = s1' + e^2 (alpha*^2 s1''' / 6 + (d0 / eps)^2 A') + O(e^4), where d^2 A(alpha) is
+ * D_d's own truncation error. That error depends on alpha, so at a fixed d it does not cancel
+ * between the alphas; with d shrinking with e one Richardson extrapolation removes both terms.
+ * Three levels e = eps, eps/2, eps/4 give two extrapolations R1, R2; s1' = R2 with error
+ * |R2 - R1| / 15 (the size of its next, e^4, term). S'' by central differences of the exact
+ * (dual-number) slope dS/dalpha.
+ *
+ * `s1At(net)` is the checked sensitivity_1 at alpha*; `s1At(net, d)` one central difference in c0
+ * of step d. All on one grid, so that the discretised coefficient is a smooth function of alpha and c0.
  */
 export function finiteWidthOptimum(
   net: Network,
   alphaStar: number,
-  s1At: (n: Network, stencil: boolean) => { sensitivity1: number; error: number; gridRel?: number },
+  s1At: (n: Network, c0Step?: number) => { sensitivity1: number; error: number; gridRel?: number },
+  c0Step: number,
 ): FiniteWidthOptimum {
   const at = (alpha: number) => withChanges(net, { alpha: String(alpha), skip: 'residual' });
-  const centre = s1At(at(alphaStar), false);
+  const centre = s1At(at(alphaStar));
   const eps = FINITE_WIDTH_ALPHA_STEP;
-  // stencil points: s1 differenced in alpha, so the cheaper evaluation (one c0 step, no grid
-  // check) is enough: their common O(d^2) and grid errors cancel to leading order
-  const D = (e: number) => {
-    const p = s1At(at(alphaStar * (1 + e)), true);
-    const m = s1At(at(alphaStar * (1 - e)), true);
-    return { d: (p.sensitivity1 - m.sensitivity1) / (2 * e * alphaStar), err: (p.error + m.error) / (2 * e * alphaStar) };
+  const X = (k: number) => {
+    const e = eps / k;
+    const d = c0Step / k;
+    return (s1At(at(alphaStar * (1 + e)), d).sensitivity1 - s1At(at(alphaStar * (1 - e)), d).sensitivity1) / (2 * e * alphaStar);
   };
-  const D1 = D(eps);
-  const D2 = D(eps / 2);
-  const ds1 = (4 * D2.d - D1.d) / 3;
-  const ds1Err = Math.abs(D2.d - D1.d) / 3 + D2.err + (centre.gridRel ?? 0) * Math.abs(ds1);
+  const X1 = X(1);
+  const X2 = X(2);
+  const X4 = X(4);
+  const R1 = (4 * X2 - X1) / 3;
+  const ds1 = (4 * X4 - X2) / 3;
+  const ds1Err = Math.abs(ds1 - R1) / 15 + (centre.gridRel ?? 0) * Math.abs(ds1);
+  if (!Number.isFinite(ds1)) throw new NumericalError('finite-width optimum: the derivative of sensitivity_1 in alpha is not finite');
   const h = 1e-4 * alphaStar;
   const slope = (alpha: number) => sensitivityAndSlope(float64Interp, net, alpha).ds;
   const d2S = (slope(alphaStar + h) - slope(alphaStar - h)) / (2 * h);

@@ -1,6 +1,6 @@
 /**
  * The theory values a simulation is compared with: mean field (src/quantities/kernel.ts) and
- * the one-loop (1/N) theory of src/quantities/loop.ts (null, with the reason, where it fails).
+ * the one-loop (1/N) theory of src/quantities/loop/ (null, with the reason, where it fails).
  */
 import { Network, branchFactor, withChanges } from '../model/network';
 import { float64Interp, productIntegrand } from '../interpret/numeric';
@@ -18,7 +18,7 @@ export interface OneLoopSource {
 
 /** Evaluate the one-loop theory for a network (null with a note when it is missing or fails). */
 export function oneLoopTheory(net: Network): OneLoopSource {
-  const note = 'one-loop theory: oneLoop64 (src/quantities/loop.ts)';
+  const note = 'one-loop theory: oneLoop64 (src/quantities/loop/)';
   try {
     return { table: oneLoop64(net), note };
   } catch (e) {

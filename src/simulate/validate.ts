@@ -9,7 +9,7 @@
  * depend only on the options, so they are fixed before the first network is drawn.
  *
  * Checked: the means of K_hat_11 and C_hat_11 (and of K_hat_12, C_hat_12 with two inputs)
- * against the one-loop theory (mean field + k1/N) where src/quantities/loop.ts provides it, else
+ * against the one-loop theory (mean field + k1/N) where src/quantities/loop/ provides it, else
  * against mean field. Their variances: the one-loop table gives lim N Var (varK, varC), whose
  * O(1/N) relative correction is not predicted, so at one width Var is reported with z against
  * varK/N but not checked; with several widths the intercept of N Var = a + b/N is checked
@@ -47,7 +47,7 @@ export interface ValidateOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /**
-   * The one-loop table to test (default: oneLoop64 of src/quantities/loop.ts when present).
+   * The one-loop table to test (default: oneLoop64 of src/quantities/loop/ when present).
    * `null` tests mean field alone. For tests of the validator itself.
    */
   oneLoop?: OneLoopTable | null;
