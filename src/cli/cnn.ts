@@ -15,9 +15,11 @@ import { fixedPointAnalysis } from '../api';
 import {
   cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
 } from '../quantities/cnn';
-import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms } from '../simulate/cnn';
+import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
+import { checkOutPath } from './shard';
+import { writeFileAtomic } from '../simulate/plot';
 
 const GEOMETRY: OptionSpec[] = [
   { name: 'kernel-size', value: '<odd integer <= image>', help: 'kernel width k (k taps per axis, centred)', default: '3' },
@@ -354,6 +356,7 @@ const cnnOrthogonalCommand: Command = {
     { name: 'image', value: '<integer 1..256>', help: 'image side n of the operator', default: '32' },
     { name: 'kernel', value: '<orthogonal|delta-orthogonal|gaussian>', help: 'which kernel to generate', default: 'orthogonal' },
     { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed', default: '1' },
+    { name: 'out', value: '<file.json>', help: 'write the kernel as JSON {offsets, kernel: [k^d][C][C]} (atomically; the path is checked before any work)' },
     JSON_OPT,
     HELP,
   ],
@@ -365,6 +368,8 @@ const cnnOrthogonalCommand: Command = {
     if (spec.image > 256) throw new InputError('image', `must be an integer in 1..256, got ${spec.image}`);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
     const kind = String(opts.kernel);
+    const outFile = opts.out === undefined ? undefined : String(opts.out);
+    if (outFile !== undefined) checkOutPath(outFile);
     const rng = Rng.stream(seed, 0, 7);
     const gen = kind === 'orthogonal' ? randomOrthogonalKernel : kind === 'delta-orthogonal' ? deltaOrthogonalKernel : kind === 'gaussian' ? gaussianKernel : undefined;
     if (!gen) throw new InputError('kernel', `must be orthogonal, delta-orthogonal or gaussian, got "${kind}"`);
@@ -385,7 +390,9 @@ const cnnOrthogonalCommand: Command = {
       max_abs_deviation_from_1: fmt(sv.maxDeviation, 3),
       orthogonal: sv.maxDeviation < 1e-10,
       tap_variance: tapVar.map((x) => fmt(x, 6)),
+      ...(outFile !== undefined ? { out: outFile } : {}),
     };
+    if (outFile !== undefined) writeFileAtomic(outFile, JSON.stringify(kernelDocument(kind, C, spec.dims, spec.kernelSize, seed, K)) + '\n');
     if (opts.json) {
       io.out(JSON.stringify(out) + '\n');
       return 0;
@@ -394,6 +401,7 @@ const cnnOrthogonalCommand: Command = {
     io.out(`  singular values over all ${sv.frequencies} frequencies (C x C symbol at each, from the kernel's FFT):\n`);
     io.out(`  min ${out.singular_value_min}\n  max ${out.singular_value_max}\n  max |sigma - 1| = ${out.max_abs_deviation_from_1}: ${out.orthogonal ? 'orthogonal (every singular value is 1)' : 'not orthogonal'}\n`);
     io.out(`  variance per tap (sum_ij W_ij(beta)^2 / C): ${out.tap_variance.join(' ')}\n`);
+    if (outFile !== undefined) io.out(`  kernel written to ${outFile}\n`);
     return 0;
   },
 };

@@ -445,3 +445,43 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
 
 /** For tests and docs: the flat index of a frequency / position vector. */
 export { flatIndex, unflatIndex };
+
+/** The JSON form of a kernel written by `cnn-orthogonal --out`. */
+export interface KernelDocument {
+  format: 'fieldprop-cnn-kernel';
+  kind: string;
+  channels: number;
+  dims: number;
+  kernel_size: number;
+  seed: number;
+  /** The k^d window offsets beta_t, in the order of `weights`. */
+  offsets: number[][];
+  /** weights[t][i][j] = W_ij(beta_t): (W * y)_i(alpha) = sum_t sum_j W_ij(beta_t) y_j(alpha + beta_t). */
+  weights: number[][][];
+}
+
+/** A tap-major kernel as a nested [k^d][C][C] array with its window offsets (float64 round-trips through JSON). */
+export function kernelDocument(kind: string, C: number, dims: number, k: number, seed: number, kernel: Float64Array[]): KernelDocument {
+  const offsets = windowOffsets(dims, k);
+  if (kernel.length !== offsets.length) throw new RangeError('kernel tap count does not match k^d');
+  return {
+    format: 'fieldprop-cnn-kernel',
+    kind,
+    channels: C,
+    dims,
+    kernel_size: k,
+    seed,
+    offsets,
+    weights: kernel.map((w) => Array.from({ length: C }, (_, i) => Array.from(w.subarray(i * C, (i + 1) * C)))),
+  };
+}
+
+/** The tap-major kernel of a KernelDocument (inverse of kernelDocument). */
+export function kernelFromDocument(doc: KernelDocument): Float64Array[] {
+  const C = doc.channels;
+  return doc.weights.map((t) => {
+    const w = new Float64Array(C * C);
+    t.forEach((row, i) => w.set(row, i * C));
+    return w;
+  });
+}
