@@ -6,6 +6,7 @@
  *   fieldprop cnn-simulate    finite-width deep CNNs, Gaussian against delta-orthogonal, vs theory
  *   fieldprop cnn-orthogonal  random orthogonal convolution kernels: singular values from the FFT
  */
+import * as fs from 'fs';
 import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';
 import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
@@ -26,6 +27,29 @@ const GEOMETRY: OptionSpec[] = [
   { name: 'dims', value: '<1|2>', help: 'spatial dimensions of the input', default: '2' },
 ];
 const PLOT: OptionSpec = { name: 'plot', value: '<file.svg>', help: 'write an SVG plot (written atomically)' };
+const PROFILE: OptionSpec = {
+  name: 'profile',
+  value: '<gaussian|delta-orthogonal|uniform|file.json|"w1,w2,..." (k^d weights >= 0 summing to 1)>',
+  help: 'kernel variance profile v(beta) over the window, row-major over {-r..r}^d; replaces --init',
+};
+
+/** --profile as given: a name or list (text), or the parsed content of a .json file. */
+function profileValue(opts: ParsedArgs): unknown {
+  if (opts.profile === undefined) return undefined;
+  const text = String(opts.profile);
+  if (!/\.json$/i.test(text.trim())) return text;
+  let content: string;
+  try {
+    content = fs.readFileSync(text.trim(), 'utf8');
+  } catch {
+    throw new InputError('profile', `cannot read the file "${text.trim()}"`);
+  }
+  try {
+    return JSON.parse(content);
+  } catch {
+    throw new InputError('profile', `"${text.trim()}" is not JSON (expected an array of k^d weights)`);
+  }
+}
 
 function plotFile(opts: ParsedArgs): string | undefined {
   if (opts.plot === undefined) return undefined;
@@ -43,6 +67,7 @@ function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
     image: opts.image as string,
     kernelSize: opts['kernel-size'] as string,
     init,
+    profile: profileValue(opts),
   });
 }
 
@@ -63,7 +88,7 @@ export function fmt(x: number, digits = 12): string {
 function describeSpec(s: CnnSpec): string {
   const img = s.dims === 1 ? `1D image of ${s.image}` : `2D image ${s.image}x${s.image}`;
   const ker = s.dims === 1 ? `${s.kernelSize}` : `${s.kernelSize}x${s.kernelSize}`;
-  return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, circular padding, init ${s.init}`;
+  return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, circular padding, ${s.init === 'custom' ? `profile ${Array.from(s.profile, (x) => fmt(x, 6)).join(',')}` : `init ${s.init}`}`;
 }
 
 /** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
@@ -90,6 +115,7 @@ const cnnCommand: Command = {
     ...GEOMETRY,
     { name: 'image', value: '<integer 1..4096 (1D), 1..1024 (2D)>', help: 'image side n (n or n x n positions, any n: non-powers of two use Bluestein FFTs)', default: '32' },
     { name: 'init', value: `<${CNN_INITS.join('|')}>`, help: 'kernel variance profile: uniform over the window, or all at the centre tap', default: 'gaussian' },
+    PROFILE,
     { name: 'depth', value: '<integer 0..1000000>', help: 'propagate the covariance of a random input image through this many layers (0: none)', default: '0' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image (iid N(0,1) pixels)', default: '3' },
     { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
@@ -128,8 +154,11 @@ const cnnCommand: Command = {
     const lc = A.map((a) => a * fp.chi_c);
     const lq = A.map((a) => a * fp.chi_q);
     const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
-    const xic = lc.map(depthScale);
-    const xiq = lq.map(depthScale);
+    // Asymmetric profiles have a complex Ahat: the depth scales use |lambda| = |chi| |Ahat|.
+    const Aim = Array.from(modes.A_im, snap);
+    const complex = Aim.some((x) => x !== 0);
+    const xic = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
+    const xiq = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
 
     // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
     let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][] } | undefined;
@@ -197,7 +226,10 @@ const cnnCommand: Command = {
     const d = digits;
     if (opts.json) {
       const out: Record<string, unknown> = {
-        network: { act: spec.act.name, sw2: spec.sw2, sb2: spec.sb2, dims: spec.dims, image: spec.image, kernel_size: spec.kernelSize, init: spec.init, padding: 'circular' },
+        network: {
+          act: spec.act.name, sw2: spec.sw2, sb2: spec.sb2, dims: spec.dims, image: spec.image, kernel_size: spec.kernelSize, init: spec.init, padding: 'circular',
+          ...(spec.init === 'custom' ? { profile: Array.from(spec.profile) } : {}),
+        },
         digits: d,
         q_star: qText,
         c_star: fmt(fp.c_star, d),
@@ -210,6 +242,7 @@ const cnnCommand: Command = {
         lambda_q: lq.map((x) => fmt(x, d)),
         depth_scales: xic.map((x) => fmt(x, d)),
         depth_scales_q: xiq.map((x) => fmt(x, d)),
+        ...(complex ? { A_im: Aim.map((x) => fmt(x, d)), lambda_c_im: Aim.map((x) => fmt(x * fp.chi_c, d)), lambda_q_im: Aim.map((x) => fmt(x * fp.chi_q, d)) } : {}),
       };
       if (propagation) {
         out.propagation = {
@@ -238,8 +271,14 @@ const cnnCommand: Command = {
       for (let m = 0; m <= n >> 1; m++) idx.push(m * n);
       for (let m = 1; m <= n >> 1; m++) idx.push(m * n + m);
     }
-    const rows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(lc[i], d), fmt(xic[i], d), fmt(lq[i], d), fmt(xiq[i], d)]);
-    io.out(table(['f', 'Ahat(f)', 'lambda_c(f)', 'xi_c(f)', 'lambda_q(f)', 'xi_q(f)'], rows, 'modes'));
+    if (complex) {
+      const crows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(Aim[i], d), fmt(Math.hypot(A[i], Aim[i]), d), fmt(xic[i], d), fmt(xiq[i], d)]);
+      io.out('(the profile is not symmetric: Ahat(f) is complex and the depth scales use |lambda(f)| = |chi| |Ahat(f)|)\n');
+      io.out(table(['f', 'Re Ahat(f)', 'Im Ahat(f)', '|Ahat(f)|', 'xi_c(f)', 'xi_q(f)'], crows, 'modes'));
+    } else {
+      const rows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(lc[i], d), fmt(xic[i], d), fmt(lq[i], d), fmt(xiq[i], d)]);
+      io.out(table(['f', 'Ahat(f)', 'lambda_c(f)', 'xi_c(f)', 'lambda_q(f)', 'xi_q(f)'], rows, 'modes'));
+    }
     if (spec.dims === 2) io.out(`(rows: f = (m, 0) and (m, m); --json lists all ${modes.frequencies.length} frequencies)\n`);
     if (propagation) {
       io.out(`\nCovariance of a random ${channels}-channel image (input seed ${inputSeed}), variance plane and nearest-neighbour planes, FFT route`);
@@ -271,6 +310,7 @@ const cnnSimulateCommand: Command = {
     { ...GEOMETRY[1], default: '1' },
     { name: 'image', value: '<integer 1..256>', help: 'image side n', default: '16' },
     { name: 'init', value: '<list of gaussian, delta-orthogonal>', help: 'initialisations to simulate (comma-separated)', default: 'gaussian,delta-orthogonal' },
+    { ...PROFILE, help: 'simulate this one kernel variance profile instead of --init (Gaussian weights N(0, sw2 v(beta)/C); delta-orthogonal: Haar centre tap)' },
     { name: 'width', value: '<integer 1..1024>', help: 'channels C of every hidden layer', default: '16' },
     { name: 'depth', value: '<integer 1..100000>', help: 'number of layers', default: '200' },
     { name: 'networks', value: '<integer 2..100000>', help: 'independent networks per initialisation', default: '64' },
@@ -287,6 +327,7 @@ const cnnSimulateCommand: Command = {
     if (!opts) return 0;
     const inits = String(opts.init).split(',').map((s) => s.trim());
     if (inits.length === 0 || inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
+    if (opts.profile !== undefined) inits.splice(0, inits.length, 'gaussian');
     const image = intParam('image', opts.image as string, 1, 256);
     const width = intParam('width', opts.width as string, 1, 1024);
     const depth = intParam('depth', opts.depth as string, 1, 100_000);
@@ -298,7 +339,7 @@ const cnnSimulateCommand: Command = {
     const record = logLayers(depth).concat(Array.from({ length: 20 }, (_, i) => Math.round(((i + 1) * depth) / 20)));
     const results = inits.map((init) => {
       const spec = specFrom({ ...opts, image: String(image) }, init);
-      return { init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) };
+      return { init: spec.init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) };
     });
     const rows: SignalRow[] = [];
     for (const { init, r } of results)

@@ -126,6 +126,26 @@ export function gaussianKernel(C: number, k: number, dims: number, rng: Rng): Fl
   });
 }
 
+/**
+ * Gaussian kernel with a variance profile: W_ij(beta_t) ~ N(0, v_t / C) (unit total variance; the
+ * uniform profile is gaussianKernel).
+ */
+export function profileKernel(C: number, profile: Float64Array, rng: Rng): Float64Array[] {
+  return Array.from(profile, (v) => {
+    const w = new Float64Array(C * C);
+    rng.fillNormal(w, 0, C * C, Math.sqrt(v / C));
+    return w;
+  });
+}
+
+/** The kernel generator of a spec's profile (delta-orthogonal: Haar centre tap; others Gaussian). */
+export function specKernel(spec: CnnSpec, C: number, rng: Rng): Float64Array[] {
+  const { kernelSize: k, dims } = spec;
+  if (spec.init === 'delta-orthogonal') return deltaOrthogonalKernel(C, k, dims, rng);
+  if (spec.init === 'gaussian' || spec.init === 'uniform') return gaussianKernel(C, k, dims, rng);
+  return profileKernel(C, spec.profile, rng);
+}
+
 export interface SingularValueReport {
   /** Smallest and largest singular value over all frequencies. */
   min: number;
@@ -379,7 +399,7 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
     observe(0);
     for (let l = 1; l <= depth; l++) {
       for (let e = 0; e < C * N; e++) y[e] = act.f64(h[e]);
-      const W = spec.init === 'delta-orthogonal' ? deltaOrthogonalKernel(C, k, dims, rng) : gaussianKernel(C, k, dims, rng);
+      const W = specKernel(spec, C, rng);
       rng.fillNormal(b, 0, C, sb);
       for (let i = 0; i < C; i++) {
         const row = i * N;
