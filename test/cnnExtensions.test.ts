@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelFromDocument, kernelSingularValues, KernelDocument, simulateCnn } from '../src/simulate/cnn';
+import { propagateZeroPad, ZeroPadCovarianceMap, zeroPadFixedPoint } from '../src/quantities/cnnZeroPad';
 import { cnnSpec, averagingSpectrumComplex, averagingSpectrum, displacementSet, planesFromMatrix, matrixFromPlanes, CnnCovarianceMap, cnnModes, cnnFixedPoint } from '../src/quantities/cnn';
 
 interface MapCase { act: string; sw2: string; sb2: string; shape: number[]; kernel_size: number; profile: number[]; padding: string; layers: number; sigma0: number[]; sigma: number[] }
@@ -135,5 +136,96 @@ describe('variance profiles', () => {
       for (let a = 0; a < p.mean.length; a++) cross = Math.max(cross, Math.abs(p.mean[a] - m.planes[i].theory[a]) / p.se[a]);
     });
     expect(cross).toBeGreaterThan(r.z_threshold);
+  });
+});
+
+describe('zero padding', () => {
+  it('the zero-padded full-covariance map matches the numpy map from the definition (1D and 2D, uniform and asymmetric profiles)', () => {
+    for (const c of FIX.maps.filter((m) => m.padding === 'zero')) {
+      const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.shape.length, image: c.shape[0], kernelSize: c.kernel_size, profile: c.profile, padding: 'zero' });
+      const S = propagateZeroPad(spec, Float64Array.from(c.sigma0), c.layers);
+      expect(maxAbsDiff(S, c.sigma)).toBeLessThan(1e-13);
+    }
+  });
+
+  it('refuses images above the size limit and unknown paddings with one line', () => {
+    expect(() => new ZeroPadCovarianceMap(cnnSpec({ dims: 2, image: 33, padding: 'zero' }))).toThrow(/--image: zero padding .* at most 1024 positions, got 1089/);
+    expect(() => cnnSpec({ padding: 'reflect' })).toThrow(/--padding: must be one of circular, zero/);
+  });
+
+  it('fixed point and depth scales: the Perron roots match the decay of perturbations under the full nonlinear map, and differ from the circular slopes', () => {
+    const spec = cnnSpec({ act: 'erf', sw2: '1.5', sb2: '0.05', dims: 1, image: 8, kernelSize: 3, padding: 'zero' });
+    const circ = cnnFixedPoint(spec);
+    const fp = zeroPadFixedPoint(spec, circ.q_star, circ.c_star);
+    expect(fp.sigma).not.toBeNull();
+    // (the boundary changes the slopes: smaller edge variances raise d<phi^2>/dq for erf)
+    expect(Math.abs(fp.rho_q! - circ.chi_q)).toBeGreaterThan(1e-3);
+    expect(Math.abs(fp.rho_c! - circ.chi_c)).toBeGreaterThan(1e-3);
+    // the edge loses variance: q*(end) < q*(centre) < circular q*
+    expect(fp.q[0]).toBeLessThan(fp.q[3]);
+    expect(fp.q[3]).toBeLessThan(circ.q_star);
+    // observed decay rate of a small perturbation of Sigma* under the full map
+    const map = new ZeroPadCovarianceMap(spec);
+    const N = 8;
+    const rate = (offDiagonalOnly: boolean) => {
+      let S: Float64Array = Float64Array.from(fp.sigma!);
+      for (let a = 0; a < N; a++)
+        for (let b = 0; b < N; b++) if (!offDiagonalOnly || a !== b) S[a * N + b] += 1e-6 * (1 + 0.1 * (a + b));
+      let prev = 0;
+      let r = 0;
+      for (let l = 0; l < 40; l++) {
+        S = map.step(S);
+        let d = 0;
+        for (let i = 0; i < N * N; i++) d = Math.max(d, Math.abs(S[i] - fp.sigma![i]));
+        if (l > 30) r = d / prev;
+        prev = d;
+      }
+      return r;
+    };
+    expect(rate(true)).toBeCloseTo(fp.rho_c!, 4);
+    expect(rate(false)).toBeCloseTo(Math.max(fp.rho_c!, fp.rho_q!), 4);
+  });
+
+  it('simulated zero-padded CNNs agree with the zero-padded mean field and not with the circular one', () => {
+    const base = { act: 'tanh', sw2: '1.5', sb2: '0.05', dims: 1, image: 8, kernelSize: 3 };
+    const o = { width: 48, depth: 4, networks: 48, seed: 4, channels: 3, inputSeed: 1, record: [0, 1, 2, 4] };
+    const r = simulateCnn({ ...o, spec: cnnSpec({ ...base, padding: 'zero' }) });
+    expect(r.pass).toBe(true);
+    const circ = simulateCnn({ ...o, width: 4, networks: 2, spec: cnnSpec(base) });
+    let cross = 0;
+    r.planes.forEach((p, i) => {
+      if (!p.delta.every((x) => x === 0)) return;
+      for (let a = 0; a < p.mean.length; a++) cross = Math.max(cross, Math.abs(p.mean[a] - circ.planes[i].theory[a]) / p.se[a]);
+    });
+    expect(cross).toBeGreaterThan(r.z_threshold);
+  });
+});
+
+describe('cnn --padding zero (CLI)', () => {
+  it('reports the boundary variance map and the depth scales; the circular default is unchanged', async () => {
+    const r = await run(['cnn', '--act', 'erf', '--image', '5', '--dims', '2', '--padding', 'zero', '--depth', '60', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.network.padding).toBe('zero');
+    expect(j.q_star_map.length).toBe(25);
+    const spec = cnnSpec({ act: 'erf', dims: 2, image: 5, padding: 'zero' });
+    const circ = cnnFixedPoint(spec);
+    const z = zeroPadFixedPoint(spec, circ.q_star, circ.c_star);
+    expect(Number(j.rho_q)).toBeCloseTo(z.rho_q!, 7);
+    expect(Number(j.q_star_at.corner)).toBeCloseTo(z.q[0], 9);
+    // deep in the network the propagated corner variance reaches the fixed-point map
+    expect(Number(j.propagation.q_at.corner[j.propagation.layers.length - 1])).toBeCloseTo(z.q[0], 8);
+    const c = JSON.parse((await run(['cnn', '--act', 'erf', '--image', '6', '--dims', '2', '--json'])).out);
+    expect(c.network.padding).toBe('circular');
+    for (const [args, re] of [
+      [['cnn', '--padding', 'mirror'], /--padding/],
+      [['cnn', '--padding', 'zero', '--image', '40'], /--image: zero padding/],
+      [['cnn', '--padding', 'zero', '--image', '6', '--plot', 'x.svg'], /--plot: .*not available with --padding zero/],
+    ] as [string[], RegExp][]) {
+      const b = await run(args);
+      expect(b.code).toBe(2);
+      expect(b.err).toMatch(re);
+      expect(b.err.trim().split('\n').length).toBe(1);
+    }
   });
 });

@@ -14,9 +14,10 @@ import { InputError, NumericalError } from '../model/errors';
 import { intParam } from '../model/network';
 import { fixedPointAnalysis } from '../api';
 import {
-  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
+  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, depthScale, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
 } from '../quantities/cnn';
 import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
+import { zeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from '../quantities/cnnZeroPad';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
@@ -68,6 +69,7 @@ function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
     kernelSize: opts['kernel-size'] as string,
     init,
     profile: profileValue(opts),
+    padding: opts.padding as string | undefined,
   });
 }
 
@@ -88,7 +90,7 @@ export function fmt(x: number, digits = 12): string {
 function describeSpec(s: CnnSpec): string {
   const img = s.dims === 1 ? `1D image of ${s.image}` : `2D image ${s.image}x${s.image}`;
   const ker = s.dims === 1 ? `${s.kernelSize}` : `${s.kernelSize}x${s.kernelSize}`;
-  return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, circular padding, ${s.init === 'custom' ? `profile ${Array.from(s.profile, (x) => fmt(x, 6)).join(',')}` : `init ${s.init}`}`;
+  return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, ${s.padding} padding, ${s.init === 'custom' ? `profile ${Array.from(s.profile, (x) => fmt(x, 6)).join(',')}` : `init ${s.init}`}`;
 }
 
 /** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
@@ -105,6 +107,102 @@ function meanOf(x: Float64Array): number {
   return m / x.length;
 }
 
+/** `cnn --padding zero`: the boundary's fixed-point variance map, depth scales and a propagation. */
+function zeroPadRun(
+  spec: CnnSpec,
+  fp: CnnFixedPoint,
+  o: { depth: number; channels: number; inputSeed: number; digits: number; qText: string | null; json: boolean },
+  io: { out: (s: string) => void },
+): number {
+  const d = o.digits;
+  const z = zeroPadFixedPoint(spec, fp.q_star, fp.c_star);
+  const marks = landmarkPositions(spec.shape);
+  const xi = (x: number | null) => (x === null ? null : fmt(x, 6));
+  let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][]; q_at: number[][] } | undefined;
+  if (o.depth > 0) {
+    const nn = displacementSet(spec.shape, 'nn');
+    const rec = new Set(logLayers(o.depth));
+    const P = { layers: [] as number[], mean_q: [] as number[], mean_c: nn.slice(1).map(() => [] as number[]), structure_q: [] as number[], structure_c: nn.slice(1).map(() => [] as number[]), q_at: marks.map(() => [] as number[]) };
+    const N = spec.shape.reduce((a, b) => a * b, 1);
+    propagateZeroPad(spec, zeroPadInputCovariance(spec, randomImage(spec.shape, o.channels, o.inputSeed)), o.depth, (l, S) => {
+      if (!rec.has(l)) return;
+      const planes = zeroPadPlanes(spec.shape, S, nn);
+      P.layers.push(l);
+      P.mean_q.push(meanOf(planes[0]));
+      P.structure_q.push(rms(planes[0]));
+      for (let p = 1; p < planes.length; p++) {
+        P.mean_c[p - 1].push(meanOf(planes[p]) / meanOf(planes[0]));
+        P.structure_c[p - 1].push(rms(planes[p]));
+      }
+      marks.forEach((m, i) => P.q_at[i].push(S[m.index * N + m.index]));
+    });
+    propagation = P;
+  }
+  if (o.json) {
+    const out: Record<string, unknown> = {
+      network: {
+        act: spec.act.name, sw2: spec.sw2, sb2: spec.sb2, dims: spec.dims, image: spec.image, kernel_size: spec.kernelSize, init: spec.init, padding: 'zero',
+        ...(spec.init === 'custom' ? { profile: Array.from(spec.profile) } : {}),
+      },
+      digits: d,
+      circular: { q_star: o.qText, c_star: fmt(fp.c_star, d), chi_q: fmt(fp.chi_q, d), chi_c: fmt(fp.chi_c, d) },
+      q_star_map: Array.from(z.q, (x) => fmt(x, 10)),
+      q_star_at: Object.fromEntries(marks.map((m) => [m.name, fmt(z.q[m.index], 10)])),
+      layers_q: z.layers_q,
+      layers_sigma: z.layers_sigma,
+      rho_q: z.rho_q === null ? null : fmt(z.rho_q, 8),
+      xi_q: xi(z.xi_q),
+      rho_c: z.rho_c === null ? null : fmt(z.rho_c, 8),
+      xi_c: xi(z.xi_c),
+    };
+    if (propagation) {
+      out.propagation = {
+        input: { channels: o.channels, input_seed: o.inputSeed },
+        layers: propagation.layers,
+        mean_q: propagation.mean_q.map((x) => fmt(x, 10)),
+        mean_c: propagation.mean_c.map((r) => r.map((x) => fmt(x, 10))),
+        structure_q: propagation.structure_q.map((x) => fmt(x, 6)),
+        structure_c: propagation.structure_c.map((r) => r.map((x) => fmt(x, 6))),
+        q_at: Object.fromEntries(marks.map((m, i) => [m.name, propagation!.q_at[i].map((x) => fmt(x, 10))])),
+      };
+    }
+    io.out(JSON.stringify(out) + '\n');
+    return 0;
+  }
+  io.out(`CNN mean field: ${describeSpec(spec)}\n\n`);
+  io.out(`Circular (fully connected) fixed point, ${d} digits: q* ${o.qText ?? 'any q > 0'}, c* ${fmt(fp.c_star, d)}, chi_q ${fmt(fp.chi_q, d)}, chi_c ${fmt(fp.chi_c, d)}\n\n`);
+  io.out(`Zero padding: the fixed point is not translation invariant (full covariance over all ${z.q.length} positions).\n`);
+  io.out(`Fixed-point variance map q*(alpha) (converged in ${z.layers_q} layers):\n`);
+  io.out(table(['position', 'q*(alpha)', 'q*(alpha) / circular q*'], marks.map((m) => [m.name, fmt(z.q[m.index], 10), fmt(z.q[m.index] / fp.q_star, 6)]), 'q_star'));
+  io.out(`\nDepth scales of the linearised map at the zero-padded fixed point (spectral radius rho of each block, xi = -1/ln rho):\n`);
+  const rows = [
+    ['variance block', z.rho_q === null ? '-' : fmt(z.rho_q, 8), xi(z.xi_q) ?? '-', fmt(fp.chi_q, 8), fmt(depthScale(fp.chi_q), 6)],
+    ['correlation block', z.rho_c === null ? '-' : fmt(z.rho_c, 8), xi(z.xi_c) ?? '-', fmt(fp.chi_c, 8), fmt(depthScale(fp.chi_c), 6)],
+  ];
+  io.out(table(['block', 'rho (zero)', 'xi (zero)', 'rho (circular, f = 0)', 'xi (circular)'], rows, 'depth_scales'));
+  if (z.rho_q === null || z.rho_c === null) {
+    io.out(
+      z.sigma === null
+        ? '(-: the full covariance did not reach its fixed point within the work budget)\n'
+        : '(-: a block has entries that are not positive, or its Perron root was not bracketed to 1e-10 within the work budget)\n',
+    );
+  }
+  if (propagation) {
+    io.out(`\nCovariance of a random ${o.channels}-channel image (input seed ${o.inputSeed}), full zero-padded covariance:\n`);
+    const header = ['layer', 'mean q', ...propagation.mean_c.map((_, p) => `mean c(e${p})`), 'structure q', ...marks.map((m) => `q(${m.name})`)];
+    const prow = propagation.layers.map((l, i) => [
+      String(l),
+      fmt(propagation!.mean_q[i], 10),
+      ...propagation!.mean_c.map((r) => fmt(r[i], 10)),
+      fmt(propagation!.structure_q[i], 4),
+      ...propagation!.q_at.map((r) => fmt(r[i], 8)),
+    ]);
+    io.out(table(header, prow, 'propagation'));
+    io.out('(means and structure over the positions whose partner alpha + delta lies inside the image)\n');
+  }
+  return 0;
+}
+
 const cnnCommand: Command = {
   name: 'cnn',
   summary: 'CNN mean field: fixed point, Fourier-mode eigenvalues and depth scales of the linearised covariance map, covariance propagation',
@@ -116,6 +214,7 @@ const cnnCommand: Command = {
     { name: 'image', value: '<integer 1..4096 (1D), 1..1024 (2D)>', help: 'image side n (n or n x n positions, any n: non-powers of two use Bluestein FFTs)', default: '32' },
     { name: 'init', value: `<${CNN_INITS.join('|')}>`, help: 'kernel variance profile: uniform over the window, or all at the centre tap', default: 'gaussian' },
     PROFILE,
+    { name: 'padding', value: '<circular|zero>', help: 'circular (indices wrap) or zero (zero activations outside the image; full covariance, at most 1024 positions)', default: 'circular' },
     { name: 'depth', value: '<integer 0..1000000>', help: 'propagate the covariance of a random input image through this many layers (0: none)', default: '0' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image (iid N(0,1) pixels)', default: '3' },
     { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
@@ -147,6 +246,10 @@ const cnnCommand: Command = {
     // fixed point (the length map is linear in q); the slopes do not depend on q.
     const anyQ = spec.act.homogeneousDegree === 1 && Number(spec.sb2) === 0 && fp.chi_q === 1;
     const qText = anyQ ? null : fmt(fp.q_star, digits);
+    if (spec.padding === 'zero') {
+      if (plot) throw new InputError('plot', 'the depth-scale plot is per Fourier mode: not available with --padding zero');
+      return zeroPadRun(spec, fp, { depth, channels, inputSeed, digits, qText, json: !!opts.json }, io);
+    }
     const modes = cnnModes(spec, fp);
     // Exact zeros of Ahat (e.g. f/n = 1/3 for k = 3) come out of the FFT as ~1e-17.
     const snap = (x: number) => (Math.abs(x) < 1e-13 ? 0 : x);
@@ -310,6 +413,7 @@ const cnnSimulateCommand: Command = {
     { ...GEOMETRY[1], default: '1' },
     { name: 'image', value: '<integer 1..256>', help: 'image side n', default: '16' },
     { name: 'init', value: '<list of gaussian, delta-orthogonal>', help: 'initialisations to simulate (comma-separated)', default: 'gaussian,delta-orthogonal' },
+    { name: 'padding', value: '<circular|zero>', help: 'circular, or zero (theory by the full covariance: at most 1024 positions)', default: 'circular' },
     { ...PROFILE, help: 'simulate this one kernel variance profile instead of --init (Gaussian weights N(0, sw2 v(beta)/C); delta-orthogonal: Haar centre tap)' },
     { name: 'width', value: '<integer 1..1024>', help: 'channels C of every hidden layer', default: '16' },
     { name: 'depth', value: '<integer 1..100000>', help: 'number of layers', default: '200' },
@@ -358,7 +462,7 @@ const cnnSimulateCommand: Command = {
     if (opts.json) {
       io.out(
         JSON.stringify({
-          network: { act: spec0.act.name, sw2: spec0.sw2, sb2: spec0.sb2, dims: spec0.dims, image, kernel_size: spec0.kernelSize, width, depth, networks, seed, channels, input_seed: inputSeed },
+          network: { act: spec0.act.name, sw2: spec0.sw2, sb2: spec0.sb2, dims: spec0.dims, image, kernel_size: spec0.kernelSize, width, depth, networks, seed, channels, input_seed: inputSeed, padding: spec0.padding },
           runs: results.map(({ init, r }) => ({
             init,
             seconds: r.seconds,
@@ -372,7 +476,7 @@ const cnnSimulateCommand: Command = {
       );
       return 0;
     }
-    io.out(`Simulated deep CNNs: act = ${spec0.act.name}, sw2 = ${spec0.sw2}, sb2 = ${spec0.sb2}, ${spec0.dims}D image ${image}, kernel ${spec0.kernelSize}, width ${width}, depth ${depth}, ${networks} networks, seed ${seed}\n`);
+    io.out(`Simulated deep CNNs: act = ${spec0.act.name}, sw2 = ${spec0.sw2}, sb2 = ${spec0.sb2}, ${spec0.dims}D image ${image}, kernel ${spec0.kernelSize}${spec0.padding === 'zero' ? ', zero padding' : ''}, width ${width}, depth ${depth}, ${networks} networks, seed ${seed}\n`);
     io.out('signal = RMS over positions of (mean over networks of the covariance plane - its spatial mean); noise = RMS over positions of the standard error of the plane minus its spatial mean (the floor of signal (sim))\n');
     for (const { init, r } of results) {
       io.out(`\n${init}: max |z| over all positions and recorded layers ${fmt(r.max_abs_z, 3)} (Bonferroni threshold ${fmt(r.z_threshold, 3)} at 1%: ${r.pass ? 'agrees with mean field' : 'DISAGREES with mean field (finite-width corrections grow with depth/width)'}), ${r.seconds.toFixed(1)} s\n`);

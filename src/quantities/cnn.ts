@@ -80,8 +80,13 @@ export interface CnnSpec {
   readonly init: CnnInit | 'uniform' | 'custom';
   /** v(beta_t) in windowOffsets order, summing to 1. */
   readonly profile: Float64Array;
+  /** circular (indices wrap) or zero (activations outside the image are 0; src/quantities/cnnZeroPad.ts). */
+  readonly padding: Padding;
   readonly shape: number[];
 }
+
+export type Padding = 'circular' | 'zero';
+export const PADDINGS: Padding[] = ['circular', 'zero'];
 
 export interface CnnOptions {
   act: string | Activation;
@@ -96,6 +101,7 @@ export interface CnnOptions {
    * weights as an array (a JSON file's content); replaces `init` when given.
    */
   profile?: string | unknown;
+  padding?: string;
 }
 
 export const DEFAULT_CNN: CnnOptions = { act: 'tanh', sw2: '1.5', sb2: '0.05', dims: 2, image: 32, kernelSize: 3, init: 'gaussian' };
@@ -120,6 +126,8 @@ export function cnnSpec(options: Partial<CnnOptions> | CnnSpec = {}): CnnSpec {
     init = 'custom';
     profile = customProfile(o.profile, dims, k);
   }
+  const padding = String(o.padding ?? 'circular').trim() as Padding;
+  if (!PADDINGS.includes(padding)) throw new InputError('padding', `must be one of ${PADDINGS.join(', ')}, got "${o.padding}"`);
   const act = typeof o.act === 'string' ? activation(o.act) : o.act;
   return {
     kind: 'cnn',
@@ -131,6 +139,7 @@ export function cnnSpec(options: Partial<CnnOptions> | CnnSpec = {}): CnnSpec {
     kernelSize: k,
     init,
     profile,
+    padding,
     shape: dims === 1 ? [image] : [image, image],
   };
 }

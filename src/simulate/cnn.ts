@@ -20,6 +20,7 @@
 import { Rng } from './rng';
 import { CnnSpec, windowOffsets, flatIndex, shiftIndex, unflatIndex, inputCovariance, displacementSet, propagateCovariance, randomImage, CovariancePlanes } from '../quantities/cnn';
 import { fftNd, sizeOf } from '../numeric/fft';
+import { paddedShift, zeroPadShifts, zeroPadInputCovariance, propagateZeroPad } from '../quantities/cnnZeroPad';
 import { InputError } from '../model/errors';
 import { plainMath } from '../numeric/plainMath';
 import { bonferroniThreshold } from './stats';
@@ -329,9 +330,11 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   const k = spec.kernelSize;
   const dims = spec.dims;
   const offs = windowOffsets(dims, k);
-  const shifts = offs.map((b) => shiftIndex(shape, b));
+  // Zero padding: shift -1 marks a neighbour outside the image (a zero activation / no pair).
+  const zero = spec.padding === 'zero';
+  const shifts = zero ? zeroPadShifts(shape, k) : offs.map((b) => shiftIndex(shape, b));
   const nn = displacementSet(shape, 'nn');
-  const nnShift = nn.map((dl) => shiftIndex(shape, dl));
+  const nnShift = nn.map((dl) => (zero ? paddedShift(shape, dl) : shiftIndex(shape, dl)));
   const image = randomImage(shape, o.channels, o.inputSeed);
   const act = spec.act;
   const sw = Math.sqrt(Number(spec.sw2));
@@ -362,7 +365,7 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
       let m = 0;
       for (let a = 0; a < N; a++) {
         let t = 0;
-        for (let i = 0; i < C; i++) t += h[i * N + a] * h[i * N + sh[a]];
+        if (sh[a] >= 0) for (let i = 0; i < C; i++) t += h[i * N + a] * h[i * N + sh[a]];
         t /= C;
         tplane[a] = t;
         m += t;
@@ -392,7 +395,9 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
         for (let c = 0; c < cin; c++) {
           const w = u[(i * cin + c) * offs.length + t];
           const x = image[c];
-          for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
+          if (zero) {
+            for (let a = 0; a < N; a++) if (sh[a] >= 0) h[i * N + a] += w * x[sh[a]];
+          } else for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
         }
       }
     }
@@ -411,7 +416,9 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
             const w = sw * Wt[i * C + j];
             if (w === 0) continue;
             const col = j * N;
-            for (let a = 0; a < N; a++) hn[row + a] += w * y[col + sh[a]];
+            if (zero) {
+              for (let a = 0; a < N; a++) if (sh[a] >= 0) hn[row + a] += w * y[col + sh[a]];
+            } else for (let a = 0; a < N; a++) hn[row + a] += w * y[col + sh[a]];
           }
         }
       }
@@ -423,9 +430,16 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   }
   // Mean field on the same planes.
   const theory = new Map<number, Float64Array[]>();
-  propagateCovariance(spec, inputCovariance(spec, image, nn), depth, (l: number, c: CovariancePlanes) => {
-    if (recIdx.has(l)) theory.set(l, c.planes.map((x) => Float64Array.from(x)));
-  });
+  if (zero) {
+    // The full covariance; plane entries whose partner lies outside the image are 0, as simulated.
+    propagateZeroPad(spec, zeroPadInputCovariance(spec, image), depth, (l: number, S: Float64Array) => {
+      if (recIdx.has(l)) theory.set(l, nnShift.map((sh) => Float64Array.from({ length: N }, (_, a) => (sh[a] >= 0 ? S[a * N + sh[a]] : 0))));
+    });
+  } else {
+    propagateCovariance(spec, inputCovariance(spec, image, nn), depth, (l: number, c: CovariancePlanes) => {
+      if (recIdx.has(l)) theory.set(l, c.planes.map((x) => Float64Array.from(x)));
+    });
+  }
   const planes: PlaneComparison[] = [];
   let maxZ = 0;
   rec.forEach((l, r) => {
