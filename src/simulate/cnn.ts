@@ -20,7 +20,7 @@
 import { Rng } from './rng';
 import { CnnSpec, windowOffsets, flatIndex, shiftIndex, unflatIndex, inputCovariance, displacementSet, propagateCovariance, randomImage, CovariancePlanes } from '../quantities/cnn';
 import { fftNd, sizeOf } from '../numeric/fft';
-import { paddedShift, zeroPadShifts, zeroPadInputCovariance, propagateZeroPad } from '../quantities/cnnZeroPad';
+import { paddedShift, zeroPadShifts, zeroPadInputCovariance, propagateZeroPad, MAX_ZERO_PAD_POSITIONS } from '../quantities/cnnZeroPad';
 import { InputError } from '../model/errors';
 import { plainMath } from '../numeric/plainMath';
 import { bonferroniThreshold } from './stats';
@@ -332,6 +332,7 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   const offs = windowOffsets(dims, k);
   // Zero padding: shift -1 marks a neighbour outside the image (a zero activation / no pair).
   const zero = spec.padding === 'zero';
+  if (zero && N > MAX_ZERO_PAD_POSITIONS) throw new InputError('image', `zero padding propagates the full covariance: at most ${MAX_ZERO_PAD_POSITIONS} positions, got ${N}`);
   const shifts = zero ? zeroPadShifts(shape, k) : offs.map((b) => shiftIndex(shape, b));
   const nn = displacementSet(shape, 'nn');
   const nnShift = nn.map((dl) => (zero ? paddedShift(shape, dl) : shiftIndex(shape, dl)));
