@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelFromDocument, kernelSingularValues, KernelDocument, simulateCnn } from '../src/simulate/cnn';
+import { jacobianSpectrum, jacobianMeanField } from '../src/simulate/cnnJacobian';
+import { randomImage } from '../src/quantities/cnn';
 import { propagateZeroPad, ZeroPadCovarianceMap, zeroPadFixedPoint } from '../src/quantities/cnnZeroPad';
 import { cnnSpec, averagingSpectrumComplex, averagingSpectrum, displacementSet, planesFromMatrix, matrixFromPlanes, CnnCovarianceMap, cnnModes, cnnFixedPoint } from '../src/quantities/cnn';
 
@@ -227,5 +229,53 @@ describe('cnn --padding zero (CLI)', () => {
       expect(b.err).toMatch(re);
       expect(b.err.trim().split('\n').length).toBe(1);
     }
+  });
+});
+
+describe('input-output Jacobian spectrum', () => {
+  const base = { dims: 1, image: 6, kernelSize: 3 };
+  const opts = { width: 8, depth: 6, networks: 12, seed: 2, channels: 3, inputSeed: 1, bins: 8 };
+
+  it('linear network at sw2 = 1: delta-orthogonal is an exact isometry, Gaussian spreads; the mean squared singular value is 1 either way', () => {
+    const d = jacobianSpectrum({ ...opts, spec: cnnSpec({ ...base, act: 'linear', sw2: '1', sb2: '0', init: 'delta-orthogonal' }) });
+    for (const x of d.sigma) expect(Math.abs(x - 1)).toBeLessThan(1e-12);
+    expect(d.mean_sq_theory).toBeCloseTo(1, 12);
+    const g = jacobianSpectrum({ ...opts, spec: cnnSpec({ ...base, act: 'linear', sw2: '1', sb2: '0', init: 'gaussian' }) });
+    expect(g.frobenius_check).toBeLessThan(1e-10);
+    const q = (p: number) => g.quantiles.find((x) => x.p === p)!.value;
+    expect(q(0.95) / q(0.05)).toBeGreaterThan(10);
+    expect(Math.abs(g.z)).toBeLessThan(4);
+    expect(g.mean_sq_theory).toBeCloseTo(1, 12);
+  });
+
+  it('tanh: the simulated mean squared singular value matches the mean field (circular and zero padding), and not the prediction for another sw2', () => {
+    for (const padding of ['circular', 'zero']) {
+      const spec = cnnSpec({ ...base, act: 'tanh', sw2: '1.5', sb2: '0.05', padding });
+      const r = jacobianSpectrum({ ...opts, spec, width: 16, networks: 16 });
+      expect(Math.abs(r.z)).toBeLessThan(3.5);
+      expect(r.frobenius_check).toBeLessThan(1e-10);
+      // the comparison can fail: the prediction for sw2 = 2 is far off
+      const wrong = jacobianMeanField(cnnSpec({ ...base, act: 'tanh', sw2: '2', sb2: '0.05', padding }), randomImage(spec.shape, 3, 1), opts.depth);
+      expect(Math.abs(r.mean_sq - wrong) / r.mean_sq_se).toBeGreaterThan(5);
+    }
+  });
+
+  it('linear at sw2 = 1: the mean field is chi_1^L = 1 with circular padding; zero padding loses norm at the edges', () => {
+    const spec = cnnSpec({ ...base, act: 'linear', sw2: '1', sb2: '0' });
+    expect(jacobianMeanField(spec, randomImage(spec.shape, 3, 1), 7)).toBeCloseTo(1, 13);
+    const z = cnnSpec({ ...base, act: 'linear', sw2: '1', sb2: '0', padding: 'zero' });
+    expect(jacobianMeanField(z, randomImage(z.shape, 3, 1), 7)).toBeLessThan(0.9);
+  });
+
+  it('cnn-jacobian --json and its size limit', async () => {
+    const r = await run(['cnn-jacobian', '--act', 'linear', '--sw2', '1', '--sb2', '0', '--image', '4', '--width', '4', '--depth', '3', '--networks', '3', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.runs.map((x: { init: string }) => x.init)).toEqual(['gaussian', 'delta-orthogonal']);
+    expect(j.runs[1].quantiles.every((q: { sigma: string }) => Math.abs(Number(q.sigma) - 1) < 1e-12)).toBe(true);
+    const big = await run(['cnn-jacobian', '--image', '64', '--width', '16']);
+    expect(big.code).toBe(2);
+    expect(big.err).toMatch(/--width: .*at most 512/);
+    expect(big.err.trim().split('\n').length).toBe(1);
   });
 });

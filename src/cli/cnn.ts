@@ -14,10 +14,11 @@ import { InputError, NumericalError } from '../model/errors';
 import { intParam } from '../model/network';
 import { fixedPointAnalysis } from '../api';
 import {
-  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, depthScale, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
+  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, depthScale, cnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
 } from '../quantities/cnn';
 import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
 import { zeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from '../quantities/cnnZeroPad';
+import { jacobianSpectrum } from '../simulate/cnnJacobian';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
@@ -551,4 +552,81 @@ const cnnOrthogonalCommand: Command = {
   },
 };
 
-export const CNN_COMMANDS: Command[] = [cnnCommand, cnnSimulateCommand, cnnOrthogonalCommand];
+const cnnJacobianCommand: Command = {
+  name: 'cnn-jacobian',
+  summary: 'singular values of the input-output Jacobian of seeded deep CNNs (Gaussian against delta-orthogonal), mean squared singular value against mean field',
+  options: [
+    { ...ACT, default: 'tanh' },
+    { ...SW2, default: '1.7609546396067391316', help: 'weight variance (default: the tanh critical point at sb2 = 0.05)' },
+    { ...SB2, default: '0.05' },
+    { ...GEOMETRY[0] },
+    { ...GEOMETRY[1], default: '1' },
+    { name: 'image', value: '<integer 1..256>', help: 'image side n (the Jacobian has (width n^d)^2 entries: width n^d <= 512)', default: '8' },
+    { name: 'init', value: '<list of gaussian, delta-orthogonal>', help: 'initialisations (comma-separated)', default: 'gaussian,delta-orthogonal' },
+    { ...PROFILE, help: 'one kernel variance profile instead of --init (as cnn-simulate)' },
+    { name: 'padding', value: '<circular|zero>', help: 'circular or zero padding', default: 'circular' },
+    { name: 'width', value: '<integer 1..512>', help: 'channels C of every layer (width n^d <= 512)', default: '16' },
+    { name: 'depth', value: '<integer 1..10000>', help: 'number of layers L of the Jacobian dh^L/dh^0', default: '32' },
+    { name: 'networks', value: '<integer 2..10000>', help: 'independent networks per initialisation (network k uses stream (seed, k), as cnn-simulate)', default: '16' },
+    { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed', default: '1' },
+    { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
+    { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
+    { name: 'bins', value: '<integer 1..200>', help: 'histogram bins of log10 sigma', default: '12' },
+    JSON_OPT,
+    HELP,
+  ],
+  async run(argv, io) {
+    const opts = parse(cnnJacobianCommand, argv, io);
+    if (!opts) return 0;
+    const inits = String(opts.init).split(',').map((x) => x.trim());
+    if (inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
+    if (opts.profile !== undefined) inits.splice(0, inits.length, 'gaussian');
+    const image = intParam('image', opts.image as string, 1, 256);
+    const width = intParam('width', opts.width as string, 1, 512);
+    const depth = intParam('depth', opts.depth as string, 1, 10_000);
+    const networks = intParam('networks', opts.networks as string, 2, 10_000);
+    const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
+    const channels = intParam('channels', opts.channels as string, 1, 64);
+    const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
+    const bins = intParam('bins', opts.bins as string, 1, 200);
+    const specs = inits.map((init) => specFrom({ ...opts, image: String(image) }, init));
+    const runs = specs.map((spec) => ({ spec, r: jacobianSpectrum({ spec, width, depth, networks, seed, channels, inputSeed, bins }) }));
+    const fp = cnnFixedPoint(specs[0]);
+    const chi1L = fp.chi1 ** depth;
+    const s0 = specs[0];
+    if (opts.json) {
+      io.out(
+        JSON.stringify({
+          network: { act: s0.act.name, sw2: s0.sw2, sb2: s0.sb2, dims: s0.dims, image, kernel_size: s0.kernelSize, padding: s0.padding, width, depth, networks, seed, channels, input_seed: inputSeed },
+          chi1: fmt(fp.chi1, 10),
+          chi1_pow_depth: fmt(chi1L, 6),
+          runs: runs.map(({ spec, r }) => ({
+            init: spec.init,
+            ...(spec.init === 'custom' ? { profile: Array.from(spec.profile) } : {}),
+            dimension: r.dimension,
+            mean_sq: fmt(r.mean_sq, 6),
+            mean_sq_se: fmt(r.mean_sq_se, 3),
+            mean_sq_theory: fmt(r.mean_sq_theory, 10),
+            z: fmt(r.z, 3),
+            quantiles: r.quantiles.map((q) => ({ p: q.p, sigma: fmt(q.value, 6) })),
+            histogram: r.histogram.map((b) => ({ log10_lo: fmt(b.lo, 4), log10_hi: fmt(b.hi, 4), count: b.count })),
+            frobenius_check: fmt(r.frobenius_check, 2),
+            seconds: r.seconds,
+          })),
+        }) + '\n',
+      );
+      return 0;
+    }
+    io.out(`Input-output Jacobians dh^L/dh^0: act = ${s0.act.name}, sw2 = ${s0.sw2}, sb2 = ${s0.sb2}, ${s0.dims}D image ${image}, kernel ${s0.kernelSize}, ${s0.padding} padding, width ${width}, depth ${depth}, ${networks} networks, seed ${seed}\n`);
+    io.out(`chi_1 = sw2 <phi'^2> at the fixed point = ${fmt(fp.chi1, 10)}; chi_1^L = ${fmt(chi1L, 6)}\n`);
+    for (const { spec, r } of runs) {
+      io.out(`\n${spec.init === 'custom' ? 'profile ' + Array.from(spec.profile, (x) => fmt(x, 4)).join(',') : spec.init}: ${r.dimension} x ${r.dimension} Jacobian, ${networks} networks, ${r.seconds.toFixed(1)} s\n`);
+      io.out(`  mean sigma^2  ${fmt(r.mean_sq, 6)} +- ${fmt(r.mean_sq_se, 2)} (simulated), mean field ${fmt(r.mean_sq_theory, 8)} (along the input's variance maps): z = ${fmt(r.z, 3)}\n`);
+      io.out(`  sigma quantiles: ${r.quantiles.map((q) => `${q.p * 100}%: ${fmt(q.value, 4)}`).join(', ')}\n`);
+      io.out(table(['log10 sigma from', 'to', 'count'], r.histogram.map((b) => [fmt(b.lo, 3), fmt(b.hi, 3), String(b.count)]), `histogram_${spec.init}`));
+    }
+    return 0;
+  },
+};
+
+export const CNN_COMMANDS: Command[] = [cnnCommand, cnnSimulateCommand, cnnOrthogonalCommand, cnnJacobianCommand];

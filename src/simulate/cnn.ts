@@ -319,6 +319,61 @@ export function rms(x: Float64Array): number {
   return Math.sqrt(s / x.length);
 }
 
+/**
+ * The input layer h^0 = U * x + b^0 of one seeded network (U_ic(beta) ~ N(0, sw2 / (channels
+ * k^d)), uniform window, b ~ N(0, sb2)), drawn from `rng` (U first, then b) into `h`. A shift of
+ * -1 (zero padding) marks a pixel outside the image.
+ */
+export function inputLayer(spec: CnnSpec, image: Float64Array[], C: number, rng: Rng, shifts: Int32Array[], b: Float64Array, h: Float64Array): void {
+  const N = sizeOf(spec.shape);
+  const T = shifts.length;
+  const cin = image.length;
+  const zero = spec.padding === 'zero';
+  const u = new Float64Array(C * cin * T);
+  rng.fillNormal(u, 0, u.length, Math.sqrt(Number(spec.sw2)) / Math.sqrt(cin * T));
+  rng.fillNormal(b, 0, C, Math.sqrt(Number(spec.sb2)));
+  for (let i = 0; i < C; i++) {
+    for (let a = 0; a < N; a++) h[i * N + a] = b[i];
+    for (let t = 0; t < T; t++) {
+      const sh = shifts[t];
+      for (let c = 0; c < cin; c++) {
+        const w = u[(i * cin + c) * T + t];
+        const x = image[c];
+        if (zero) {
+          for (let a = 0; a < N; a++) if (sh[a] >= 0) h[i * N + a] += w * x[sh[a]];
+        } else for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
+      }
+    }
+  }
+}
+
+/** out = sw W * y + b (channel-major C x N arrays; b = null: no bias). */
+export function convLayer(W: Float64Array[], sw: number, b: Float64Array | null, y: Float64Array, shifts: Int32Array[], C: number, N: number, zero: boolean, out: Float64Array): void {
+  for (let i = 0; i < C; i++) {
+    const row = i * N;
+    const bi = b === null ? 0 : b[i];
+    for (let a = 0; a < N; a++) out[row + a] = bi;
+    for (let t = 0; t < shifts.length; t++) {
+      const Wt = W[t];
+      const sh = shifts[t];
+      for (let j = 0; j < C; j++) {
+        const w = sw * Wt[i * C + j];
+        if (w === 0) continue;
+        const col = j * N;
+        if (zero) {
+          for (let a = 0; a < N; a++) if (sh[a] >= 0) out[row + a] += w * y[col + sh[a]];
+        } else for (let a = 0; a < N; a++) out[row + a] += w * y[col + sh[a]];
+      }
+    }
+  }
+}
+
+/** The tap shifts of a spec: wrapped (circular) or -1 outside the image (zero padding). */
+export function specShifts(spec: CnnSpec): Int32Array[] {
+  const offs = windowOffsets(spec.dims, spec.kernelSize);
+  return spec.padding === 'zero' ? zeroPadShifts(spec.shape, spec.kernelSize) : offs.map((b) => shiftIndex(spec.shape, b));
+}
+
 /** Seeded simulation of `networks` independent CNNs; statistics of the nearest-neighbour covariance planes. */
 export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   const t0 = Date.now();
@@ -333,7 +388,7 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   // Zero padding: shift -1 marks a neighbour outside the image (a zero activation / no pair).
   const zero = spec.padding === 'zero';
   if (zero && N > MAX_ZERO_PAD_POSITIONS) throw new InputError('image', `zero padding propagates the full covariance: at most ${MAX_ZERO_PAD_POSITIONS} positions, got ${N}`);
-  const shifts = zero ? zeroPadShifts(shape, k) : offs.map((b) => shiftIndex(shape, b));
+  const shifts = specShifts(spec);
   const nn = displacementSet(shape, 'nn');
   const nnShift = nn.map((dl) => (zero ? paddedShift(shape, dl) : shiftIndex(shape, dl)));
   const image = randomImage(shape, o.channels, o.inputSeed);
@@ -385,44 +440,13 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   };
   for (let net = 0; net < networks; net++) {
     const rng = Rng.stream(o.seed, net, 0);
-    // Input layer: Gaussian, uniform window, fan-in cin k^d.
-    const u = new Float64Array(C * cin * offs.length);
-    rng.fillNormal(u, 0, u.length, sw / Math.sqrt(cin * offs.length));
-    rng.fillNormal(b, 0, C, sb);
-    for (let i = 0; i < C; i++) {
-      for (let a = 0; a < N; a++) h[i * N + a] = b[i];
-      for (let t = 0; t < offs.length; t++) {
-        const sh = shifts[t];
-        for (let c = 0; c < cin; c++) {
-          const w = u[(i * cin + c) * offs.length + t];
-          const x = image[c];
-          if (zero) {
-            for (let a = 0; a < N; a++) if (sh[a] >= 0) h[i * N + a] += w * x[sh[a]];
-          } else for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
-        }
-      }
-    }
+    inputLayer(spec, image, C, rng, shifts, b, h);
     observe(0);
     for (let l = 1; l <= depth; l++) {
       for (let e = 0; e < C * N; e++) y[e] = act.f64(h[e]);
       const W = specKernel(spec, C, rng);
       rng.fillNormal(b, 0, C, sb);
-      for (let i = 0; i < C; i++) {
-        const row = i * N;
-        for (let a = 0; a < N; a++) hn[row + a] = b[i];
-        for (let t = 0; t < offs.length; t++) {
-          const Wt = W[t];
-          const sh = shifts[t];
-          for (let j = 0; j < C; j++) {
-            const w = sw * Wt[i * C + j];
-            if (w === 0) continue;
-            const col = j * N;
-            if (zero) {
-              for (let a = 0; a < N; a++) if (sh[a] >= 0) hn[row + a] += w * y[col + sh[a]];
-            } else for (let a = 0; a < N; a++) hn[row + a] += w * y[col + sh[a]];
-          }
-        }
-      }
+      convLayer(W, sw, b, y, shifts, C, N, zero, hn);
       const tmp = h;
       h = hn;
       hn = tmp;
