@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelFromDocument, kernelSingularValues, KernelDocument, simulateCnn } from '../src/simulate/cnn';
-import { jacobianSpectrum, jacobianMeanField } from '../src/simulate/cnnJacobian';
+import { jacobianSpectrum, jacobianMeanField, networkJacobian } from '../src/simulate/cnnJacobian';
+import { specShifts, inputLayer, convLayer, specKernel } from '../src/simulate/cnn';
+import { Rng } from '../src/simulate/rng';
 import { randomImage } from '../src/quantities/cnn';
 import { propagateZeroPad, ZeroPadCovarianceMap, zeroPadFixedPoint } from '../src/quantities/cnnZeroPad';
 import { cnnSpec, averagingSpectrumComplex, averagingSpectrum, displacementSet, planesFromMatrix, matrixFromPlanes, CnnCovarianceMap, cnnModes, cnnFixedPoint } from '../src/quantities/cnn';
@@ -277,5 +279,50 @@ describe('input-output Jacobian spectrum', () => {
     expect(big.code).toBe(2);
     expect(big.err).toMatch(/--width: .*at most 512/);
     expect(big.err.trim().split('\n').length).toBe(1);
+  });
+});
+
+describe('the Jacobian against finite differences of the network', () => {
+  it('J e_j equals the central difference of the forward pass in h^0 (tanh, zero padding, asymmetric profile)', () => {
+    const spec = cnnSpec({ act: 'tanh', sw2: '1.5', sb2: '0.05', dims: 1, image: 5, kernelSize: 3, padding: 'zero', profile: '0.5,0.3,0.2' });
+    const C = 3;
+    const L = 4;
+    const N = 5;
+    const image = randomImage(spec.shape, 2, 1);
+    const shifts = specShifts(spec);
+    const J = networkJacobian(spec, C, L, Rng.stream(9, 0, 0), image, shifts);
+    // the same network, drawn again, as a function of h^0
+    const rng = Rng.stream(9, 0, 0);
+    const b = new Float64Array(C);
+    const h0 = new Float64Array(C * N);
+    inputLayer(spec, image, C, rng, shifts, b, h0);
+    const layers = Array.from({ length: L }, () => {
+      const W = specKernel(spec, C, rng);
+      const bl = new Float64Array(C);
+      rng.fillNormal(bl, 0, C, Math.sqrt(0.05));
+      return { W, bl };
+    });
+    const forward = (h: Float64Array) => {
+      let x = Float64Array.from(h);
+      for (const { W, bl } of layers) {
+        const out = new Float64Array(C * N);
+        convLayer(W, Math.sqrt(1.5), bl, x.map((v) => Math.tanh(v)), shifts, C, N, true, out);
+        x = out;
+      }
+      return x;
+    };
+    const eps = 1e-5;
+    let worst = 0;
+    for (let j = 0; j < C * N; j++) {
+      const up = Float64Array.from(h0);
+      const dn = Float64Array.from(h0);
+      up[j] += eps;
+      dn[j] -= eps;
+      const fu = forward(up);
+      const fd = forward(dn);
+      for (let e = 0; e < C * N; e++) worst = Math.max(worst, Math.abs((fu[e] - fd[e]) / (2 * eps) - J[j][e]));
+    }
+    expect(worst).toBeLessThan(1e-8);
+    expect(J.some((col) => col.some((x) => Math.abs(x) > 0.05))).toBe(true);
   });
 });

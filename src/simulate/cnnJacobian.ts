@@ -119,6 +119,48 @@ function quantile(sorted: Float64Array, p: number): number {
   return i + 1 < sorted.length ? sorted[i] + (x - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
 }
 
+/**
+ * The columns J e_j (j = 0..C N - 1, channel-major) of the Jacobian dh^L / dh^0 of one seeded
+ * network, drawn from `rng` exactly as simulateCnn draws it (input layer, then per layer the
+ * kernel and the bias).
+ */
+export function networkJacobian(spec: CnnSpec, C: number, L: number, rng: Rng, image: Float64Array[], shifts: Int32Array[]): Float64Array[] {
+  const N = sizeOf(spec.shape);
+  const D = C * N;
+  const zero = spec.padding === 'zero';
+  const act = spec.act;
+  const dact = act.derivative();
+  const sw = Math.sqrt(Number(spec.sw2));
+  const sb = Math.sqrt(Number(spec.sb2));
+  const h = new Float64Array(D);
+  const hn = new Float64Array(D);
+  const y = new Float64Array(D);
+  const d = new Float64Array(D);
+  const b = new Float64Array(C);
+  const tmp = new Float64Array(D);
+  const tan = Array.from({ length: D }, (_, j) => {
+    const col = new Float64Array(D);
+    col[j] = 1;
+    return col;
+  });
+  inputLayer(spec, image, C, rng, shifts, b, h);
+  for (let l = 1; l <= L; l++) {
+    for (let e = 0; e < D; e++) {
+      y[e] = act.f64(h[e]);
+      d[e] = dact.f64(h[e]);
+    }
+    const W = specKernel(spec, C, rng);
+    rng.fillNormal(b, 0, C, sb);
+    convLayer(W, sw, b, y, shifts, C, N, zero, hn);
+    h.set(hn);
+    for (const col of tan) {
+      for (let e = 0; e < D; e++) tmp[e] = d[e] * col[e];
+      convLayer(W, sw, null, tmp, shifts, C, N, zero, col);
+    }
+  }
+  return tan;
+}
+
 export function jacobianSpectrum(o: JacobianOptions): JacobianSpectrum {
   const t0 = Date.now();
   const { spec, width: C, depth: L, networks } = o;
@@ -130,42 +172,11 @@ export function jacobianSpectrum(o: JacobianOptions): JacobianSpectrum {
   if (work > MAX_JACOBIAN_WORK) throw new InputError('networks', `the Jacobians need about ${work.toExponential(1)} multiply-adds: at most ${MAX_JACOBIAN_WORK.toExponential(0)} (lower --networks, --depth or --width)`);
   const image = randomImage(spec.shape, o.channels, o.inputSeed);
   const shifts = specShifts(spec);
-  const zero = spec.padding === 'zero';
-  const act = spec.act;
-  const dact = act.derivative();
-  const sw = Math.sqrt(Number(spec.sw2));
-  const sb = Math.sqrt(Number(spec.sb2));
   const all: number[] = [];
   const perNet: number[] = [];
   let frob = 0;
-  const h = new Float64Array(D);
-  const hn = new Float64Array(D);
-  const y = new Float64Array(D);
-  const d = new Float64Array(D);
-  const b = new Float64Array(C);
-  const tan = Array.from({ length: D }, () => new Float64Array(D));
-  const tmp = new Float64Array(D);
   for (let net = 0; net < networks; net++) {
-    const rng = Rng.stream(o.seed, net, 0);
-    inputLayer(spec, image, C, rng, shifts, b, h);
-    tan.forEach((col, j) => {
-      col.fill(0);
-      col[j] = 1;
-    });
-    for (let l = 1; l <= L; l++) {
-      for (let e = 0; e < D; e++) {
-        y[e] = act.f64(h[e]);
-        d[e] = dact.f64(h[e]);
-      }
-      const W = specKernel(spec, C, rng);
-      rng.fillNormal(b, 0, C, sb);
-      convLayer(W, sw, b, y, shifts, C, N, zero, hn);
-      h.set(hn);
-      for (const col of tan) {
-        for (let e = 0; e < D; e++) tmp[e] = d[e] * col[e];
-        convLayer(W, sw, null, tmp, shifts, C, N, zero, col);
-      }
-    }
+    const tan = networkJacobian(spec, C, L, Rng.stream(o.seed, net, 0), image, shifts);
     // J (column j is tan[j]) and its singular values (SVD of J itself: accurate to ~eps sigma_max).
     const J = new Matrix(D, D);
     let fro = 0;
