@@ -5,6 +5,7 @@
  *                             against the dense route)
  *   fieldprop cnn-simulate    finite-width deep CNNs, Gaussian against delta-orthogonal, vs theory
  *   fieldprop cnn-orthogonal  random orthogonal convolution kernels: singular values from the FFT
+ *   fieldprop cnn-jacobian    singular values of the input-output Jacobian of simulated deep CNNs
  */
 import * as fs from 'fs';
 import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';

@@ -1,6 +1,6 @@
 /**
  * Mean-field theory of deep convolutional networks (Xiao et al. 2018), for 1D and 2D inputs of
- * any size with circular padding.
+ * any size with circular padding (zero padding: src/quantities/cnnZeroPad.ts).
  *
  * The network: C channels, spatial positions alpha in Z_n^d (d = 1 or 2, circular), kernel of
  * k^d taps beta in {-r..r}^d (k = 2r + 1, odd), layers l = 1..L:
@@ -11,6 +11,7 @@
  * with the kernel's variance profile v (sum_beta v(beta) = 1):
  *   gaussian          v(beta) = 1/k^d on the k^d window (uniform, Xiao et al.'s default)
  *   delta-orthogonal  v(0) = 1, v(beta) = 0 otherwise (all variance at the centre tap)
+ *   custom            any k^d nonnegative weights summing to 1 (customProfile)
  *
  * At infinite width the pre-activations of one input are a Gaussian field over positions with
  * covariance Sigma^l(alpha, alpha'), and
@@ -38,7 +39,8 @@
  * The Jacobian is block triangular with blocks chi A, diagonal in Fourier modes:
  *
  *   lambda_q(f) = chi_q Ahat(f),   lambda_c(f) = chi_c Ahat(f),   Ahat(f) = conj(V(f)) (real for
- *   the symmetric profiles here: Ahat(f) = prod_axes (1/k) sum_{b=-r..r} cos(2 pi f_a b / n))
+ *   profiles symmetric under beta -> -beta, e.g. gaussian: prod_axes (1/k) sum_b cos(2 pi f_a b / n);
+ *   complex otherwise, in conjugate pairs f, -f)
  *
  * and the depth scale of mode f is xi(f) = -1 / ln |lambda(f)| (Infinity at |lambda| = 1, 0 where
  * Ahat(f) = 0). For delta-orthogonal kernels Ahat = 1: every mode has the fully connected

@@ -382,9 +382,6 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   if (!Number.isInteger(networks) || networks < 2) throw new InputError('networks', `must be an integer >= 2, got ${networks}`);
   const shape = spec.shape;
   const N = sizeOf(shape);
-  const k = spec.kernelSize;
-  const dims = spec.dims;
-  const offs = windowOffsets(dims, k);
   // Zero padding: shift -1 marks a neighbour outside the image (a zero activation / no pair).
   const zero = spec.padding === 'zero';
   if (zero && N > MAX_ZERO_PAD_POSITIONS) throw new InputError('image', `zero padding propagates the full covariance: at most ${MAX_ZERO_PAD_POSITIONS} positions, got ${N}`);
@@ -404,7 +401,6 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   let hn = new Float64Array(C * N);
   const y = new Float64Array(C * N);
   const b = new Float64Array(C);
-  const cin = image.length;
   // Per plane and position: sums of the plane and of its square, and the same for the plane
   // minus its spatial mean (whose fluctuation, without the common-mode part, is the noise floor of
   // the structure measure).
