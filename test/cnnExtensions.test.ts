@@ -6,6 +6,7 @@ import { kernelFromDocument, kernelSingularValues, KernelDocument, simulateCnn }
 import { jacobianSpectrum, jacobianMeanField, networkJacobian } from '../src/simulate/cnnJacobian';
 import { specShifts, inputLayer, convLayer, specKernel } from '../src/simulate/cnn';
 import { Rng } from '../src/simulate/rng';
+import { NumericalError } from '../src/model/errors';
 import { randomImage } from '../src/quantities/cnn';
 import { propagateZeroPad, ZeroPadCovarianceMap, zeroPadFixedPoint } from '../src/quantities/cnnZeroPad';
 import { cnnSpec, averagingSpectrumComplex, averagingSpectrum, displacementSet, planesFromMatrix, matrixFromPlanes, CnnCovarianceMap, cnnModes, cnnFixedPoint } from '../src/quantities/cnn';
@@ -155,6 +156,10 @@ describe('zero padding', () => {
   it('refuses images above the size limit and unknown paddings with one line', () => {
     expect(() => new ZeroPadCovarianceMap(cnnSpec({ dims: 2, image: 33, padding: 'zero' }))).toThrow(/--image: zero padding .* at most 1024 positions, got 1089/);
     expect(() => cnnSpec({ padding: 'reflect' })).toThrow(/--padding: must be one of circular, zero/);
+    // relu at sb2 = 0: the boundary drains the variance, there is no positive fixed point (exit 3)
+    const relu = cnnSpec({ act: 'relu', sw2: '2', sb2: '0', dims: 1, image: 6, padding: 'zero' });
+    expect(() => zeroPadFixedPoint(relu, 0, 1)).toThrow(NumericalError);
+    expect(() => zeroPadFixedPoint(relu, 0, 1)).toThrow(/no positive fixed point/);
   });
 
   it('fixed point and depth scales: the Perron roots match the decay of perturbations under the full nonlinear map, and differ from the circular slopes', () => {

@@ -253,13 +253,15 @@ export function zeroPadFixedPoint(spec: CnnSpec, qStar: number, cStar: number, m
   const map = new ZeroPadCovarianceMap(spec);
   const N = map.N;
   const sw2 = Number(spec.sw2);
-  let q: Float64Array = new Float64Array(N).fill(qStar);
+  // Start from the circular q* (or 1 where every q is a circular fixed point).
+  const start = qStar > 0 && Number.isFinite(qStar) ? qStar : 1;
+  let q: Float64Array = new Float64Array(N).fill(start);
   let layersQ = -1;
   for (let l = 1; l <= maxLayers; l++) {
     const m = map.prepared(q);
     const next = map.varianceStep(q, (i) => m.square(i));
     let d = 0;
-    for (let a = 0; a < N; a++) d = Math.max(d, Math.abs(next[a] - q[a]) / Math.max(next[a], 1e-300));
+    for (let a = 0; a < N; a++) d = Math.max(d, next[a] === q[a] ? 0 : Math.abs(next[a] - q[a]) / Math.max(next[a], 1e-300));
     q = next;
     if (d <= 1e-14) {
       layersQ = l;
@@ -267,6 +269,7 @@ export function zeroPadFixedPoint(spec: CnnSpec, qStar: number, cStar: number, m
     }
   }
   if (layersQ < 0) throw new NumericalError(`the zero-padded variance map did not converge in ${maxLayers} layers`);
+  if (q.some((x) => !(x > 1e-200 * start))) throw new NumericalError('the zero-padded variance map has no positive fixed point: the variance decays to 0 (sb2 = 0 with a boundary)');
   // d<phi^2>/dq per position by a central difference of the (prepared) square moment.
   const h = 1e-5;
   const up = map.prepared(q.map((x) => x * (1 + h)));
