@@ -1,6 +1,6 @@
 /**
  * Mean-field theory of deep convolutional networks (Xiao et al. 2018), for 1D and 2D inputs of
- * any size with circular padding.
+ * any size with circular padding (zero padding: src/quantities/cnnZeroPad.ts).
  *
  * The network: C channels, spatial positions alpha in Z_n^d (d = 1 or 2, circular), kernel of
  * k^d taps beta in {-r..r}^d (k = 2r + 1, odd), layers l = 1..L:
@@ -11,6 +11,7 @@
  * with the kernel's variance profile v (sum_beta v(beta) = 1):
  *   gaussian          v(beta) = 1/k^d on the k^d window (uniform, Xiao et al.'s default)
  *   delta-orthogonal  v(0) = 1, v(beta) = 0 otherwise (all variance at the centre tap)
+ *   custom            any k^d nonnegative weights summing to 1 (customProfile)
  *
  * At infinite width the pre-activations of one input are a Gaussian field over positions with
  * covariance Sigma^l(alpha, alpha'), and
@@ -38,7 +39,8 @@
  * The Jacobian is block triangular with blocks chi A, diagonal in Fourier modes:
  *
  *   lambda_q(f) = chi_q Ahat(f),   lambda_c(f) = chi_c Ahat(f),   Ahat(f) = conj(V(f)) (real for
- *   the symmetric profiles here: Ahat(f) = prod_axes (1/k) sum_{b=-r..r} cos(2 pi f_a b / n))
+ *   profiles symmetric under beta -> -beta, e.g. gaussian: prod_axes (1/k) sum_b cos(2 pi f_a b / n);
+ *   complex otherwise, in conjugate pairs f, -f)
  *
  * and the depth scale of mode f is xi(f) = -1 / ln |lambda(f)| (Infinity at |lambda| = 1, 0 where
  * Ahat(f) = 0). For delta-orthogonal kernels Ahat = 1: every mode has the fully connected
@@ -57,6 +59,10 @@ const Math = plainMath();
 
 export type CnnInit = 'gaussian' | 'delta-orthogonal';
 export const CNN_INITS: CnnInit[] = ['gaussian', 'delta-orthogonal'];
+/** Named variance profiles of --profile ('uniform' is the profile of 'gaussian'). */
+export const CNN_PROFILES = ['gaussian', 'delta-orthogonal', 'uniform'] as const;
+/** Largest k^d of a user-given profile. */
+export const MAX_PROFILE_TAPS = 4096;
 export const MAX_IMAGE = 4096;
 export const MAX_POSITIONS = 1 << 20;
 
@@ -69,9 +75,20 @@ export interface CnnSpec {
   /** Side length n: the image is n (1D) or n x n (2D). */
   readonly image: number;
   readonly kernelSize: number;
-  readonly init: CnnInit;
+  /**
+   * The profile's name: 'gaussian' or 'uniform' (v = 1/k^d), 'delta-orthogonal' (v = 1 at the
+   * centre), or 'custom' (user-given weights).
+   */
+  readonly init: CnnInit | 'uniform' | 'custom';
+  /** v(beta_t) in windowOffsets order, summing to 1. */
+  readonly profile: Float64Array;
+  /** circular (indices wrap) or zero (activations outside the image are 0; src/quantities/cnnZeroPad.ts). */
+  readonly padding: Padding;
   readonly shape: number[];
 }
+
+export type Padding = 'circular' | 'zero';
+export const PADDINGS: Padding[] = ['circular', 'zero'];
 
 export interface CnnOptions {
   act: string | Activation;
@@ -81,6 +98,12 @@ export interface CnnOptions {
   image: string | number;
   kernelSize: string | number;
   init: string;
+  /**
+   * Variance profile: a name of CNN_PROFILES, a comma/space-separated list of k^d weights, or the
+   * weights as an array (a JSON file's content); replaces `init` when given.
+   */
+  profile?: string | unknown;
+  padding?: string;
 }
 
 export const DEFAULT_CNN: CnnOptions = { act: 'tanh', sw2: '1.5', sb2: '0.05', dims: 2, image: 32, kernelSize: 3, init: 'gaussian' };
@@ -94,8 +117,19 @@ export function cnnSpec(options: Partial<CnnOptions> | CnnSpec = {}): CnnSpec {
   const k = intParam('kernel-size', kText, 1, MAX_IMAGE);
   if (k % 2 === 0) throw new InputError('kernel-size', `must be odd (a centred window of 2r+1 taps), got ${k}`);
   if (k > image) throw new InputError('kernel-size', `must be at most the image size ${image}, got ${k}`);
-  const init = String(o.init);
+  let init: CnnSpec['init'] = String(o.init) as CnnInit;
   if (!CNN_INITS.includes(init as CnnInit)) throw new InputError('init', `must be one of ${CNN_INITS.join(', ')}, got "${init}"`);
+  let profile: Float64Array;
+  if (o.profile === undefined) profile = namedProfile(dims, k, init as CnnInit);
+  else if (typeof o.profile === 'string' && (CNN_PROFILES as readonly string[]).includes(o.profile.trim())) {
+    init = o.profile.trim() as CnnSpec['init'];
+    profile = namedProfile(dims, k, init === 'uniform' ? 'gaussian' : (init as CnnInit));
+  } else {
+    init = 'custom';
+    profile = customProfile(o.profile, dims, k);
+  }
+  const padding = String(o.padding ?? 'circular').trim() as Padding;
+  if (!PADDINGS.includes(padding)) throw new InputError('padding', `must be one of ${PADDINGS.join(', ')}, got "${o.padding}"`);
   const act = typeof o.act === 'string' ? activation(o.act) : o.act;
   return {
     kind: 'cnn',
@@ -105,9 +139,49 @@ export function cnnSpec(options: Partial<CnnOptions> | CnnSpec = {}): CnnSpec {
     dims,
     image,
     kernelSize: k,
-    init: init as CnnInit,
+    init,
+    profile,
+    padding,
     shape: dims === 1 ? [image] : [image, image],
   };
+}
+
+/** The weights of a named profile in windowOffsets order. */
+function namedProfile(dims: number, k: number, init: CnnInit): Float64Array {
+  const T = k ** dims;
+  const v = new Float64Array(T);
+  if (init === 'delta-orthogonal') v[(T - 1) / 2] = 1;
+  else v.fill(1 / T);
+  return v;
+}
+
+/**
+ * A user-given profile: k^d nonnegative finite weights in windowOffsets order (row-major over
+ * {-r..r}^d), summing to 1 within 1e-9, then divided by their sum. Accepts a list in text
+ * (commas or spaces) or an array, nested arrays flattened row-major.
+ */
+export function customProfile(value: unknown, dims: number, k: number): Float64Array {
+  const T = k ** dims;
+  if (T > MAX_PROFILE_TAPS) throw new InputError('profile', `a list of weights needs k^d <= ${MAX_PROFILE_TAPS} taps, got ${T}`);
+  let items: unknown[];
+  if (typeof value === 'string') items = value.trim() === '' ? [] : value.trim().split(/[\s,]+/);
+  else if (Array.isArray(value)) items = (value as unknown[]).flat(Infinity);
+  else throw new InputError('profile', `must be ${CNN_PROFILES.join(', ')}, a file.json or a list of ${T} weights`);
+  if (items.length !== T) {
+    throw new InputError('profile', `must be ${CNN_PROFILES.join(', ')}, a file.json or a list of k^d = ${T} nonnegative weights summing to 1, got ${items.length} value(s)`);
+  }
+  const v = new Float64Array(T);
+  let sum = 0;
+  items.forEach((x, t) => {
+    const w = typeof x === 'number' ? x : typeof x === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(x) ? Number(x) : NaN;
+    if (!Number.isFinite(w)) throw new InputError('profile', `weight ${t + 1} is not a finite number ("${String(x)}")`);
+    if (w < 0) throw new InputError('profile', `weights must be nonnegative, weight ${t + 1} is ${w}`);
+    v[t] = w;
+    sum += w;
+  });
+  if (!(Math.abs(sum - 1) <= 1e-9)) throw new InputError('profile', `the ${T} weights must sum to 1 (a variance profile), they sum to ${sum}`);
+  for (let t = 0; t < T; t++) v[t] /= sum;
+  return v;
 }
 
 /** Row-major flat index of a (wrapped) integer vector. */
@@ -139,16 +213,29 @@ export function windowOffsets(dims: number, k: number): number[][] {
   return out;
 }
 
-/** The variance profile v over offsets (wrapped into the image: v[flatIndex(beta)]). */
-export function kernelProfile(shape: readonly number[], kernelSize: number, init: CnnInit): Float64Array {
+/**
+ * The variance profile v over offsets (wrapped into the image: v[flatIndex(beta)]), of a named
+ * initialisation or of the weights of a spec's profile.
+ */
+export function kernelProfile(shape: readonly number[], kernelSize: number, init: CnnInit | Float64Array): Float64Array {
   const v = new Float64Array(sizeOf(shape));
   if (init === 'delta-orthogonal') {
     v[0] = 1;
     return v;
   }
   const offs = windowOffsets(shape.length, kernelSize);
-  for (const b of offs) v[flatIndex(shape, b)] += 1 / offs.length;
+  if (typeof init === 'string') {
+    for (const b of offs) v[flatIndex(shape, b)] += 1 / offs.length;
+    return v;
+  }
+  offs.forEach((b, t) => (v[flatIndex(shape, b)] += init[t]));
   return v;
+}
+
+/** The grid profile of a spec (named profiles exactly as kernelProfile builds them). */
+export function specProfile(spec: CnnSpec): Float64Array {
+  const named = spec.init === 'gaussian' || spec.init === 'uniform' ? 'gaussian' : spec.init === 'delta-orthogonal' ? 'delta-orthogonal' : undefined;
+  return kernelProfile(spec.shape, spec.kernelSize, named ?? spec.profile);
 }
 
 /** A set of displacement planes of the covariance: planes[p](alpha) = Sigma(alpha, alpha + delta_p). */
@@ -276,7 +363,7 @@ export class CnnCovarianceMap {
   ) {
     this.N = sizeOf(spec.shape);
     if (this.N > MAX_POSITIONS) throw new InputError('image', `at most ${MAX_POSITIONS} positions, got ${this.N}`);
-    this.v = kernelProfile(spec.shape, spec.kernelSize, spec.init);
+    this.v = specProfile(spec);
     this.corr = new CircularCorrelation(spec.shape, this.v);
     this.moments = new PairMoments(spec.act);
     this.tmp = new Float64Array(this.N);
@@ -425,45 +512,60 @@ export interface CnnModes {
   shape: number[];
   /** Frequency vectors f (integers 0..n-1 per axis), row-major order. */
   frequencies: number[][];
-  /** Ahat(f): the Fourier multiplier of the spatial averaging A (from the FFT of v). */
+  /** Ahat(f): the Fourier multiplier of the spatial averaging A (from the FFT of v); its real part. */
   A: Float64Array;
+  /** Imaginary part of Ahat(f) (zero for profiles symmetric under beta -> -beta). */
+  A_im: Float64Array;
+  /** chi Ahat(f), real parts (the imaginary parts are chi A_im). */
   lambda_q: Float64Array;
   lambda_c: Float64Array;
+  /** -1 / ln |lambda(f)|. */
   xi_q: Float64Array;
   xi_c: Float64Array;
 }
 
 /**
- * Ahat(f) for every frequency, from the FFT of the variance profile, checked against the
- * direct product of cosine sums; throws if the two disagree beyond 1e-12.
+ * Ahat(f) = conj(V(f)) = sum_t v(beta_t) e^(+2 pi i f.beta_t / n) for every frequency, from the FFT
+ * of the variance profile, checked against that direct sum (at every frequency when
+ * N k^d <= 5e7, else at an evenly strided subset); throws if they disagree beyond 1e-12.
  */
-export function averagingSpectrum(spec: CnnSpec): Float64Array {
+export function averagingSpectrumComplex(spec: CnnSpec): { re: Float64Array; im: Float64Array } {
   const shape = spec.shape;
-  const v = kernelProfile(shape, spec.kernelSize, spec.init);
+  const v = specProfile(spec);
   const V = fftReal(v, shape);
   const N = v.length;
-  const out = new Float64Array(N);
-  const r = (spec.kernelSize - 1) / 2;
-  for (let f = 0; f < N; f++) {
-    if (Math.abs(V.im[f]) > 1e-12) throw new NumericalError(`the averaging spectrum is not real at frequency ${f} (${V.im[f]})`);
-    out[f] = V.re[f];
-    // Direct: product over axes of (1/k) sum_b cos(2 pi f_a b / n_a), or 1 for delta-orthogonal.
-    let direct = 1;
-    if (spec.init === 'gaussian') {
-      const fv = unflatIndex(shape, f);
-      for (let a = 0; a < shape.length; a++) {
-        let s = 0;
-        for (let b = -r; b <= r; b++) s += Math.cos((2 * Math.PI * ((fv[a] * b) % shape[a])) / shape[a]);
-        direct *= s / spec.kernelSize;
-      }
+  const re = Float64Array.from(V.re);
+  const im = V.im.map((x) => (x === 0 ? 0 : -x));
+  const offs = windowOffsets(shape.length, spec.kernelSize);
+  const taps = offs.map((_, t) => t).filter((t) => spec.profile[t] !== 0);
+  const stride = Math.max(1, Math.ceil((N * taps.length) / 5e7));
+  for (let f = 0; f < N; f += stride) {
+    const fv = unflatIndex(shape, f);
+    let dr = 0;
+    let di = 0;
+    for (const t of taps) {
+      let ph = 0;
+      for (let a = 0; a < shape.length; a++) ph += (((fv[a] * offs[t][a]) % shape[a]) + shape[a]) % shape[a] / shape[a];
+      dr += spec.profile[t] * Math.cos(2 * Math.PI * ph);
+      di += spec.profile[t] * Math.sin(2 * Math.PI * ph);
     }
-    if (Math.abs(direct - out[f]) > 1e-12) throw new NumericalError(`FFT of the kernel profile disagrees with the direct sum at frequency ${f}`);
+    if (Math.abs(dr - re[f]) > 1e-12 || Math.abs(di - im[f]) > 1e-12) throw new NumericalError(`FFT of the kernel profile disagrees with the direct sum at frequency ${f}`);
   }
-  return out;
+  return { re, im };
+}
+
+/**
+ * Ahat(f) for every frequency, from the FFT of the variance profile, checked against the
+ * direct sum; throws if it is not real (a profile not symmetric under beta -> -beta).
+ */
+export function averagingSpectrum(spec: CnnSpec): Float64Array {
+  const { re, im } = averagingSpectrumComplex(spec);
+  for (let f = 0; f < im.length; f++) if (Math.abs(im[f]) > 1e-12) throw new NumericalError(`the averaging spectrum is not real at frequency ${f} (${im[f]})`);
+  return re;
 }
 
 export function cnnModes(spec: CnnSpec, fp: CnnFixedPoint = cnnFixedPoint(spec)): CnnModes {
-  const A = averagingSpectrum(spec);
+  const { re: A, im } = averagingSpectrumComplex(spec);
   const N = A.length;
   const lq = A.map((a) => fp.chi_q * a);
   const lc = A.map((a) => fp.chi_c * a);
@@ -471,10 +573,11 @@ export function cnnModes(spec: CnnSpec, fp: CnnFixedPoint = cnnFixedPoint(spec))
     shape: [...spec.shape],
     frequencies: Array.from({ length: N }, (_, i) => unflatIndex(spec.shape, i)),
     A,
+    A_im: im,
     lambda_q: lq,
     lambda_c: lc,
-    xi_q: lq.map(depthScale),
-    xi_c: lc.map(depthScale),
+    xi_q: A.map((a, f) => depthScale(fp.chi_q * Math.hypot(a, im[f]))),
+    xi_c: A.map((a, f) => depthScale(fp.chi_c * Math.hypot(a, im[f]))),
   };
 }
 

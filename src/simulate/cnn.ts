@@ -20,6 +20,7 @@
 import { Rng } from './rng';
 import { CnnSpec, windowOffsets, flatIndex, shiftIndex, unflatIndex, inputCovariance, displacementSet, propagateCovariance, randomImage, CovariancePlanes } from '../quantities/cnn';
 import { fftNd, sizeOf } from '../numeric/fft';
+import { paddedShift, zeroPadShifts, zeroPadInputCovariance, propagateZeroPad, MAX_ZERO_PAD_POSITIONS } from '../quantities/cnnZeroPad';
 import { InputError } from '../model/errors';
 import { plainMath } from '../numeric/plainMath';
 import { bonferroniThreshold } from './stats';
@@ -124,6 +125,26 @@ export function gaussianKernel(C: number, k: number, dims: number, rng: Rng): Fl
     rng.fillNormal(w, 0, C * C, sd);
     return w;
   });
+}
+
+/**
+ * Gaussian kernel with a variance profile: W_ij(beta_t) ~ N(0, v_t / C) (unit total variance; the
+ * uniform profile is gaussianKernel).
+ */
+export function profileKernel(C: number, profile: Float64Array, rng: Rng): Float64Array[] {
+  return Array.from(profile, (v) => {
+    const w = new Float64Array(C * C);
+    rng.fillNormal(w, 0, C * C, Math.sqrt(v / C));
+    return w;
+  });
+}
+
+/** The kernel generator of a spec's profile (delta-orthogonal: Haar centre tap; others Gaussian). */
+export function specKernel(spec: CnnSpec, C: number, rng: Rng): Float64Array[] {
+  const { kernelSize: k, dims } = spec;
+  if (spec.init === 'delta-orthogonal') return deltaOrthogonalKernel(C, k, dims, rng);
+  if (spec.init === 'gaussian' || spec.init === 'uniform') return gaussianKernel(C, k, dims, rng);
+  return profileKernel(C, spec.profile, rng);
 }
 
 export interface SingularValueReport {
@@ -298,6 +319,61 @@ export function rms(x: Float64Array): number {
   return Math.sqrt(s / x.length);
 }
 
+/**
+ * The input layer h^0 = U * x + b^0 of one seeded network (U_ic(beta) ~ N(0, sw2 / (channels
+ * k^d)), uniform window, b ~ N(0, sb2)), drawn from `rng` (U first, then b) into `h`. A shift of
+ * -1 (zero padding) marks a pixel outside the image.
+ */
+export function inputLayer(spec: CnnSpec, image: Float64Array[], C: number, rng: Rng, shifts: Int32Array[], b: Float64Array, h: Float64Array): void {
+  const N = sizeOf(spec.shape);
+  const T = shifts.length;
+  const cin = image.length;
+  const zero = spec.padding === 'zero';
+  const u = new Float64Array(C * cin * T);
+  rng.fillNormal(u, 0, u.length, Math.sqrt(Number(spec.sw2)) / Math.sqrt(cin * T));
+  rng.fillNormal(b, 0, C, Math.sqrt(Number(spec.sb2)));
+  for (let i = 0; i < C; i++) {
+    for (let a = 0; a < N; a++) h[i * N + a] = b[i];
+    for (let t = 0; t < T; t++) {
+      const sh = shifts[t];
+      for (let c = 0; c < cin; c++) {
+        const w = u[(i * cin + c) * T + t];
+        const x = image[c];
+        if (zero) {
+          for (let a = 0; a < N; a++) if (sh[a] >= 0) h[i * N + a] += w * x[sh[a]];
+        } else for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
+      }
+    }
+  }
+}
+
+/** out = sw W * y + b (channel-major C x N arrays; b = null: no bias). */
+export function convLayer(W: Float64Array[], sw: number, b: Float64Array | null, y: Float64Array, shifts: Int32Array[], C: number, N: number, zero: boolean, out: Float64Array): void {
+  for (let i = 0; i < C; i++) {
+    const row = i * N;
+    const bi = b === null ? 0 : b[i];
+    for (let a = 0; a < N; a++) out[row + a] = bi;
+    for (let t = 0; t < shifts.length; t++) {
+      const Wt = W[t];
+      const sh = shifts[t];
+      for (let j = 0; j < C; j++) {
+        const w = sw * Wt[i * C + j];
+        if (w === 0) continue;
+        const col = j * N;
+        if (zero) {
+          for (let a = 0; a < N; a++) if (sh[a] >= 0) out[row + a] += w * y[col + sh[a]];
+        } else for (let a = 0; a < N; a++) out[row + a] += w * y[col + sh[a]];
+      }
+    }
+  }
+}
+
+/** The tap shifts of a spec: wrapped (circular) or -1 outside the image (zero padding). */
+export function specShifts(spec: CnnSpec): Int32Array[] {
+  const offs = windowOffsets(spec.dims, spec.kernelSize);
+  return spec.padding === 'zero' ? zeroPadShifts(spec.shape, spec.kernelSize) : offs.map((b) => shiftIndex(spec.shape, b));
+}
+
 /** Seeded simulation of `networks` independent CNNs; statistics of the nearest-neighbour covariance planes. */
 export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   const t0 = Date.now();
@@ -306,12 +382,12 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   if (!Number.isInteger(networks) || networks < 2) throw new InputError('networks', `must be an integer >= 2, got ${networks}`);
   const shape = spec.shape;
   const N = sizeOf(shape);
-  const k = spec.kernelSize;
-  const dims = spec.dims;
-  const offs = windowOffsets(dims, k);
-  const shifts = offs.map((b) => shiftIndex(shape, b));
+  // Zero padding: shift -1 marks a neighbour outside the image (a zero activation / no pair).
+  const zero = spec.padding === 'zero';
+  if (zero && N > MAX_ZERO_PAD_POSITIONS) throw new InputError('image', `zero padding propagates the full covariance: at most ${MAX_ZERO_PAD_POSITIONS} positions, got ${N}`);
+  const shifts = specShifts(spec);
   const nn = displacementSet(shape, 'nn');
-  const nnShift = nn.map((dl) => shiftIndex(shape, dl));
+  const nnShift = nn.map((dl) => (zero ? paddedShift(shape, dl) : shiftIndex(shape, dl)));
   const image = randomImage(shape, o.channels, o.inputSeed);
   const act = spec.act;
   const sw = Math.sqrt(Number(spec.sw2));
@@ -325,7 +401,6 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   let hn = new Float64Array(C * N);
   const y = new Float64Array(C * N);
   const b = new Float64Array(C);
-  const cin = image.length;
   // Per plane and position: sums of the plane and of its square, and the same for the plane
   // minus its spatial mean (whose fluctuation, without the common-mode part, is the noise floor of
   // the structure measure).
@@ -342,7 +417,7 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
       let m = 0;
       for (let a = 0; a < N; a++) {
         let t = 0;
-        for (let i = 0; i < C; i++) t += h[i * N + a] * h[i * N + sh[a]];
+        if (sh[a] >= 0) for (let i = 0; i < C; i++) t += h[i * N + a] * h[i * N + sh[a]];
         t /= C;
         tplane[a] = t;
         m += t;
@@ -361,40 +436,13 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   };
   for (let net = 0; net < networks; net++) {
     const rng = Rng.stream(o.seed, net, 0);
-    // Input layer: Gaussian, uniform window, fan-in cin k^d.
-    const u = new Float64Array(C * cin * offs.length);
-    rng.fillNormal(u, 0, u.length, sw / Math.sqrt(cin * offs.length));
-    rng.fillNormal(b, 0, C, sb);
-    for (let i = 0; i < C; i++) {
-      for (let a = 0; a < N; a++) h[i * N + a] = b[i];
-      for (let t = 0; t < offs.length; t++) {
-        const sh = shifts[t];
-        for (let c = 0; c < cin; c++) {
-          const w = u[(i * cin + c) * offs.length + t];
-          const x = image[c];
-          for (let a = 0; a < N; a++) h[i * N + a] += w * x[sh[a]];
-        }
-      }
-    }
+    inputLayer(spec, image, C, rng, shifts, b, h);
     observe(0);
     for (let l = 1; l <= depth; l++) {
       for (let e = 0; e < C * N; e++) y[e] = act.f64(h[e]);
-      const W = spec.init === 'delta-orthogonal' ? deltaOrthogonalKernel(C, k, dims, rng) : gaussianKernel(C, k, dims, rng);
+      const W = specKernel(spec, C, rng);
       rng.fillNormal(b, 0, C, sb);
-      for (let i = 0; i < C; i++) {
-        const row = i * N;
-        for (let a = 0; a < N; a++) hn[row + a] = b[i];
-        for (let t = 0; t < offs.length; t++) {
-          const Wt = W[t];
-          const sh = shifts[t];
-          for (let j = 0; j < C; j++) {
-            const w = sw * Wt[i * C + j];
-            if (w === 0) continue;
-            const col = j * N;
-            for (let a = 0; a < N; a++) hn[row + a] += w * y[col + sh[a]];
-          }
-        }
-      }
+      convLayer(W, sw, b, y, shifts, C, N, zero, hn);
       const tmp = h;
       h = hn;
       hn = tmp;
@@ -403,9 +451,16 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
   }
   // Mean field on the same planes.
   const theory = new Map<number, Float64Array[]>();
-  propagateCovariance(spec, inputCovariance(spec, image, nn), depth, (l: number, c: CovariancePlanes) => {
-    if (recIdx.has(l)) theory.set(l, c.planes.map((x) => Float64Array.from(x)));
-  });
+  if (zero) {
+    // The full covariance; plane entries whose partner lies outside the image are 0, as simulated.
+    propagateZeroPad(spec, zeroPadInputCovariance(spec, image), depth, (l: number, S: Float64Array) => {
+      if (recIdx.has(l)) theory.set(l, nnShift.map((sh) => Float64Array.from({ length: N }, (_, a) => (sh[a] >= 0 ? S[a * N + sh[a]] : 0))));
+    });
+  } else {
+    propagateCovariance(spec, inputCovariance(spec, image, nn), depth, (l: number, c: CovariancePlanes) => {
+      if (recIdx.has(l)) theory.set(l, c.planes.map((x) => Float64Array.from(x)));
+    });
+  }
   const planes: PlaneComparison[] = [];
   let maxZ = 0;
   rec.forEach((l, r) => {
@@ -445,3 +500,43 @@ export function simulateCnn(o: CnnSimOptions): CnnSimResult {
 
 /** For tests and docs: the flat index of a frequency / position vector. */
 export { flatIndex, unflatIndex };
+
+/** The JSON form of a kernel written by `cnn-orthogonal --out`. */
+export interface KernelDocument {
+  format: 'fieldprop-cnn-kernel';
+  kind: string;
+  channels: number;
+  dims: number;
+  kernel_size: number;
+  seed: number;
+  /** The k^d window offsets beta_t, in the order of `weights`. */
+  offsets: number[][];
+  /** weights[t][i][j] = W_ij(beta_t): (W * y)_i(alpha) = sum_t sum_j W_ij(beta_t) y_j(alpha + beta_t). */
+  weights: number[][][];
+}
+
+/** A tap-major kernel as a nested [k^d][C][C] array with its window offsets (float64 round-trips through JSON). */
+export function kernelDocument(kind: string, C: number, dims: number, k: number, seed: number, kernel: Float64Array[]): KernelDocument {
+  const offsets = windowOffsets(dims, k);
+  if (kernel.length !== offsets.length) throw new RangeError('kernel tap count does not match k^d');
+  return {
+    format: 'fieldprop-cnn-kernel',
+    kind,
+    channels: C,
+    dims,
+    kernel_size: k,
+    seed,
+    offsets,
+    weights: kernel.map((w) => Array.from({ length: C }, (_, i) => Array.from(w.subarray(i * C, (i + 1) * C)))),
+  };
+}
+
+/** The tap-major kernel of a KernelDocument (inverse of kernelDocument). */
+export function kernelFromDocument(doc: KernelDocument): Float64Array[] {
+  const C = doc.channels;
+  return doc.weights.map((t) => {
+    const w = new Float64Array(C * C);
+    t.forEach((row, i) => w.set(row, i * C));
+    return w;
+  });
+}
