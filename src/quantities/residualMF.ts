@@ -1,5 +1,5 @@
 /**
- * Mean-field residual networks (Yang & Schoenholz, seed 000). Two architectures, width N -> inf:
+ * Mean-field residual networks (Yang & Schoenholz 2017). Two architectures, width N -> inf:
  *
  *   reduced (branch of one layer):  x^l = x^(l-1) + phi(h^l),            h^l = W^l x^(l-1) + b^l
  *   full    (branch of two layers): x^l = x^(l-1) + V^l phi(h^l) + a^l,  h^l = W^l x^(l-1) + b^l
@@ -71,9 +71,8 @@ export const RESIDUAL_DEFAULTS = { arch: 'full', act: 'tanh', sv2: '1', sw2: '1'
 
 /** The activations with a fast float64 path: tanh and relu-power:k, 0 < k <= 1 (relu = relu-power:1). */
 export function powerOf(act: Activation): number | undefined {
-  if (act.name === 'relu') return 1;
-  const m = /^relu-power:(.*)$/.exec(act.name);
-  return m ? Number(m[1]) : undefined;
+  const r = act.rectified;
+  return r && r.a === 1 && r.b === 0 ? r.k : undefined;
 }
 
 /**
