@@ -88,7 +88,7 @@ export function passesThroughDense(layers: readonly Layer[]): boolean {
 }
 
 /** The activation of a branch that is one activation alone (x + alpha phi(x)), possibly inside serials. */
-function steinActivation(layers: readonly Layer[]): Act | undefined {
+export function steinActivation(layers: readonly Layer[]): Act | undefined {
   const flat = (ls: readonly Layer[]): Layer[] => ls.flatMap((l) => (l.kind === 'serial' ? flat(l.layers) : [l]));
   const f = flat(layers);
   return f.length === 1 && f[0].kind === 'act' ? f[0] : undefined;
