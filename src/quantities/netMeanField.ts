@@ -53,6 +53,8 @@ export interface NetMeanFieldOptions<T> {
   input?: T[][];
   /** Sees every layer in execution order with the kernels it acts on (quantities carried alongside, such as the NTK). */
   trace?: NetTrace<T>;
+  /** The L that depth schedules s(l, L) see (default: the description's number of residual blocks; set when running a prefix of it). */
+  blocks?: number;
 }
 
 /** Callbacks in execution order (residual branches between enter and exit); `path` names the layer as `label` does. */
@@ -210,7 +212,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
   };
   const K0 = opts.input ?? symmetric((a, b) => F.of(d.inputs.kernel[a][b]), (a) => F.of(d.inputs.kernel[a][a]));
   const residualBlocks = countResidualBlocks(d.layers);
-  const L = F.of(residualBlocks);
+  const L = F.of(opts.blocks ?? residualBlocks);
   let blockIndex = 0;
   const rows: NetRow<T>[] = [{ label: 'input', kind: 'input', K: K0, m: perClass(() => zero) }];
 
