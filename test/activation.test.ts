@@ -1,6 +1,6 @@
 /** Activations: evaluators agree with their formulas, derivatives verified, closed forms checked. */
 import Decimal from 'decimal.js';
-import { activation } from '../src/model/activation';
+import { activation, isActivation } from '../src/model/activation';
 import { arcCosineJ } from '../src/model/arccos';
 import { decimalField, float64 } from '../src/numeric/field';
 import { decimalInterp, float64Interp } from '../src/interpret/numeric';
@@ -54,6 +54,11 @@ describe('activation objects', () => {
     expect(activation('linear').linear).toBe(true);
     expect(activation('2*x + 1').linear).toBe(true);
     for (const n of ['relu', 'tanh', 'abs(x)', 'x^2', 'sign']) expect(activation(n).linear).toBe(false);
+    // spelt-out built-ins: their parity and closed forms come with them
+    expect(activation('tanh(x)').parity).toBe('odd');
+    expect(isActivation(activation('tanh(x)'), 'tanh')).toBe(true);
+    expect(isActivation(activation('x/(1+abs(x))'), 'tanh')).toBe(false);
+    expect(activation('erf(x)').closedForm).toBe(activation('erf').closedForm);
     expect(activation('erf').closedForm!.regularDerivative).toBe(true);
     expect(activation('relu').closedForm!.regularDerivative).toBeFalsy();
   });

@@ -346,21 +346,30 @@ function userExpression(src: string): Activation {
 /** Spellings of max(0, x) a user may write. */
 const RELU_SPELLINGS = ['x*heaviside(x)', 'max(0,x)', 'max(x,0)'];
 
+/** The built-ins a user expression may spell out (relu and its powers are matched separately). */
+const FORMULA_BUILTINS = ['linear', 'erf', 'tanh', 'gelu', 'silu', 'sign'];
+
 /**
- * A user expression that is structurally one of the built-in rectified powers or the identity
- * (max(0,x), x*heaviside(x), max(0,x)^n for integer n, x) gets that activation's knowledge
- * (closed forms, rectified form) under the user's name and formula.
+ * A user expression that is structurally a built-in activation (x, erf(x), tanh(x), ...,
+ * max(0,x), x*heaviside(x), max(0,x)^n for integer n) gets that activation's knowledge (closed
+ * forms, parity, rectified form) under the user's name and formula.
  */
 function recognised(src: string, expr: Expr): Activation | undefined {
   const e = simplify(expr);
   const spelt = (n: number): boolean =>
     RELU_SPELLINGS.some((r) => simplify(parse(n === 1 ? r : `(${r})^${n}`)) === e);
-  if (e === simplify(parse('x'))) return renamed(activation('linear'), src, expr);
+  for (const name of FORMULA_BUILTINS) if (isActivation(e, name)) return renamed(activation(name), src, expr);
   // the only candidate order: phi(2) / phi(1) = 2^n for max(0, x)^n
   const f = compileF64(expr, ['x']);
   const n = Math.round(Math.log2(f(2) / f(1)));
   if (!(n >= 1 && n <= 50) || !spelt(n)) return undefined;
   return renamed(activation(n === 1 ? 'relu' : `relu-power:${n}`), src, expr);
+}
+
+/** Whether phi's formula (an activation or an expression in x) is, after simplification, the built-in `name`'s. */
+export function isActivation(phi: Activation | Expr, name: string): boolean {
+  const e = 'kind' in phi ? phi : phi.expr;
+  return simplify(e) === simplify(activation(name).expr);
 }
 
 function renamed(act: Activation, name: string, expr: Expr): Activation {

@@ -30,7 +30,7 @@
  * like exp(-2|x|), so every Gaussian expectation is a series of moments of r and sech^2), with
  * adaptive quadrature below q = 32.
  */
-import { Activation, activation } from '../model/activation';
+import { Activation, activation, isActivation } from '../model/activation';
 import { InputError, NumericalError } from '../model/errors';
 import { Interpretation, productIntegrand } from '../interpret/numeric';
 import { expect1F64, expect2F64 } from '../numeric/gaussian';
@@ -89,7 +89,7 @@ export function residualSpec(o: ResidualOptions = {}): ResidualSpec {
   if (arch !== 'reduced' && arch !== 'full') throw new InputError('arch', `must be "reduced" or "full", got "${arch}"`);
   const act = typeof v.act === 'string' ? activation(v.act) : (v.act as Activation);
   const k = powerOf(act);
-  if (act.name !== 'tanh' && k === undefined) throw new InputError('act', `residual mean-field dynamics support tanh and relu-power:k (0 < k <= 1, relu = relu-power:1), got "${act.name}"`);
+  if (!isActivation(act, 'tanh') && k === undefined) throw new InputError('act', `residual mean-field dynamics support tanh and relu-power:k (0 < k <= 1, relu = relu-power:1), got "${act.name}"`);
   if (k !== undefined && !(k > 0 && k <= 1)) {
     throw new InputError('act', `relu-power:k needs 0 < k <= 1 here (k > 1 grows faster than exponentially, k = 0 has no gradient), got k = ${k}`);
   }
@@ -480,7 +480,7 @@ function tanhKernel(): Kernel64 {
 }
 
 export function kernel64For(act: Activation): Kernel64 {
-  if (act.name === 'tanh') return tanhKernel();
+  if (isActivation(act, 'tanh')) return tanhKernel();
   const k = powerOf(act);
   if (k === undefined) throw new InputError('act', `no fast kernel for "${act.name}" (tanh and relu-power:k only)`);
   return relupowKernel(k);
