@@ -53,6 +53,8 @@ describe('activation objects', () => {
     }
     expect(activation('linear').linear).toBe(true);
     expect(activation('2*x + 1').linear).toBe(true);
+    expect(activation('2*x + 1').parity).toBeUndefined();
+    expect(activation('2*x').parity).toBe('odd');
     for (const n of ['relu', 'tanh', 'abs(x)', 'x^2', 'sign']) expect(activation(n).linear).toBe(false);
     // spelt-out built-ins: their parity and closed forms come with them
     expect(activation('tanh(x)').parity).toBe('odd');

@@ -62,6 +62,13 @@ describe('derive kernel --net', () => {
     expect(noMean.checks.map((c) => c.ok)).toEqual([false, false]);
   });
 
+  test('an odd linear activation keeps the stream Gaussian; an affine one with an offset does not', () => {
+    const odd = net({ inputs: { q0: 1, c0: 0.3 }, layers: [dense(1.2, 0.1), act('2*x'), act('erf'), dense(1, 0)] });
+    expect(deriveNetKernel(odd).checks.map((c) => c.ok)).toEqual([true, true]);
+    const shifted = net({ inputs: { q0: 1, c0: 0.3 }, layers: [dense(1.2, 0.1), act('2*x + 1'), act('erf')] });
+    expect(() => deriveNetKernel(shifted)).toThrow(/layers\[2\].*non-Gaussian/);
+  });
+
   test('CLI: text, --latex and --json; --net with another derivation is exit 2', async () => {
     const f = file('erf.json', ISSUE_EXAMPLE);
     const t = await run(['derive', 'kernel', '--net', f]);

@@ -12,7 +12,7 @@ import { Field } from '../numeric/field';
 import { erf, erf64 } from '../numeric/special';
 import {
   Expr, parse, diff, simplify, compileF64, compileDecimal, toLatex, toString as exprToString,
-  freeSymbols, ParseError, children, sub,
+  freeSymbols, ParseError, children, sub, substitute,
 } from '../symbolic';
 import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
@@ -339,8 +339,11 @@ function userExpression(src: string): Activation {
   // has phi'' = 0 almost everywhere without being affine)
   const second = continuity === 'smooth' ? simplify(diff(diff(expr, 'x'), 'x')) : undefined;
   const linear = second !== undefined && second.kind === 'num' && second.n === 0n;
+  // c x (affine through 0) is odd
+  const at0 = linear ? simplify(substitute(expr, { x: parse('0') })) : undefined;
+  const parity = at0 !== undefined && at0.kind === 'num' && at0.n === 0n ? 'odd' as const : undefined;
   const rectified = simplify(expr) === simplify(parse('abs(x)')) ? { k: 1, a: 1, b: -1 } : undefined;
-  return makeActivation({ name: src, expr, kinks, continuity, linear, rectified, homogeneousDegree: rectified ? 1 : undefined });
+  return makeActivation({ name: src, expr, kinks, continuity, linear, parity, rectified, homogeneousDegree: rectified ? 1 : undefined });
 }
 
 /** Spellings of max(0, x) a user may write. */

@@ -126,7 +126,7 @@ export function checkMeanFieldCovers(d: NetDescription): void {
           if (!st.gaussian) {
             throw netError(where(named(path, l)), `the mean field of a nonlinearity applied to a non-Gaussian stream (a residual sum with a non-zero mean, or an activation's output) is not implemented; put a dense layer before it`);
           }
-          st = { gaussian: l.phi.linear, zeroMean: l.phi.parity === 'odd' };
+          st = { gaussian: l.phi.linear && l.phi.parity === 'odd', zeroMean: l.phi.parity === 'odd' };
           break;
         case 'residual': {
           if (!passesThroughDense(l.branch)) {
@@ -242,7 +242,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
     const phi = l.phi;
     opts.trace?.act(phi, s.K, traceLabel);
     const K = symmetric((a, b) => phiPhi(I, phi, s.K[a][a], s.K[a][b], s.K[b][b]), (a) => phiSquare(I, phi, s.K[a][a]));
-    return { K, m: perClass((a) => phiMean(I, phi, s.K[a][a])), gaussian: phi.linear, zeroMean: phi.parity === 'odd' };
+    return { K, m: perClass((a) => phiMean(I, phi, s.K[a][a])), gaussian: phi.linear && phi.parity === 'odd', zeroMean: phi.parity === 'odd' };
   };
 
   const residualStep = (s: State<T>, l: Residual, path: string, iter: string): State<T> => {
