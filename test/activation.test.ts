@@ -1,6 +1,6 @@
 /** Activations: evaluators agree with their formulas, derivatives verified, closed forms checked. */
 import Decimal from 'decimal.js';
-import { activation } from '../src/model/activation';
+import { activation, isActivation } from '../src/model/activation';
 import { arcCosineJ } from '../src/model/arccos';
 import { decimalField, float64 } from '../src/numeric/field';
 import { decimalInterp, float64Interp } from '../src/interpret/numeric';
@@ -37,6 +37,32 @@ describe('activation objects', () => {
     expect(activation('relu').kinks).toEqual([0]);
     expect(activation('abs(x-1)/(1+x^2)').kinks).toEqual([1]);
     expect(activation('tanh').kinks).toEqual([]);
+  });
+  test('rectified form and linearity: built-ins, and user expressions recognised by structure', () => {
+    expect(activation('relu').rectified).toEqual({ k: 1, a: 1, b: 0 });
+    expect(activation('linear').rectified).toEqual({ k: 1, a: 1, b: 1 });
+    expect(activation('relu-power:3').rectified).toEqual({ k: 3, a: 1, b: 0 });
+    expect(activation('relu-power:1.5').rectified).toEqual({ k: 1.5, a: 1, b: 0 });
+    expect(activation('abs(x)').rectified).toEqual({ k: 1, a: 1, b: -1 });
+    for (const n of ['tanh', 'erf', 'gelu', 'x/(1+abs(x))', 'abs(x-1)']) expect(activation(n).rectified).toBeUndefined();
+    for (const [src, like] of [['max(0,x)', 'relu'], ['max(x, 0)', 'relu'], ['max(0,x)^2', 'relu-power:2'], ['(x*heaviside(x))^3', 'relu-power:3'], ['x', 'linear']]) {
+      const a = activation(src);
+      const b = activation(like);
+      expect([a.name, a.rectified, a.linear, a.closedForm]).toEqual([src, b.rectified, b.linear, b.closedForm]);
+      for (const x of [-1.3, 0.7, 2]) expect(Math.abs(a.f64(x) - compileDecimal(parse(src), ['x'])(new D(x)).toNumber())).toBeLessThan(1e-15);
+    }
+    expect(activation('linear').linear).toBe(true);
+    expect(activation('2*x + 1').linear).toBe(true);
+    expect(activation('2*x + 1').parity).toBeUndefined();
+    expect(activation('2*x').parity).toBe('odd');
+    for (const n of ['relu', 'tanh', 'abs(x)', 'x^2', 'sign']) expect(activation(n).linear).toBe(false);
+    // spelt-out built-ins: their parity and closed forms come with them
+    expect(activation('tanh(x)').parity).toBe('odd');
+    expect(isActivation(activation('tanh(x)'), 'tanh')).toBe(true);
+    expect(isActivation(activation('x/(1+abs(x))'), 'tanh')).toBe(false);
+    expect(activation('erf(x)').closedForm).toBe(activation('erf').closedForm);
+    expect(activation('erf').closedForm!.regularDerivative).toBe(true);
+    expect(activation('relu').closedForm!.regularDerivative).toBeFalsy();
   });
   test('unknown names and bad expressions are InputErrors naming --act', () => {
     expect(() => activation('reluu')).toThrow(InputError);

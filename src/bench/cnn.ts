@@ -1,5 +1,5 @@
 /**
- * CNN benchmarks (issue 6):
+ * CNN benchmarks:
  *   - cnn-fft-vs-dense: one layer of the covariance map (variance plane + the two nearest-neighbour
  *     planes, erf) on n x n images, n = 8, 16, 32, 64, by the FFT route and by the dense
  *     n^2 x n^2 circulant-matrix route; the two must agree (1e-12 relative) and the FFT route

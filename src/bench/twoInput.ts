@@ -1,5 +1,5 @@
 /**
- * Benchmarks of the two-input one-loop grid (issue 3): the staged grid against one fixed grid
+ * Benchmarks of the two-input one-loop grid: the staged grid against one fixed grid
  * (the previous algorithm, run in the same process), and the finite-width sensitivity of the
  * issue's example network (depth 100, c0 = 0.99), which one fixed grid cannot reach.
  */
@@ -61,7 +61,7 @@ export function twoInputBenches(): TwoInputBench[] {
     },
     {
       name: 'response-width-erf-depth100-c0.99',
-      description: "sensitivity_1 (the 1/N coefficient of d E[c_hat^L]/dc0) of issue 3's example network, erf ResNet alpha 0.92, depth 100, c0 0.99: 5 staged two-input tables (c0 +- d, +- d/2, centre) and the check on the grid of half the steps",
+      description: "sensitivity_1 (the 1/N coefficient of d E[c_hat^L]/dc0) of the two-input example network, erf ResNet alpha 0.92, depth 100, c0 0.99: 5 staged two-input tables (c0 +- d, +- d/2, centre) and the check on the grid of half the steps",
       target: 60,
       run: () => {
         const s = sensitivityOneLoop64(network({ ...EXAMPLE, depth: 100 }));

@@ -9,10 +9,13 @@ import type { Command } from './options';
 import { ACT, HELP, JSON_OPT } from './options';
 import { InputError } from '../model/errors';
 import { derive, DERIVATION_NAMES } from '../derivations';
+import { deriveNetKernel } from '../derivations/netKernel';
+import { readNetworkFile } from '../model/net';
 
 const OPTIONS: OptionSpec[] = [
   { ...ACT, default: 'erf', help: 'activation: closed forms for relu, erf, linear (explicit results); any smooth activation (tanh, gelu, silu, an expression in x) in terms of named Gaussian expectations' },
   { name: 'skip', value: '<residual|none>', help: 'network: residual, or "none" for the feed-forward network (response only)', default: 'residual' },
+  { name: 'net', value: '<file.json>', help: 'kernel only: the recursion of each layer of a network description (docs/networks.md), verified against its mean field' },
   { name: 'latex', flag: true, help: 'print the equations in LaTeX' },
   { name: 'no-checks', flag: true, help: 'skip the numerical checks (print the equations only)' },
   JSON_OPT,
@@ -34,7 +37,10 @@ export const deriveCommand: Command = {
     if (positional.length !== 1) {
       throw new InputError('derivation', `give exactly one derivation: fieldprop derive <${DERIVATION_NAMES.join('|')}> [--act A] [--latex] [--json]`);
     }
-    const d = derive(positional[0], opts.act as string, { checks: !opts['no-checks'], skip: opts.skip as string });
+    if (opts.net !== undefined && positional[0] !== 'kernel') throw new InputError('net', `a network description is derived for "kernel" only, got "${positional[0]}"`);
+    const d = opts.net !== undefined
+      ? { ...deriveNetKernel(readNetworkFile(String(opts.net)), { checks: !opts['no-checks'] }), command: 'kernel' }
+      : derive(positional[0], opts.act as string, { checks: !opts['no-checks'], skip: opts.skip as string });
     const ok = d.checks.every((c) => c.ok);
     if (opts.json) {
       io.out(JSON.stringify({

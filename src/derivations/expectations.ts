@@ -166,7 +166,8 @@ export function moments(act: Activation): Moments {
   const phiX = act.expr;
   const phiY = substitute(act.expr, { x: Y });
   // phi^2 as an activation with a closed form: relu^2 = relu-power:2.
-  const sq = act.name === 'relu' ? activation('relu-power:2') : /^relu-power:\d+$/.test(act.name) ? activation(`relu-power:${2 * Number(act.name.slice(11))}`) : undefined;
+  const r = act.rectified;
+  const sq = r && r.a === 1 && r.b === 0 && Number.isInteger(r.k) ? activation(`relu-power:${2 * r.k}`) : undefined;
   const m: Moments = {
     act,
     explicit: { m2: !!cf || poly, m4: !!sq?.closedForm || poly, m22: !!sq?.closedForm || poly, pair: !!cf || poly },

@@ -19,6 +19,7 @@ export { deriveMeanField } from './meanField';
 export { deriveResponse } from './response';
 export { deriveOneLoop, runRecursion, actionOneLoop, coefficients } from './oneLoop';
 export { deriveOptimalAlpha } from './optimalAlpha';
+export { deriveNetKernel } from './netKernel';
 export { loadLiterate, withoutCheckTables, LiterateDerivation, LiterateFile, Step } from './literate';
 
 export interface DeriveOptions {

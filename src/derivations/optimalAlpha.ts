@@ -111,7 +111,7 @@ export function deriveOptimalAlpha(actName: string, opts: { checks?: boolean } =
     const dom = { K: [0.5, 2] as [number, number], k: [-0.4, 0.4] as [number, number], a: [0.01, 0.5] as [number, number], sw2: [0.5, 3] as [number, number], sb2: [0, 0.5] as [number, number] };
     checks.push(check('d ln chi_k / d alpha^2 vs finite differences', derivativeCheck(call('log', [f.raw.chik]), 'a', f.raw.dlnchi, act, dom), 1e-8, '$\\partial \\ln \\chi_k / \\partial \\alpha^2$ vs finite differences'));
     // linear with sb2 = 0 has S = 1 for every alpha (nothing to maximise): give it a bias
-    const P = act.name === 'linear' ? { ...OPTIMAL_POINT, sb2: 0.05 } : OPTIMAL_POINT;
+    const P = act.linear ? { ...OPTIMAL_POINT, sb2: 0.05 } : OPTIMAL_POINT;
     const beta = P.sb2 / P.sw2;
     // named expectations (2D quadratures) are slow: a short stretch of the flow, no optimum search
     const tauMax = named ? 4 : 40;

@@ -12,7 +12,7 @@ import { Field } from '../numeric/field';
 import { erf, erf64 } from '../numeric/special';
 import {
   Expr, parse, diff, simplify, compileF64, compileDecimal, toLatex, toString as exprToString,
-  freeSymbols, ParseError, children, sub,
+  freeSymbols, ParseError, children, sub, substitute,
 } from '../symbolic';
 import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
@@ -33,6 +33,21 @@ export interface ClosedForm {
   mean?<T>(F: Field<T>, k: T): T;
   /** LaTeX of the pair moment in terms of K_{11}, K_{12}, K_{22} (for documentation). */
   latex: string;
+  /**
+   * True when d pair / d K12 (Price's theorem: the pair moment of phi') is finite at rho = 1 as
+   * written, so the derivative pair may be taken from this closed form there too.
+   */
+  regularDerivative?: boolean;
+}
+
+/**
+ * phi(x) = a max(0, x)^k - b max(0, -x)^k: relu is { k: 1, a: 1, b: 0 }, the identity
+ * { k: 1, a: 1, b: 1 }, relu-power:k { k, a: 1, b: 0 }, abs(x) { k: 1, a: 1, b: -1 }.
+ */
+export interface Rectified {
+  k: number;
+  a: number;
+  b: number;
 }
 
 export interface Activation {
@@ -47,6 +62,10 @@ export interface Activation {
   readonly homogeneousDegree?: number;
   readonly parity?: 'odd' | 'even';
   readonly closedForm?: ClosedForm;
+  /** Set when phi is a rectified power a max(0,x)^k - b max(0,-x)^k (arc-cosine kernels apply). */
+  readonly rectified?: Rectified;
+  /** phi is affine in x (its image of a Gaussian field is Gaussian). */
+  readonly linear: boolean;
   f64(x: number): number;
   dec(x: Decimal): Decimal;
   /** The almost-everywhere derivative (distributional deltas at kinks are dropped). */
@@ -62,6 +81,8 @@ interface ActivationInit {
   homogeneousDegree?: number;
   parity?: 'odd' | 'even';
   closedForm?: ClosedForm;
+  rectified?: Rectified;
+  linear?: boolean;
   f64?: (x: number) => number;
   dec?: (x: Decimal) => Decimal;
 }
@@ -78,6 +99,8 @@ function makeActivation(init: ActivationInit): Activation {
     homogeneousDegree: init.homogeneousDegree,
     parity: init.parity,
     closedForm: init.closedForm,
+    rectified: init.rectified,
+    linear: init.linear ?? false,
     f64,
     dec: decCompiled,
     derivative() {
@@ -90,6 +113,8 @@ function makeActivation(init: ActivationInit): Activation {
           continuity: init.continuity === 'smooth' ? 'smooth' : 'discontinuous',
           homogeneousDegree: init.homogeneousDegree !== undefined && init.homogeneousDegree >= 1 ? init.homogeneousDegree - 1 : undefined,
           parity: init.parity === 'odd' ? 'even' : init.parity === 'even' ? 'odd' : undefined,
+          // the derivative of an affine map is a constant, itself affine
+          linear: init.linear,
         });
       }
       return deriv;
@@ -135,12 +160,14 @@ const erfClosed: ClosedForm = {
     return F.mul(F.div(two, F.pi()), F.asin(F.div(F.mul(two, k), F.add(F.of(1), F.mul(two, k)))));
   },
   latex: '\\frac{2}{\\pi}\\arcsin\\frac{2K_{12}}{\\sqrt{(1+2K_{11})(1+2K_{22})}}',
+  regularDerivative: true,
 };
 
 const linearClosed: ClosedForm = {
   pair: (_F, _k11, k12) => k12,
   square: (_F, k) => k,
   latex: 'K_{12}',
+  regularDerivative: true,
 };
 
 /** max(0,x)^n for integer n >= 0: (k11 k22)^(n/2) J_n(theta) / (2 pi) (Cho & Saul). */
@@ -189,14 +216,15 @@ function builtin(name: string): Activation | undefined {
     case 'relu':
       return makeActivation({
         name, expr: parse('x*heaviside(x)'), kinks: [0], continuity: 'kinked', homogeneousDegree: 1,
-        closedForm: reluClosed, f64: (x) => (x > 0 ? x : 0), dec: (x) => (x.isPos() && !x.isZero() ? x : x.mul(0).abs()),
+        closedForm: reluClosed, rectified: { k: 1, a: 1, b: 0 }, f64: (x) => (x > 0 ? x : 0), dec: (x) => (x.isPos() && !x.isZero() ? x : x.mul(0).abs()),
       });
     case 'erf':
       return makeActivation({ name, expr: parse('erf(x)'), continuity: 'smooth', parity: 'odd', closedForm: erfClosed, f64: erf64, dec: erfMemo });
     case 'tanh':
       return makeActivation({ name, expr: parse('tanh(x)'), continuity: 'smooth', parity: 'odd', f64: Math.tanh, dec: tanhMemo });
     case 'linear':
-      return makeActivation({ name, expr: parse('x'), continuity: 'smooth', parity: 'odd', homogeneousDegree: 1, closedForm: linearClosed, f64: (x) => x, dec: (x) => x });
+      return makeActivation({ name, expr: parse('x'), continuity: 'smooth', parity: 'odd', homogeneousDegree: 1, closedForm: linearClosed,
+        rectified: { k: 1, a: 1, b: 1 }, linear: true, f64: (x) => x, dec: (x) => x });
     case 'gelu':
       return makeActivation({
         name, expr: parse('x*(1+erf(x/sqrt(2)))/2'), continuity: 'smooth',
@@ -234,6 +262,7 @@ function reluPower(kText: string): Activation {
     name, expr, kinks: [0], continuity: k === 0 ? 'discontinuous' : 'kinked',
     homogeneousDegree: k,
     closedForm: integer ? reluPowerClosed(k) : undefined,
+    rectified: { k, a: 1, b: 0 },
     f64: (x) => (x > 0 ? Math.pow(x, k) : 0),
     dec: (x) => {
       const D = x.constructor as typeof Decimal;
@@ -300,10 +329,54 @@ function userExpression(src: string): Activation {
   if (free.length > 0) {
     throw new InputError('act', `expression "${src}" may use only the variable x, found ${free.join(', ')}`);
   }
+  const known = recognised(src, expr);
+  if (known) return known;
   const text = exprToString(expr);
   const kinks = locateKinks(expr);
   const usesStep = /\b(sign|heaviside)\(/.test(text);
-  return makeActivation({ name: src, expr, kinks, continuity: usesStep ? 'discontinuous' : kinks.length > 0 ? 'kinked' : 'smooth' });
+  const continuity: Continuity = usesStep ? 'discontinuous' : kinks.length > 0 ? 'kinked' : 'smooth';
+  // affine: a smooth phi whose second derivative simplifies to 0 (a kinked phi such as abs(x)
+  // has phi'' = 0 almost everywhere without being affine)
+  const second = continuity === 'smooth' ? simplify(diff(diff(expr, 'x'), 'x')) : undefined;
+  const linear = second !== undefined && second.kind === 'num' && second.n === 0n;
+  // c x (affine through 0) is odd
+  const at0 = linear ? simplify(substitute(expr, { x: parse('0') })) : undefined;
+  const parity = at0 !== undefined && at0.kind === 'num' && at0.n === 0n ? 'odd' as const : undefined;
+  const rectified = simplify(expr) === simplify(parse('abs(x)')) ? { k: 1, a: 1, b: -1 } : undefined;
+  return makeActivation({ name: src, expr, kinks, continuity, linear, parity, rectified, homogeneousDegree: rectified ? 1 : undefined });
+}
+
+/** Spellings of max(0, x) a user may write. */
+const RELU_SPELLINGS = ['x*heaviside(x)', 'max(0,x)', 'max(x,0)'];
+
+/** The built-ins a user expression may spell out (relu and its powers are matched separately). */
+const FORMULA_BUILTINS = ['linear', 'erf', 'tanh', 'gelu', 'silu', 'sign'];
+
+/**
+ * A user expression that is structurally a built-in activation (x, erf(x), tanh(x), ...,
+ * max(0,x), x*heaviside(x), max(0,x)^n for integer n) gets that activation's knowledge (closed
+ * forms, parity, rectified form) under the user's name and formula.
+ */
+function recognised(src: string, expr: Expr): Activation | undefined {
+  const e = simplify(expr);
+  const spelt = (n: number): boolean =>
+    RELU_SPELLINGS.some((r) => simplify(parse(n === 1 ? r : `(${r})^${n}`)) === e);
+  for (const name of FORMULA_BUILTINS) if (isActivation(e, name)) return renamed(activation(name), src, expr);
+  // the only candidate order: phi(2) / phi(1) = 2^n for max(0, x)^n
+  const f = compileF64(expr, ['x']);
+  const n = Math.round(Math.log2(f(2) / f(1)));
+  if (!(n >= 1 && n <= 50) || !spelt(n)) return undefined;
+  return renamed(activation(n === 1 ? 'relu' : `relu-power:${n}`), src, expr);
+}
+
+/** Whether phi's formula (an activation or an expression in x) is, after simplification, the built-in `name`'s. */
+export function isActivation(phi: Activation | Expr, name: string): boolean {
+  const e = 'kind' in phi ? phi : phi.expr;
+  return simplify(e) === simplify(activation(name).expr);
+}
+
+function renamed(act: Activation, name: string, expr: Expr): Activation {
+  return { ...act, name, expr, latex: () => toLatex(expr) };
 }
 
 const cache = new Map<string, Activation>();

@@ -14,6 +14,7 @@
  */
 import { Expr, parse, compileF64, toLatex, simplify, verifyIdentity } from '../symbolic';
 import { InputError, NumericalError } from '../model/errors';
+import { isActivation } from '../model/activation';
 import { ResidualSpec, iterate64, powerOf, Samples64, tanhMoments, carriesMean } from './residualMF';
 import { angularW64, diagonal64, rectifiedPowerTable } from './rectifiedPower';
 import { plainMath } from '../numeric/plainMath';
@@ -483,7 +484,7 @@ export interface OptimalVariance {
  * exponent -1 (V and V' are smooth at q = sb2 for tanh). Fitted by bisection on the iterated recursion.
  */
 export function optimalVariance(spec: ResidualSpec, target: number, depths?: number[]): OptimalVariance {
-  if (spec.act.name !== 'tanh') throw new InputError('target', `the depth-dependent variance law is derived for tanh only, got act = ${spec.act.name}`);
+  if (!isActivation(spec.act, 'tanh')) throw new InputError('target', `the depth-dependent variance law is derived for tanh only, got act = ${spec.act.name}`);
   if (!(target > 0 && Number.isFinite(target))) throw new InputError('target', `must be a real number > 0 (the gradient explosion ln(chi^0/chi^L)), got ${target}`);
   const L = spec.depth;
   const ds = depths ?? [Math.ceil(L / 100), Math.ceil(L / 10), L];

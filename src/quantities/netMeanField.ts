@@ -53,6 +53,8 @@ export interface NetMeanFieldOptions<T> {
   input?: T[][];
   /** Sees every layer in execution order with the kernels it acts on (quantities carried alongside, such as the NTK). */
   trace?: NetTrace<T>;
+  /** The L that depth schedules s(l, L) see (default: the description's number of residual blocks; set when running a prefix of it). */
+  blocks?: number;
 }
 
 /** Callbacks in execution order (residual branches between enter and exit); `path` names the layer as `label` does. */
@@ -88,7 +90,7 @@ export function passesThroughDense(layers: readonly Layer[]): boolean {
 }
 
 /** The activation of a branch that is one activation alone (x + alpha phi(x)), possibly inside serials. */
-function steinActivation(layers: readonly Layer[]): Act | undefined {
+export function steinActivation(layers: readonly Layer[]): Act | undefined {
   const flat = (ls: readonly Layer[]): Layer[] => ls.flatMap((l) => (l.kind === 'serial' ? flat(l.layers) : [l]));
   const f = flat(layers);
   return f.length === 1 && f[0].kind === 'act' ? f[0] : undefined;
@@ -124,7 +126,7 @@ export function checkMeanFieldCovers(d: NetDescription): void {
           if (!st.gaussian) {
             throw netError(where(named(path, l)), `the mean field of a nonlinearity applied to a non-Gaussian stream (a residual sum with a non-zero mean, or an activation's output) is not implemented; put a dense layer before it`);
           }
-          st = { gaussian: l.phi.name === 'linear', zeroMean: l.phi.parity === 'odd' };
+          st = { gaussian: l.phi.linear && l.phi.parity === 'odd', zeroMean: l.phi.parity === 'odd' };
           break;
         case 'residual': {
           if (!passesThroughDense(l.branch)) {
@@ -210,7 +212,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
   };
   const K0 = opts.input ?? symmetric((a, b) => F.of(d.inputs.kernel[a][b]), (a) => F.of(d.inputs.kernel[a][a]));
   const residualBlocks = countResidualBlocks(d.layers);
-  const L = F.of(residualBlocks);
+  const L = F.of(opts.blocks ?? residualBlocks);
   let blockIndex = 0;
   const rows: NetRow<T>[] = [{ label: 'input', kind: 'input', K: K0, m: perClass(() => zero) }];
 
@@ -240,7 +242,7 @@ export function netMeanField<T>(I: Interpretation<T>, d: NetDescription, opts: N
     const phi = l.phi;
     opts.trace?.act(phi, s.K, traceLabel);
     const K = symmetric((a, b) => phiPhi(I, phi, s.K[a][a], s.K[a][b], s.K[b][b]), (a) => phiSquare(I, phi, s.K[a][a]));
-    return { K, m: perClass((a) => phiMean(I, phi, s.K[a][a])), gaussian: phi.name === 'linear', zeroMean: phi.parity === 'odd' };
+    return { K, m: perClass((a) => phiMean(I, phi, s.K[a][a])), gaussian: phi.linear && phi.parity === 'odd', zeroMean: phi.parity === 'odd' };
   };
 
   const residualStep = (s: State<T>, l: Residual, path: string, iter: string): State<T> => {

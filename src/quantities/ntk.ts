@@ -63,10 +63,8 @@ function requireDifferentiable(act: Activation): void {
 
 /** The relu-power order k when `act` is max(0,x)^k with integer k >= 1 (relu: k = 1). */
 function reluPowerOrder(act: Activation): number | undefined {
-  if (act.name === 'relu') return 1;
-  const m = /^relu-power:(\d+)$/.exec(act.name);
-  if (m && Number(m[1]) >= 1) return Number(m[1]);
-  return undefined;
+  const r = act.rectified;
+  return r && r.a === 1 && r.b === 0 && Number.isInteger(r.k) && r.k >= 1 ? r.k : undefined;
 }
 
 /** Lazily required to avoid a load-order cycle (activation.ts is imported by everything). */
@@ -94,7 +92,7 @@ export function derivPair<T>(I: Interpretation<T>, act: Activation, k11: T, k12:
     }
     return F.mul(F.of(k * k), lower.pair(F, k11, k12, k22));
   }
-  if (act.closedForm && act.name !== 'linear' && act.name !== 'erf') {
+  if (act.closedForm && !act.closedForm.regularDerivative) {
     // Unknown closed form: its symbolic derivative may be 0/0 at rho = 1; use quadrature there.
     if (F.kind !== 'symbolic' && F.toNumber(F.sub(F.mul(k11, k22), F.mul(k12, k12))) <= 0) {
       const d = act.derivative();
@@ -110,7 +108,7 @@ export function derivPair<T>(I: Interpretation<T>, act: Activation, k11: T, k12:
 export function derivSquare<T>(I: Interpretation<T>, act: Activation, k: T): T {
   const n = reluPowerOrder(act);
   if (n !== undefined) return I.F.mul(I.F.of(n * n), reluPowerActivation(n - 1).closedForm!.square(I.F, k));
-  if (act.name === 'linear' || act.name === 'erf') return derivPair(I, act, k, k, k);
+  if (act.closedForm?.regularDerivative) return derivPair(I, act, k, k, k);
   const d = act.derivative();
   return I.expect1(productIntegrand(d, d), k);
 }

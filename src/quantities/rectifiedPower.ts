@@ -1,5 +1,5 @@
 /**
- * Kernels of the rectified powers phi_k(x) = max(0, x)^k ("alpha-ReLU", seed 000) at unit
+ * Kernels of the rectified powers phi_k(x) = max(0, x)^k ("alpha-ReLU", Yang & Schoenholz 2017) at unit
  * variances and correlation c = cos(theta):
  *
  *   W_k(c) = E[phi_k(u) phi_k(v)],  (u, v) ~ N(0, [[1, c], [c, 1]]),   k > -1/2 at c = 1, k > -1 for |c| < 1.

@@ -1,5 +1,5 @@
 /**
- * Mean-field residual networks (Yang & Schoenholz, seed 000). Two architectures, width N -> inf:
+ * Mean-field residual networks (Yang & Schoenholz 2017). Two architectures, width N -> inf:
  *
  *   reduced (branch of one layer):  x^l = x^(l-1) + phi(h^l),            h^l = W^l x^(l-1) + b^l
  *   full    (branch of two layers): x^l = x^(l-1) + V^l phi(h^l) + a^l,  h^l = W^l x^(l-1) + b^l
@@ -30,7 +30,7 @@
  * like exp(-2|x|), so every Gaussian expectation is a series of moments of r and sech^2), with
  * adaptive quadrature below q = 32.
  */
-import { Activation, activation } from '../model/activation';
+import { Activation, activation, isActivation } from '../model/activation';
 import { InputError, NumericalError } from '../model/errors';
 import { Interpretation, productIntegrand } from '../interpret/numeric';
 import { expect1F64, expect2F64 } from '../numeric/gaussian';
@@ -71,9 +71,8 @@ export const RESIDUAL_DEFAULTS = { arch: 'full', act: 'tanh', sv2: '1', sw2: '1'
 
 /** The activations with a fast float64 path: tanh and relu-power:k, 0 < k <= 1 (relu = relu-power:1). */
 export function powerOf(act: Activation): number | undefined {
-  if (act.name === 'relu') return 1;
-  const m = /^relu-power:(.*)$/.exec(act.name);
-  return m ? Number(m[1]) : undefined;
+  const r = act.rectified;
+  return r && r.a === 1 && r.b === 0 ? r.k : undefined;
 }
 
 /**
@@ -90,7 +89,7 @@ export function residualSpec(o: ResidualOptions = {}): ResidualSpec {
   if (arch !== 'reduced' && arch !== 'full') throw new InputError('arch', `must be "reduced" or "full", got "${arch}"`);
   const act = typeof v.act === 'string' ? activation(v.act) : (v.act as Activation);
   const k = powerOf(act);
-  if (act.name !== 'tanh' && k === undefined) throw new InputError('act', `residual mean-field dynamics support tanh and relu-power:k (0 < k <= 1, relu = relu-power:1), got "${act.name}"`);
+  if (!isActivation(act, 'tanh') && k === undefined) throw new InputError('act', `residual mean-field dynamics support tanh and relu-power:k (0 < k <= 1, relu = relu-power:1), got "${act.name}"`);
   if (k !== undefined && !(k > 0 && k <= 1)) {
     throw new InputError('act', `relu-power:k needs 0 < k <= 1 here (k > 1 grows faster than exponentially, k = 0 has no gradient), got k = ${k}`);
   }
@@ -481,7 +480,7 @@ function tanhKernel(): Kernel64 {
 }
 
 export function kernel64For(act: Activation): Kernel64 {
-  if (act.name === 'tanh') return tanhKernel();
+  if (isActivation(act, 'tanh')) return tanhKernel();
   const k = powerOf(act);
   if (k === undefined) throw new InputError('act', `no fast kernel for "${act.name}" (tanh and relu-power:k only)`);
   return relupowKernel(k);

@@ -1,4 +1,4 @@
-/** Monte Carlo of finite-width networks (issue 4): simulators, statistics, the validator. */
+/** Monte Carlo of finite-width networks: simulators, statistics, the validator. */
 export { Rng, streamState, MAX_SEED } from './rng';
 export { SimSpec, Sampler, simSpec, checkSpec, MAX_WIDTH } from './spec';
 export { simulator, jacobian, NetworkSimulator, LayerView, LayerObserver, RunOverrides } from './samplers';
