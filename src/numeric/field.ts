@@ -8,6 +8,7 @@
  */
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
+import * as el from './elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -84,14 +85,15 @@ export type DecimalCtor = typeof Decimal;
 const decimalFields = new Map<number, Field<Decimal> & { D: DecimalCtor }>();
 
 /**
- * decimal.js arithmetic at `precision` significant digits (the caller adds guard digits).
+ * decimal.js arithmetic at `precision` significant digits (the caller adds guard digits); the
+ * elementary functions are those of ./elementary (correctly rounded, BigInt fixed point).
  * asin/acos clamp arguments that exceed 1 in magnitude by rounding only (|x| - 1 < 10^-(p-2)).
  */
 export function decimalField(precision: number): Field<Decimal> & { D: DecimalCtor } {
   const cached = decimalFields.get(precision);
   if (cached) return cached;
   const D = Decimal.clone({ precision, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -7, toExpPos: 21 });
-  const piVal = D.acos(-1);
+  const piVal = el.pi(D);
   const one = new D(1);
   const slack = new D(10).pow(-(precision - 3));
   const clamp = (a: Decimal): Decimal => {
@@ -110,14 +112,14 @@ export function decimalField(precision: number): Field<Decimal> & { D: DecimalCt
     div: (a, b) => a.div(b),
     neg: (a) => a.neg(),
     pow: (a, b) => (b.isInteger() && b.abs().lt(1e6) ? powInt(D, a, b.toNumber()) : a.pow(b)),
-    sqrt: (a) => a.sqrt(),
-    exp: (a) => a.exp(),
-    log: (a) => a.ln(),
-    sin: (a) => a.sin(),
-    cos: (a) => a.cos(),
-    asin: (a) => clamp(a).asin(),
-    acos: (a) => clamp(a).acos(),
-    atan: (a) => a.atan(),
+    sqrt: el.sqrt,
+    exp: el.exp,
+    log: el.ln,
+    sin: el.sin,
+    cos: el.cos,
+    asin: (a) => el.asin(clamp(a)),
+    acos: (a) => el.acos(clamp(a)),
+    atan: el.atan,
     pi: () => piVal,
     isFinite: (a) => a.isFinite(),
     toNumber: (a) => a.toNumber(),

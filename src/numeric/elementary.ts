@@ -1,0 +1,724 @@
+/**
+ * Elementary functions for decimal.js values, computed in binary fixed point on BigInt.
+ *
+ * Each function takes a Decimal x and returns a value of x's constructor D, correctly rounded to
+ * D.precision significant digits in D.rounding (the argument is used exactly as stored, all of its
+ * digits). decimal.js's own transcendental functions are Taylor series on its decimal arithmetic
+ * (asin ~1 ms at 50 digits); here the work is a few dozen BigInt operations:
+ *
+ *  - the argument is read as an integer coefficient times a power of ten and converted to a
+ *    BigInt V ~ x 2^F (F fractional bits, chosen from the precision plus guard bits, plus the bits
+ *    that the function's cancellation near its hard points costs);
+ *  - argument reduction to a small interval with cached tables at 1/256 spacing (atan(j/256),
+ *    ln(1 + j/256), sin and cos of j/256, filled lazily, each entry once per precision class) and
+ *    the constants pi, ln 2, ln 10 (Machin-type series, cached);
+ *  - a short Taylor series by Horner's rule in the square of the reduced argument (|t| < 2^-8,
+ *    so each term gains at least 16 bits);
+ *  - the result, known to within a bounded number of units of 2^-F, is rounded to the
+ *    precision only if both ends of that error interval round to the same decimal (Ziv's test);
+ *    otherwise it is recomputed with twice the bits. So every returned digit is correct, in
+ *    every rounding mode.
+ *
+ * sqrt is an exact integer square root of the (scaled) coefficient: correctly rounded in one step.
+ * sin and cos reduce the argument modulo pi/2 with as many digits of pi as the argument's size
+ * needs; arguments of magnitude 10^1000 and beyond are refused with a RangeError.
+ */
+import Decimal from 'decimal.js';
+import { plainMath } from './plainMath';
+// A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
+const Math = plainMath();
+
+type Ctor = typeof Decimal;
+
+const LOG2_10 = 3.321928094887362;
+const LOG10_2 = 0.30102999566398120;
+/** Extra bits on top of the requested precision in the first attempt. */
+const GUARD_BITS = 24;
+/** Error bound of a fixed-point evaluation, in units of 2^-F (a few dozen roundings, each <= 1). */
+const ERR_ULPS = 256n;
+/** Table spacing 2^-TBITS for the argument reductions. */
+const TBITS = 8;
+/** |sin x| and |cos x| are refused from this decimal exponent of x on. */
+const TRIG_MAX_EXP = 1000;
+
+// ---------------------------------------------------------------------------------------
+// BigInt plumbing
+
+const pow10: bigint[] = [1n];
+function p10(n: number): bigint {
+  for (let i = pow10.length; i <= n; i++) pow10.push(pow10[i - 1] * 10n);
+  return pow10[n];
+}
+
+/** Number of bits of v > 0. */
+function bitLength(v: bigint): number {
+  if (v < 0n) v = -v;
+  if (v === 0n) return 0;
+  const h = v.toString(16);
+  return 4 * (h.length - 1) + (32 - Math.clz32(parseInt(h[0], 16)));
+}
+
+/** The coefficient digits of a finite nonzero Decimal (no leading zeros) and the exponent of the first one. */
+function digitsOf(x: Decimal): { s: string; e: number } {
+  const d = (x as unknown as { d: number[] }).d;
+  let s = String(d[0]);
+  for (let i = 1; i < d.length; i++) {
+    const w = String(d[i]);
+    s += w.length === 7 ? w : '0000000'.slice(w.length) + w;
+  }
+  return { s, e: x.e };
+}
+
+/** floor(|x| 10^shift10 2^F) for a finite Decimal x. */
+function toFix(x: Decimal, F: number, shift10 = 0): bigint {
+  const { s, e } = digitsOf(x);
+  const c = BigInt(s);
+  const ex = e + shift10 - (s.length - 1); // |x| 10^shift10 = c 10^ex
+  if (ex >= 0) return (c * p10(ex)) << BigInt(F);
+  return (c << BigInt(F)) / p10(-ex);
+}
+
+/** isqrt(n) = floor(sqrt(n)), n >= 0. */
+function isqrt(n: bigint): bigint {
+  if (n < 4503599627370496n) return BigInt(Math.floor(Math.sqrt(Number(n))));
+  const bl = bitLength(n);
+  let s: bigint;
+  if (bl < 1000) {
+    // a float64 seed, rounded up so that Newton's iteration decreases monotonically to the root
+    s = BigInt(Math.ceil(Math.sqrt(Number(n)) * (1 + 2 ** -40))) + 1n;
+  } else {
+    const sh = (bl - 900) & ~1;
+    s = (BigInt(Math.ceil(Math.sqrt(Number(n >> BigInt(sh))) * (1 + 2 ** -40))) + 1n) << BigInt(sh / 2);
+  }
+  for (;;) {
+    const t = (s + n / s) >> 1n;
+    if (t >= s) break;
+    s = t;
+  }
+  while (s * s > n) s -= 1n;
+  return s;
+}
+
+/** sqrt of a fixed-point value (scale F). */
+function sqrtFix(v: bigint, Fb: bigint): bigint {
+  return isqrt(v << Fb);
+}
+
+/** Build a Decimal of constructor D from a digit string (no leading zeros) and the exponent of its first digit. */
+function fromDigits(D: Ctor, neg: boolean, s: string, e: number): Decimal {
+  let len = s.length;
+  while (len > 1 && s.charCodeAt(len - 1) === 48) len--;
+  if (len < s.length) s = s.slice(0, len);
+  if (e > D.maxE) return new D(neg ? -Infinity : Infinity);
+  if (e < D.minE) return new D(neg ? -0 : 0);
+  const x = new D(0) as unknown as { s: number; e: number; d: number[] };
+  const d: number[] = [];
+  // decimal.js's layout: the first word holds the digits down to the units place (as in its parser)
+  let i = (e + 1) % 7;
+  if (e < 0) i += 7;
+  if (i < len) {
+    if (i) d.push(+s.slice(0, i));
+    for (len -= 7; i < len; ) d.push(+s.slice(i, (i += 7)));
+    s = s.slice(i);
+    i = 7 - s.length;
+  } else {
+    i -= len;
+  }
+  while (i--) s += '0';
+  d.push(+s);
+  x.s = neg ? -1 : 1;
+  x.e = e;
+  x.d = d;
+  return x as unknown as Decimal;
+}
+
+/**
+ * A fixed-point result: |value| = v 2^-F 10^e10 (v > 0) with |error| <= err 2^-F 10^e10.
+ */
+interface Fix {
+  v: bigint;
+  F: number;
+  neg: boolean;
+  e10?: number;
+  err?: bigint;
+}
+
+/**
+ * The correctly rounded Decimal of r in D, or null when the error interval straddles a rounding
+ * boundary of D.precision digits (Ziv's test; the caller then retries with more bits).
+ */
+function roundFix(D: Ctor, r: Fix): Decimal | null {
+  const P = D.precision;
+  if (r.v <= 0n) return null;
+  const err = r.err ?? ERR_ULPS;
+  // N = floor(v 10^k / 2^F) in units of about the error: all the digits that the bits determine
+  const k = Math.floor((r.F - bitLength(err)) * LOG10_2);
+  let N: bigint;
+  let E: bigint;
+  const Fb = BigInt(r.F);
+  if (k >= 0) {
+    const t = p10(k);
+    N = (r.v * t) >> Fb;
+    E = ((err * t) >> Fb) + 2n;
+  } else {
+    const t = p10(-k);
+    N = (r.v >> Fb) / t;
+    E = ((err >> Fb) / t) + 2n;
+  }
+  const s = N.toString();
+  const L = s.length;
+  if (L <= P) return null;
+  const unit = p10(L - P);
+  const half = unit >> 1n;
+  const tail = N % unit;
+  const lo = tail - E;
+  const hi = tail + E;
+  if (!((lo > 0n && hi < half) || (lo > half && hi < unit))) return null;
+  const above = tail > half;
+  const m = D.rounding;
+  let up: boolean;
+  if (m === 0) up = true; // ROUND_UP: away from zero
+  else if (m === 1) up = false; // ROUND_DOWN
+  else if (m === 2) up = !r.neg; // ROUND_CEIL
+  else if (m === 3) up = r.neg; // ROUND_FLOOR
+  else up = above; // the half-way modes (and EUCLID): the tail is not at one half
+  let head = s.slice(0, P);
+  let e = L - 1 - k + (r.e10 ?? 0);
+  if (up) {
+    head = (BigInt(head) + 1n).toString();
+    if (head.length > P) e += 1;
+  }
+  return fromDigits(D, r.neg, head, e);
+}
+
+/** Ziv's loop: evaluate with more bits until the rounding is decided. */
+function ziv(D: Ctor, f: (bits: number) => Fix): Decimal {
+  let bits = Math.ceil(D.precision * LOG2_10) + GUARD_BITS;
+  let last: Fix | null = null;
+  for (let attempt = 0; attempt < 12; attempt++) {
+    last = f(bits);
+    const out = roundFix(D, last);
+    if (out !== null) return out;
+    bits *= 2;
+  }
+  throw new Error('elementary: the rounding could not be decided');
+}
+
+/**
+ * The value x (1 + eps) for a tiny relative offset eps of the given sign, rounded in D: a proxy
+ * with x's digits plus a last digit 1 (or minus one unit after appended zeros) lies in the same
+ * rounding cell as the true value, because no number of <= P + 1 digits lies between them.
+ */
+function nudged(D: Ctor, x: Decimal, up: boolean): Decimal {
+  const { s, e } = digitsOf(x);
+  const pad = Math.max(0, D.precision + 1 - s.length) + 2;
+  const c = BigInt(s) * p10(pad) + (up ? 1n : -1n);
+  const cs = c.toString();
+  const e2 = cs.length > s.length + pad ? e + 1 : cs.length < s.length + pad ? e - 1 : e;
+  return fromDigits(D, x.isNeg(), cs, e2).toSignificantDigits(D.precision);
+}
+
+/** 1 + eps for |eps| below a unit in the (P + 3)-th digit, correctly rounded in D. */
+function oneNudged(D: Ctor, up: boolean): Decimal {
+  const P = D.precision;
+  const s = up ? '1' + '0'.repeat(P + 3) + '1' : '9'.repeat(P + 4);
+  return fromDigits(D, false, s, up ? 0 : -1).toSignificantDigits(P);
+}
+
+// ---------------------------------------------------------------------------------------
+// Cached constants and tables (at the most bits asked for so far; smaller F by shifting)
+
+interface CachedFix {
+  F: number;
+  v: bigint;
+}
+
+function cachedConst(cache: { c: CachedFix | null }, F: number, compute: (F: number) => bigint): bigint {
+  const c = cache.c;
+  if (c !== null && c.F >= F) return c.v >> BigInt(c.F - F);
+  const F2 = Math.max(F + 32, c !== null ? Math.ceil(c.F * 1.5) : 0);
+  const v = compute(F2);
+  cache.c = { F: F2, v };
+  return v >> BigInt(F2 - F);
+}
+
+/** atan(1/n) or atanh(1/n) at scale F (n >= 2), by the series in 1/n^2. */
+function arctanInv(n: number, F: number, hyperbolic: boolean): bigint {
+  const Fb = BigInt(F + 8);
+  const nn = BigInt(n * n);
+  let p = (1n << Fb) / BigInt(n);
+  let sum = p;
+  for (let k = 1; p > 0n; k++) {
+    p /= nn;
+    const t = p / BigInt(2 * k + 1);
+    sum = hyperbolic || k % 2 === 0 ? sum + t : sum - t;
+  }
+  return sum >> 8n;
+}
+
+const piCache = { c: null as CachedFix | null };
+/** pi at scale F (Machin). */
+function piFix(F: number): bigint {
+  return cachedConst(piCache, F, (G) => 16n * arctanInv(5, G, false) - 4n * arctanInv(239, G, false));
+}
+const ln2Cache = { c: null as CachedFix | null };
+/** ln 2 = 18 atanh(1/26) - 2 atanh(1/4801) + 8 atanh(1/8749). */
+function ln2Fix(F: number): bigint {
+  return cachedConst(ln2Cache, F, (G) => 18n * arctanInv(26, G, true) - 2n * arctanInv(4801, G, true) + 8n * arctanInv(8749, G, true));
+}
+const ln10Cache = { c: null as CachedFix | null };
+/** ln 10 = 3 ln 2 + 2 atanh(1/9). */
+function ln10Fix(F: number): bigint {
+  return cachedConst(ln10Cache, F, (G) => 3n * ln2Fix(G) + 2n * arctanInv(9, G, true));
+}
+
+/** A lazily filled table of f(j 2^-TBITS), j = 0..jmax, cached at the most bits asked for. */
+function makeTable(jmax: number, f: (j: number, F: number) => bigint): (j: number, F: number) => bigint {
+  const entries: (CachedFix | null)[] = new Array(jmax + 1).fill(null);
+  return (j, F) => {
+    const c = entries[j];
+    if (c !== null && c.F >= F) return c.v >> BigInt(c.F - F);
+    const F2 = Math.max(F + 32, c !== null ? Math.ceil(c.F * 1.5) : 0);
+    const v = f(j, F2);
+    entries[j] = { F: F2, v };
+    return v >> BigInt(F2 - F);
+  };
+}
+
+/** 1/(2n+1) (odd) or 1/n! style coefficient lists at scale F, cached per F. */
+const coeffCache = new Map<string, bigint[]>();
+function coeffs(kind: 'odd' | 'sinfact' | 'cosfact', F: number, n: number): bigint[] {
+  const key = `${kind}|${F}`;
+  let arr = coeffCache.get(key);
+  if (arr === undefined) {
+    if (coeffCache.size > 256) coeffCache.clear();
+    arr = [];
+    coeffCache.set(key, arr);
+  }
+  const one = 1n << BigInt(F);
+  while (arr.length < n) {
+    const i = arr.length;
+    let den: bigint;
+    if (kind === 'odd') den = BigInt(2 * i + 1);
+    else {
+      // sin: 1/(2i+1)!, cos: 1/(2i)!
+      let f = 1n;
+      const top = kind === 'sinfact' ? 2 * i + 1 : 2 * i;
+      for (let m = 2; m <= top; m++) f *= BigInt(m);
+      den = f;
+    }
+    arr.push(one / den);
+  }
+  return arr;
+}
+
+/** Number of series terms for a reduced argument |t| < 2^-b: (2^-b)^(2n) < 2^-F. */
+function termsFor(F: number, b: number): number {
+  return Math.ceil(F / (2 * b)) + 1;
+}
+
+/** sum_{n>=0} (sign t^2)^n / (2n+1) at scale F, |t| < 2^-b; sign -1: atan(t)/t, +1: atanh(t)/t. */
+function oddSeries(t2: bigint, F: number, Fb: bigint, n: number, hyperbolic: boolean): bigint {
+  const c = coeffs('odd', F, n);
+  let s = c[n - 1];
+  for (let i = n - 2; i >= 0; i--) {
+    const p = (t2 * s) >> Fb;
+    s = hyperbolic ? c[i] + p : c[i] - p;
+  }
+  return s;
+}
+
+/** atan(t) for 0 <= t < 2^-b (scale F), by the Taylor series (b >= 1). */
+function atanSmall(t: bigint, F: number, Fb: bigint, b: number): bigint {
+  if (t === 0n) return 0n;
+  const t2 = (t * t) >> Fb;
+  return (t * oddSeries(t2, F, Fb, termsFor(F, b), false)) >> Fb;
+}
+
+/** atan(t) for moderate t in [0, 1] (slow path for the table): three argument halvings, then the series. */
+function atanSlow(t: bigint, F: number): bigint {
+  const G = F + 16;
+  const Gb = BigInt(G);
+  const one = 1n << Gb;
+  let u = t << 16n;
+  for (let i = 0; i < 3; i++) {
+    // atan(u) = 2 atan(u / (1 + sqrt(1 + u^2)))
+    const w = sqrtFix(one + ((u * u) >> Gb), Gb);
+    u = (u << Gb) / (one + w);
+  }
+  return (atanSmall(u, G, Gb, 3) << 3n) >> 16n;
+}
+
+const atanTable = makeTable(1 << TBITS, (j, F) => atanSlow(BigInt(j) << BigInt(F - TBITS), F));
+
+/** atan(t) for 0 <= t <= 1 at scale F: atan(c) + atan((t - c)/(1 + t c)), c = j/256. */
+function atanFix(t: bigint, F: number, Fb: bigint): bigint {
+  const j = Number(t >> BigInt(F - TBITS));
+  if (j === 0) return atanSmall(t, F, Fb, TBITS);
+  const c = BigInt(j) << BigInt(F - TBITS);
+  const one = 1n << Fb;
+  const u = ((t - c) << Fb) / (one + ((t * c) >> Fb));
+  return atanTable(j, F) + atanSmall(u, F, Fb, TBITS);
+}
+
+/** ln(1 + j/256) = 2 atanh(j / (512 + j)) (slow path for the table). */
+function lnTableEntry(j: number, F: number): bigint {
+  if (j === 0) return 0n;
+  const G = F + 8;
+  const Gb = BigInt(G);
+  const z = (BigInt(j) << Gb) / BigInt(512 + j);
+  const z2 = (z * z) >> Gb;
+  // |z| <= 1/3: about 1.58 bits per term
+  const n = Math.ceil(G / 3.1) + 2;
+  return ((z * oddSeries(z2, G, Gb, n, true)) >> Gb) >> 7n; // 2 * (...) >> 8
+}
+const lnTable = makeTable(1 << TBITS, lnTableEntry);
+
+/** ln(f) for 1 <= f < 2 at scale F. */
+function lnFix(f: bigint, F: number, Fb: bigint): bigint {
+  const one = 1n << Fb;
+  const j = Number((f - one) >> BigInt(F - TBITS));
+  let g = f;
+  let base = 0n;
+  if (j > 0) {
+    // f / (1 + j/256)
+    g = (f << BigInt(TBITS)) / (BigInt((1 << TBITS) + j));
+    base = lnTable(j, F);
+  }
+  // ln g = 2 atanh((g - 1)/(g + 1)), (g - 1)/(g + 1) < 2^-(TBITS+1)
+  const z = ((g - one) << Fb) / (g + one);
+  if (z === 0n) return base;
+  const z2 = (z * z) >> Fb;
+  return base + ((z * oddSeries(z2, F, Fb, termsFor(F, TBITS + 1), true)) >> (Fb - 1n));
+}
+
+function sinSlow(j: number, F: number, cos: boolean): bigint {
+  const G = F + 8;
+  const Gb = BigInt(G);
+  const t = BigInt(j) << BigInt(G - TBITS);
+  const t2 = (t * t) >> Gb;
+  // |t| <= 1: terms 1/(2n+1)! fall below 2^-G after n ~ G/(2 log2 n)
+  let n = 4;
+  while (2 * n * Math.log2(0.7 * n) < G + 8) n++;
+  const v = cos ? evenFactSeries(t2, G, Gb, n) : (t * oddFactSeries(t2, G, Gb, n)) >> Gb;
+  return v >> 8n;
+}
+const sinTable = makeTable(1 << TBITS, (j, F) => sinSlow(j, F, false));
+const cosTable = makeTable(1 << TBITS, (j, F) => sinSlow(j, F, true));
+
+/** sum (-t2)^n/(2n+1)! (sin t / t). */
+function oddFactSeries(t2: bigint, F: number, Fb: bigint, n: number): bigint {
+  const c = coeffs('sinfact', F, n);
+  let s = c[n - 1];
+  for (let i = n - 2; i >= 0; i--) s = c[i] - ((t2 * s) >> Fb);
+  return s;
+}
+/** sum (-t2)^n/(2n)! (cos t). */
+function evenFactSeries(t2: bigint, F: number, Fb: bigint, n: number): bigint {
+  const c = coeffs('cosfact', F, n);
+  let s = c[n - 1];
+  for (let i = n - 2; i >= 0; i--) s = c[i] - ((t2 * s) >> Fb);
+  return s;
+}
+
+/** Terms of the sin/cos series for |d| < 2^-TBITS at F bits. */
+const trigTermsCache = new Map<number, number>();
+function trigTerms(F: number): number {
+  let n = trigTermsCache.get(F);
+  if (n === undefined) {
+    // d^(2n) / (2n)! < 2^-F
+    n = 1;
+    let lg = 0; // log2((2n)!)
+    while (2 * n * TBITS + lg < F + 4) {
+      n++;
+      lg += Math.log2((2 * n - 1) * 2 * n);
+    }
+    n += 1;
+    trigTermsCache.set(F, n);
+  }
+  return n;
+}
+
+/** sin(r) and cos(r) for 0 <= r < 0.8 at scale F. */
+function sinCosFix(r: bigint, F: number, Fb: bigint): { sin: bigint; cos: bigint } {
+  const j = Number(r >> BigInt(F - TBITS));
+  const d = r - (BigInt(j) << BigInt(F - TBITS));
+  const d2 = (d * d) >> Fb;
+  const n = trigTerms(F);
+  const sd = (d * oddFactSeries(d2, F, Fb, n)) >> Fb;
+  const cd = evenFactSeries(d2, F, Fb, n);
+  if (j === 0) return { sin: sd, cos: cd };
+  const sc = sinTable(j, F);
+  const cc = cosTable(j, F);
+  return { sin: (sc * cd + cc * sd) >> Fb, cos: (cc * cd - sc * sd) >> Fb };
+}
+
+// ---------------------------------------------------------------------------------------
+// The functions
+
+function ctorOf(x: Decimal): Ctor {
+  return x.constructor as Ctor;
+}
+
+/** The number of leading zero bits of |x| < 1 after the binary point (0 for |x| >= 1/2). */
+function smallBits(x: Decimal): number {
+  return x.e < 0 ? Math.floor(-x.e * LOG2_10) : 0;
+}
+
+/** sqrt(x), correctly rounded (exact integer square root). */
+export function sqrt(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN() || x.isNeg()) return x.isZero() ? new D(x) : new D(NaN);
+  if (x.isZero() || !x.isFinite()) return new D(x);
+  const P = D.precision;
+  const { s, e } = digitsOf(x);
+  // x = c 10^ex; scale by 10^(2k) so that sqrt has >= P + 2 digits and ex - 2k is even
+  const ex = e - (s.length - 1);
+  const j = 2 * (Math.max(0, P + 2 - Math.floor(s.length / 2)) + 1) + (ex & 1);
+  const N = BigInt(s) * p10(j);
+  const root = isqrt(N);
+  const exact = root * root === N;
+  let rs = root.toString();
+  // the exact root lies strictly between root and root + 1: an appended digit 1 stands for it
+  if (!exact) rs += '1';
+  const firstExp = (ex - j) / 2 + root.toString().length - 1;
+  return fromDigits(D, false, rs, firstExp).toSignificantDigits(P);
+}
+
+/** exp(x), correctly rounded; Infinity / 0 beyond D's exponent range. */
+export function exp(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN()) return new D(NaN);
+  if (!x.isFinite()) return new D(x.isNeg() ? 0 : Infinity);
+  if (x.isZero()) return new D(1);
+  const P = D.precision;
+  if (x.e < -(P + 5)) return oneNudged(D, !x.isNeg());
+  const xn = x.toNumber();
+  const LN10 = 2.302585092994046;
+  if (xn > (D.maxE + 2) * LN10) return new D(Infinity);
+  if (xn < (D.minE - 2) * LN10) return new D(0);
+  // x = m ln 10 + r, |r| <= ~1.2: exp x = 10^m exp(r)
+  const m = Math.round(xn / LN10);
+  const mBits = m === 0 ? 0 : Math.ceil(Math.log2(Math.abs(m) + 1));
+  return ziv(D, (bits) => {
+    const F = bits + mBits + 8;
+    const Fb = BigInt(F);
+    let X = toFix(x, F);
+    if (x.isNeg()) X = -X;
+    const r = m === 0 ? X : X - BigInt(m) * ln10Fix(F);
+    return { v: expFix(r, F, Fb), F, neg: false, e10: m };
+  });
+}
+
+/** exp(r) for |r| <= ~1.5 at scale F: r = n ln2 + t, exp(t) = exp(c) exp(t - c) with 2^-8 spacing via repeated squaring. */
+function expFix(r: bigint, F: number, Fb: bigint): bigint {
+  // reduce to |t| < 2^-k, sum the series of expm1, square back k times (k extra bits of error)
+  const k = 10;
+  const G = F + k + 4;
+  const Gb = BigInt(G);
+  const t = (r << BigInt(G - F)) >> BigInt(k);
+  // expm1(t) = t (1 + t/2 (1 + t/3 (...))): terms t^n/n! < 2^-G
+  let n = 2;
+  let lg = 0;
+  while (n * (k - 1) + lg < G + 4) {
+    lg += Math.log2(n);
+    n++;
+  }
+  let s = 1n << Gb;
+  for (let i = n; i >= 2; i--) s = (1n << Gb) + ((t * s) >> Gb) / BigInt(i);
+  let e = (t * s) >> Gb; // expm1(t)
+  // expm1(2t) = expm1(t) (2 + expm1(t))
+  const two = 2n << Gb;
+  for (let i = 0; i < k; i++) e = (e * (two + e)) >> Gb;
+  return ((1n << Gb) + e) >> BigInt(G - F);
+}
+
+/** Natural logarithm, correctly rounded; NaN for x < 0, -Infinity at 0. */
+export function ln(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN() || x.isNeg()) return x.isZero() ? new D(-Infinity) : new D(NaN);
+  if (x.isZero()) return new D(-Infinity);
+  if (!x.isFinite()) return new D(Infinity);
+  if (x.eq(1)) return new D(0);
+  const near1 = x.gte(0.5) && x.lt(2);
+  return ziv(D, (bits) => {
+    if (near1) {
+      // ln x = ln(f) with f = x or 1/x in [1, 2]; cancellation-free, extra bits for |x - 1| small
+      let F = bits + 8;
+      let X = toFix(x, F);
+      const dBits = F - bitLength(X - (1n << BigInt(F)));
+      F += Math.max(0, dBits);
+      const Fb = BigInt(F);
+      X = toFix(x, F);
+      const one = 1n << Fb;
+      const inv = X < one;
+      const f = inv ? (one << Fb) / X : X;
+      const v = lnFix(f, F, Fb);
+      return { v, F, neg: inv };
+    }
+    // x = c 10^e with mantissa a = x 10^-e in [1, 10) = 2^k f, f in [1, 2): ln x = ln f + k ln2 + e ln10
+    const e = x.e;
+    const eBits = e === 0 ? 0 : Math.ceil(Math.log2(Math.abs(e) + 1));
+    const F = bits + eBits + 8;
+    const Fb = BigInt(F);
+    const a = toFix(x, F, -e);
+    const one = 1n << Fb;
+    let k = 0;
+    let f = a;
+    while (f >= one << 1n) {
+      f >>= 1n;
+      k++;
+    }
+    let v = lnFix(f, F, Fb) + BigInt(k) * ln2Fix(F) + BigInt(e) * ln10Fix(F);
+    const neg = v < 0n;
+    if (neg) v = -v;
+    return { v, F, neg };
+  });
+}
+
+/** atan(x), correctly rounded. */
+export function atan(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN()) return new D(NaN);
+  if (x.isZero()) return new D(x);
+  const P = D.precision;
+  if (!x.isFinite()) return halfPi(D, x.isNeg());
+  if (x.e < -(2 * P + 10)) return nudged(D, x, false);
+  const big = x.e >= 0 && x.abs().gt(1);
+  const extra = smallBits(x);
+  return ziv(D, (bits) => {
+    const F = bits + extra + 8;
+    const Fb = BigInt(F);
+    const one = 1n << Fb;
+    const a = toFix(x, F);
+    let v: bigint;
+    if (!big) v = atanFix(a, F, Fb);
+    else v = (piFix(F) >> 1n) - atanFix((one << Fb) / a, F, Fb);
+    return { v, F, neg: x.isNeg() };
+  });
+}
+
+function halfPi(D: Ctor, neg: boolean): Decimal {
+  return ziv(D, (bits) => ({ v: piFix(bits + 8) >> 1n, F: bits + 8, neg, err: 4n }));
+}
+
+/** pi in D (correctly rounded). */
+export function pi(D: Ctor): Decimal {
+  return ziv(D, (bits) => ({ v: piFix(bits + 8), F: bits + 8, neg: false, err: 4n }));
+}
+
+const SQRT1_2 = new Decimal('0.70710678118654752440084436210484903928483593768847');
+
+/**
+ * The pieces of asin/acos: for a = |x| <= 1/sqrt 2, t = a / sqrt(1 - a^2) (asin a = atan t);
+ * above, t = sqrt(1 - a^2) / a (acos a = atan t). 1 - a^2 = (1 - a)(1 + a) with extra bits
+ * for the cancellation near 1.
+ */
+function asinParts(x: Decimal, bits: number, extraSmall: number): { t: bigint; F: number; Fb: bigint; low: boolean } {
+  let F = bits + 8 + extraSmall;
+  let a = toFix(x, F);
+  const one0 = 1n << BigInt(F);
+  const low = a * a * 2n <= one0 * one0;
+  if (!low) {
+    const dBits = F - bitLength(one0 - a);
+    if (dBits > 0) {
+      F += dBits;
+      a = toFix(x, F);
+    }
+  }
+  const Fb = BigInt(F);
+  const one = 1n << Fb;
+  const w2 = ((one - a) * (one + a)) >> Fb;
+  const w = sqrtFix(w2, Fb);
+  const t = low ? (a << Fb) / w : (w << Fb) / a;
+  return { t, F, Fb, low };
+}
+
+/** asin(x) for |x| <= 1, correctly rounded (NaN beyond). */
+export function asin(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN() || !x.isFinite()) return new D(NaN);
+  if (x.isZero()) return new D(x);
+  const P = D.precision;
+  const ax = x.abs();
+  const c = ax.cmp(1);
+  if (c > 0) return new D(NaN);
+  if (c === 0) return halfPi(D, x.isNeg());
+  if (x.e < -(2 * P + 10)) return nudged(D, x, true);
+  const extra = smallBits(x);
+  return ziv(D, (bits) => {
+    const { t, F, Fb, low } = asinParts(ax, bits, extra);
+    const v = low ? atanFix(t, F, Fb) : (piFix(F) >> 1n) - atanFix(t, F, Fb);
+    return { v, F, neg: x.isNeg() };
+  });
+}
+
+/** acos(x) for |x| <= 1, correctly rounded (NaN beyond). */
+export function acos(x: Decimal): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN() || !x.isFinite()) return new D(NaN);
+  if (x.isZero()) return halfPi(D, false);
+  const ax = x.abs();
+  const c = ax.cmp(1);
+  if (c > 0) return new D(NaN);
+  if (c === 0) return x.isNeg() ? pi(D) : new D(0);
+  const extra = smallBits(x);
+  return ziv(D, (bits) => {
+    const { t, F, Fb, low } = asinParts(ax, bits, extra);
+    const at = atanFix(t, F, Fb);
+    const p = piFix(F);
+    let v: bigint;
+    if (low) v = x.isNeg() ? (p >> 1n) + at : (p >> 1n) - at; // pi/2 -+ asin|x|
+    else v = x.isNeg() ? p - at : at;
+    return { v, F, neg: false };
+  });
+}
+
+/** sin(x) (which = 0) or cos(x) (which = 1), correctly rounded; RangeError for |x| >= 10^1000. */
+function sinCos(x: Decimal, which: 0 | 1): Decimal {
+  const D = ctorOf(x);
+  if (x.isNaN() || !x.isFinite()) return new D(NaN);
+  const P = D.precision;
+  if (x.isZero()) return which === 0 ? new D(x) : new D(1);
+  if (x.e >= TRIG_MAX_EXP) throw new RangeError(`${which === 0 ? 'sin' : 'cos'}: |x| >= 1e${TRIG_MAX_EXP} is not supported (argument reduction)`);
+  if (which === 0 && x.e < -(2 * P + 10)) return nudged(D, x, false);
+  if (which === 1 && x.e < -(P / 2 + 6)) return oneNudged(D, false);
+  const big = x.e >= 0 ? Math.ceil((x.e + 1) * LOG2_10) : 0;
+  const extra = smallBits(x);
+  return ziv(D, (bits) => {
+    const F = bits + big + extra + 8;
+    const Fb = BigInt(F);
+    const a = toFix(x, F);
+    // a = q pi/2 + r, |r| <= pi/4
+    const hp = piFix(F + big + 4) >> BigInt(big + 5);
+    const q = (a + (hp >> 1n)) / hp;
+    let r = a - q * hp;
+    let rneg = false;
+    if (r < 0n) {
+      r = -r;
+      rneg = true;
+    }
+    const sc = sinCosFix(r, F, Fb);
+    // sin(x) for x >= 0 (sign restored below): sin(q pi/2 + r)
+    const qm = Number(q & 3n);
+    let v: bigint;
+    let neg: boolean;
+    const sr = rneg ? -sc.sin : sc.sin;
+    if (which === 0) {
+      v = qm === 0 ? sr : qm === 1 ? sc.cos : qm === 2 ? -sr : -sc.cos;
+      neg = v < 0n !== x.isNeg();
+    } else {
+      v = qm === 0 ? sc.cos : qm === 1 ? -sr : qm === 2 ? -sc.cos : sr;
+      neg = v < 0n;
+    }
+    return { v: v < 0n ? -v : v, F, neg };
+  });
+}
+
+export function sin(x: Decimal): Decimal {
+  return sinCos(x, 0);
+}
+
+export function cos(x: Decimal): Decimal {
+  return sinCos(x, 1);
+}
