@@ -90,11 +90,9 @@ function isqrt(n: bigint): bigint {
     const sh = (bl - 900) & ~1;
     s = (BigInt(Math.ceil(Math.sqrt(Number(n >> BigInt(sh))) * (1 + 2 ** -40))) + 1n) << BigInt(sh / 2);
   }
-  for (;;) {
-    const t = (s + n / s) >> 1n;
-    if (t >= s) break;
-    s = t;
-  }
+  // from above, each step doubles the 40 correct bits; the last leaves s in {root, root + 1}
+  for (let good = 40; good < bl / 2 + 2; good *= 2) s = (s + n / s) >> 1n;
+  s = (s + n / s) >> 1n;
   while (s * s > n) s -= 1n;
   return s;
 }
@@ -130,6 +128,63 @@ function fromDigits(D: Ctor, neg: boolean, s: string, e: number): Decimal {
   x.e = e;
   x.d = d;
   return x as unknown as Decimal;
+}
+
+/**
+ * The digit string s (first digit at decimal exponent e; more than D.precision digits), plus a
+ * positive amount below one unit of its last digit when `sticky`, rounded to D.precision digits in
+ * D.rounding (all nine decimal.js modes).
+ */
+export function roundDigits(D: Ctor, neg: boolean, s: string, e: number, sticky: boolean): Decimal {
+  const P = D.precision;
+  if (s.length <= P) {
+    if (!sticky) return fromDigits(D, neg, s, e);
+    s = s + '0'.repeat(P + 1 - s.length);
+  }
+  let head = s.slice(0, P);
+  const c0 = s.charCodeAt(P) - 48;
+  let restZero = !sticky;
+  for (let i = P + 1; restZero && i < s.length; i++) if (s.charCodeAt(i) !== 48) restZero = false;
+  let up = false;
+  if (!(c0 === 0 && restZero)) {
+    const m = D.rounding;
+    if (m === 0) up = true; // ROUND_UP: away from zero
+    else if (m === 1) up = false; // ROUND_DOWN
+    else if (m === 2) up = !neg; // ROUND_CEIL
+    else if (m === 3) up = neg; // ROUND_FLOOR
+    else if (c0 !== 5 || !restZero) up = c0 >= 5; // not a tie: to the nearer neighbour
+    else if (m === 4) up = true; // HALF_UP
+    else if (m === 5) up = false; // HALF_DOWN
+    else if (m === 7) up = !neg; // HALF_CEIL
+    else if (m === 8) up = neg; // HALF_FLOOR
+    else up = (head.charCodeAt(P - 1) - 48) % 2 === 1; // HALF_EVEN (and EUCLID)
+  }
+  if (up) {
+    head = (BigInt(head) + 1n).toString();
+    if (head.length > P) e += 1;
+  }
+  return fromDigits(D, neg, head, e);
+}
+
+/** a / b correctly rounded in D (as decimal.js's div, by one BigInt division). */
+export function div(a: Decimal, b: Decimal): Decimal {
+  const D = ctorOf(a);
+  if (!a.isFinite() || !b.isFinite() || a.isZero() || b.isZero()) return a.div(b);
+  const P = D.precision;
+  const x = digitsOf(a);
+  const y = digitsOf(b);
+  const la = x.s.length;
+  const lb = y.s.length;
+  // Q = A 10^k / B with at least P + 2 digits
+  const k = P + 2 + lb - la;
+  const A = k >= 0 ? BigInt(x.s) * p10(k) : BigInt(x.s);
+  const B = k >= 0 ? BigInt(y.s) : BigInt(y.s) * p10(-k);
+  const Q = A / B;
+  const sticky = Q * B !== A;
+  const qs = Q.toString();
+  // a / b = Q 10^(ea - la + 1 - eb + lb - 1 - k)
+  const e = x.e - la - y.e + lb - k + qs.length - 1;
+  return roundDigits(D, a.isNeg() !== b.isNeg(), qs, e, sticky);
 }
 
 /**
@@ -174,21 +229,8 @@ function roundFix(D: Ctor, r: Fix): Decimal | null {
   const lo = tail - E;
   const hi = tail + E;
   if (!((lo > 0n && hi < half) || (lo > half && hi < unit))) return null;
-  const above = tail > half;
-  const m = D.rounding;
-  let up: boolean;
-  if (m === 0) up = true; // ROUND_UP: away from zero
-  else if (m === 1) up = false; // ROUND_DOWN
-  else if (m === 2) up = !r.neg; // ROUND_CEIL
-  else if (m === 3) up = r.neg; // ROUND_FLOOR
-  else up = above; // the half-way modes (and EUCLID): the tail is not at one half
-  let head = s.slice(0, P);
-  let e = L - 1 - k + (r.e10 ?? 0);
-  if (up) {
-    head = (BigInt(head) + 1n).toString();
-    if (head.length > P) e += 1;
-  }
-  return fromDigits(D, r.neg, head, e);
+  // the error interval holds no rounding boundary: the truncated digits round like the true value
+  return roundDigits(D, r.neg, s, L - 1 - k + (r.e10 ?? 0), true);
 }
 
 /** Ziv's loop: evaluate with more bits until the rounding is decided. */
@@ -349,7 +391,17 @@ function atanSlow(t: bigint, F: number): bigint {
   return (atanSmall(u, G, Gb, 3) << 3n) >> 16n;
 }
 
-const atanTable = makeTable(1 << TBITS, (j, F) => atanSlow(BigInt(j) << BigInt(F - TBITS), F));
+/** atan(j/16), j = 0..16 (each by the slow route). */
+const atanCoarse = makeTable(16, (j, F) => atanSlow(BigInt(j) << BigInt(F - 4), F));
+/** atan(j/256) = atan(c) + atan((j/256 - c)/(1 + c j/256)), c = floor(j/16)/16: one short series. */
+const atanTable = makeTable(1 << TBITS, (j, F) => {
+  const G = F + 8;
+  const Gb = BigInt(G);
+  const t = BigInt(j) << BigInt(G - TBITS);
+  const c = BigInt(j >> 4) << BigInt(G - 4);
+  const u = ((t - c) << Gb) / ((1n << Gb) + ((t * c) >> Gb));
+  return (atanCoarse(j >> 4, G) + atanSmall(u, G, Gb, 4)) >> 8n;
+});
 
 /** atan(t) for 0 <= t <= 1 at scale F: atan(c) + atan((t - c)/(1 + t c)), c = j/256. */
 function atanFix(t: bigint, F: number, Fb: bigint): bigint {
@@ -478,11 +530,9 @@ export function sqrt(x: Decimal): Decimal {
   const N = BigInt(s) * p10(j);
   const root = isqrt(N);
   const exact = root * root === N;
-  let rs = root.toString();
-  // the exact root lies strictly between root and root + 1: an appended digit 1 stands for it
-  if (!exact) rs += '1';
-  const firstExp = (ex - j) / 2 + root.toString().length - 1;
-  return fromDigits(D, false, rs, firstExp).toSignificantDigits(P);
+  const rs = root.toString();
+  // an inexact root lies strictly between root and root + 1
+  return roundDigits(D, false, rs, (ex - j) / 2 + rs.length - 1, !exact);
 }
 
 /** exp(x), correctly rounded; Infinity / 0 beyond D's exponent range. */
@@ -615,15 +665,20 @@ const SQRT1_2 = new Decimal('0.7071067811865475244008443621048490392848359376884
  * for the cancellation near 1.
  */
 function asinParts(x: Decimal, bits: number, extraSmall: number): { t: bigint; F: number; Fb: bigint; low: boolean } {
+  return asinPartsFix((F) => toFix(x, F), bits, extraSmall);
+}
+
+/** asinParts for |x| given by its fixed-point values: toF(F) = floor(|x| 2^F), |x| < 1. */
+function asinPartsFix(toF: (F: number) => bigint, bits: number, extraSmall: number): { t: bigint; F: number; Fb: bigint; low: boolean } {
   let F = bits + 8 + extraSmall;
-  let a = toFix(x, F);
+  let a = toF(F);
   const one0 = 1n << BigInt(F);
   const low = a * a * 2n <= one0 * one0;
   if (!low) {
     const dBits = F - bitLength(one0 - a);
     if (dBits > 0) {
       F += dBits;
-      a = toFix(x, F);
+      a = toF(F);
     }
   }
   const Fb = BigInt(F);
@@ -722,3 +777,6 @@ export function sin(x: Decimal): Decimal {
 export function cos(x: Decimal): Decimal {
   return sinCos(x, 1);
 }
+
+/** The fixed-point kernels, for the binary floating-point field (./binary). */
+export const fixedPoint = { bitLength, isqrt, piFix, ln2Fix, atanFix, lnFix, expFix, sinCosFix, asinPartsFix };

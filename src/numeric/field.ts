@@ -4,7 +4,8 @@
  * response) is a function generic over `Field<T>`; run it with
  *   - `float64`            → plain JavaScript numbers (fast),
  *   - `decimalField(D)`    → decimal.js at D significant digits (plus guard digits),
- *   - `symbolicField`      → expression trees (src/symbolic), printed as LaTeX or verified.
+ *   - `symbolicField`      → expression trees (src/symbolic), printed as LaTeX or verified,
+ *   - `binaryField(D)`     → binary floating point on BigInt (./binary; closed forms only).
  */
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
@@ -12,7 +13,7 @@ import * as el from './elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
-export type FieldKind = 'float64' | 'decimal' | 'symbolic';
+export type FieldKind = 'float64' | 'decimal' | 'symbolic' | 'binary';
 
 export interface Field<T> {
   readonly kind: FieldKind;
@@ -101,15 +102,24 @@ export function decimalField(precision: number): Field<Decimal> & { D: DecimalCt
     if (d.gt(0) && d.lt(slack)) return a.isNeg() ? one.neg() : one;
     return a;
   };
+  // constants such as "0.05" recur in every layer: parsed once (Decimals are immutable)
+  const constants = new Map<number | string, Decimal>();
   const F: Field<Decimal> & { D: DecimalCtor } = {
     kind: 'decimal',
     digits: precision,
     D,
-    of: (x) => new D(typeof x === 'number' ? String(x) : x), // a number as typed: 0.05 → "0.05"
+    of: (x) => {
+      let c = constants.get(x);
+      if (c === undefined) {
+        c = new D(typeof x === 'number' ? String(x) : x); // a number as typed: 0.05 → "0.05"
+        if (constants.size < 1024) constants.set(x, c);
+      }
+      return c;
+    },
     add: (a, b) => a.plus(b),
     sub: (a, b) => a.minus(b),
     mul: (a, b) => a.times(b),
-    div: (a, b) => a.div(b),
+    div: el.div,
     neg: (a) => a.neg(),
     pow: (a, b) => (b.isInteger() && b.abs().lt(1e6) ? powInt(D, a, b.toNumber()) : a.pow(b)),
     sqrt: el.sqrt,
