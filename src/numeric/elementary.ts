@@ -36,6 +36,7 @@ const LOG10_2 = 0.30102999566398120;
 const GUARD_BITS = 24;
 /** Error bound of a fixed-point evaluation, in units of 2^-F (a few dozen roundings, each <= 1). */
 const ERR_ULPS = 256n;
+const ERR_BITS = 9;
 /** Table spacing 2^-TBITS for the argument reductions. */
 const TBITS = 8;
 /** |sin x| and |cos x| are refused from this decimal exponent of x on. */
@@ -207,7 +208,7 @@ function roundFix(D: Ctor, r: Fix): Decimal | null {
   if (r.v <= 0n) return null;
   const err = r.err ?? ERR_ULPS;
   // N = floor(v 10^k / 2^F) in units of about the error: all the digits that the bits determine
-  const k = Math.floor((r.F - bitLength(err)) * LOG10_2);
+  const k = Math.floor((r.F - (r.err === undefined ? ERR_BITS : bitLength(err))) * LOG10_2);
   let N: bigint;
   let E: bigint;
   const Fb = BigInt(r.F);
@@ -327,9 +328,9 @@ function makeTable(jmax: number, f: (j: number, F: number) => bigint): (j: numbe
   };
 }
 
-/** 1/(2n+1) (odd) or 1/n! style coefficient lists at scale F, cached per F. */
+/** 1/(2n+1) (odd) or factorial coefficient lists at scale F, cached per F. */
 const coeffCache = new Map<string, bigint[]>();
-function coeffs(kind: 'odd' | 'sinfact' | 'cosfact', F: number, n: number): bigint[] {
+function coeffs(kind: 'odd' | 'sinfact' | 'cosfact' | 'fact', F: number, n: number): bigint[] {
   const key = `${kind}|${F}`;
   let arr = coeffCache.get(key);
   if (arr === undefined) {
@@ -343,9 +344,9 @@ function coeffs(kind: 'odd' | 'sinfact' | 'cosfact', F: number, n: number): bigi
     let den: bigint;
     if (kind === 'odd') den = BigInt(2 * i + 1);
     else {
-      // sin: 1/(2i+1)!, cos: 1/(2i)!
+      // sin: 1/(2i+1)!, cos: 1/(2i)!, exp: 1/i!
       let f = 1n;
-      const top = kind === 'sinfact' ? 2 * i + 1 : 2 * i;
+      const top = kind === 'sinfact' ? 2 * i + 1 : kind === 'cosfact' ? 2 * i : i;
       for (let m = 2; m <= top; m++) f *= BigInt(m);
       den = f;
     }
@@ -512,6 +513,13 @@ function ctorOf(x: Decimal): Ctor {
   return x.constructor as Ctor;
 }
 
+/** Sign of |x| - 1 for a finite x. */
+function cmpOne(x: Decimal): number {
+  if (x.e !== 0) return x.e < 0 ? -1 : 1;
+  const d = (x as unknown as { d: number[] }).d;
+  return d[0] === 1 && d.length === 1 ? 0 : 1;
+}
+
 /** The number of leading zero bits of |x| < 1 after the binary point (0 for |x| >= 1/2). */
 function smallBits(x: Decimal): number {
   return x.e < 0 ? Math.floor(-x.e * LOG2_10) : 0;
@@ -561,7 +569,7 @@ export function exp(x: Decimal): Decimal {
 }
 
 /** exp(r) for |r| <= ~1.5 at scale F: r = n ln2 + t, exp(t) = exp(c) exp(t - c) with 2^-8 spacing via repeated squaring. */
-function expFix(r: bigint, F: number, Fb: bigint): bigint {
+function expSlow(r: bigint, F: number): bigint {
   // reduce to |t| < 2^-k, sum the series of expm1, square back k times (k extra bits of error)
   const k = 10;
   const G = F + k + 4;
@@ -583,23 +591,72 @@ function expFix(r: bigint, F: number, Fb: bigint): bigint {
   return ((1n << Gb) + e) >> BigInt(G - F);
 }
 
+/** exp(j/256), j = -128..128 (index j + 128). */
+const expTable = makeTable(2 << TBITS, (i, F) => expSlow(BigInt(i - (1 << TBITS)) << BigInt(F - TBITS), F));
+
+/** Terms of exp's series for |d| <= 2^-(TBITS+1) at F bits. */
+const expTermsCache = new Map<number, number>();
+function expTerms(F: number): number {
+  let n = expTermsCache.get(F);
+  if (n === undefined) {
+    n = 1;
+    let lg = 0; // log2(n!)
+    while (n * (TBITS + 1) + lg < F + 4) {
+      n++;
+      lg += Math.log2(n);
+    }
+    n += 1;
+    expTermsCache.set(F, n);
+  }
+  return n;
+}
+
+/**
+ * exp(r) for |r| <= ~1.2 at scale F: r = k ln 2 + j/256 + d, |d| <= 1/512:
+ * exp(r) = 2^k exp(j/256) sum d^n/n! (a table entry and ~14 Horner steps at 50 digits).
+ */
+function expFix(r: bigint, F: number, Fb: bigint): bigint {
+  const l2 = ln2Fix(F);
+  const k = Number((r + (l2 >> 1n)) / l2) - (r < -(l2 >> 1n) ? 1 : 0);
+  const rr = k === 0 ? r : r - BigInt(k) * l2;
+  const half = 1n << BigInt(F - TBITS - 1);
+  const jn = rr >= 0n ? (rr + half) >> BigInt(F - TBITS) : -((-rr + half) >> BigInt(F - TBITS));
+  const j = Number(jn);
+  const d = rr - (jn << BigInt(F - TBITS));
+  const n = expTerms(F);
+  const c = coeffs('fact', F, n);
+  let s = c[n - 1];
+  for (let i = n - 2; i >= 0; i--) s = c[i] + ((d * s) >> Fb);
+  let v = j === 0 ? s : (s * expTable(j + (1 << TBITS), F)) >> Fb;
+  if (k > 0) v <<= BigInt(k);
+  else if (k < 0) v >>= BigInt(-k);
+  return v;
+}
+
 /** Natural logarithm, correctly rounded; NaN for x < 0, -Infinity at 0. */
 export function ln(x: Decimal): Decimal {
   const D = ctorOf(x);
   if (x.isNaN() || x.isNeg()) return x.isZero() ? new D(-Infinity) : new D(NaN);
   if (x.isZero()) return new D(-Infinity);
   if (!x.isFinite()) return new D(Infinity);
-  if (x.eq(1)) return new D(0);
-  const near1 = x.gte(0.5) && x.lt(2);
+  const cmp1 = cmpOne(x);
+  if (cmp1 === 0) return new D(0);
+  const w0 = (x as unknown as { d: number[] }).d[0];
+  // x in [0.5, 2): decimal.js keeps the units digit (e = 0) or seven decimals (e = -1) in d[0]
+  const near1 = (x.e === 0 && w0 === 1) || (x.e === -1 && w0 >= 5000000);
+  // |x - 1| < 10^-z: the leading zeros after 1.0 or the nines of 0.99..., z decimal digits cancel
+  let z = 0;
+  if (near1) {
+    const ds = digitsOf(x).s;
+    const ch = x.e === 0 ? 48 : 57;
+    for (let i = x.e === 0 ? 1 : 0; i < ds.length && ds.charCodeAt(i) === ch; i++) z++;
+  }
   return ziv(D, (bits) => {
     if (near1) {
       // ln x = ln(f) with f = x or 1/x in [1, 2]; cancellation-free, extra bits for |x - 1| small
-      let F = bits + 8;
-      let X = toFix(x, F);
-      const dBits = F - bitLength(X - (1n << BigInt(F)));
-      F += Math.max(0, dBits);
+      const F = bits + 8 + Math.ceil(z * LOG2_10);
       const Fb = BigInt(F);
-      X = toFix(x, F);
+      const X = toFix(x, F);
       const one = 1n << Fb;
       const inv = X < one;
       const f = inv ? (one << Fb) / X : X;
@@ -634,7 +691,7 @@ export function atan(x: Decimal): Decimal {
   const P = D.precision;
   if (!x.isFinite()) return halfPi(D, x.isNeg());
   if (x.e < -(2 * P + 10)) return nudged(D, x, false);
-  const big = x.e >= 0 && x.abs().gt(1);
+  const big = cmpOne(x) > 0;
   const extra = smallBits(x);
   return ziv(D, (bits) => {
     const F = bits + extra + 8;
@@ -695,14 +752,13 @@ export function asin(x: Decimal): Decimal {
   if (x.isNaN() || !x.isFinite()) return new D(NaN);
   if (x.isZero()) return new D(x);
   const P = D.precision;
-  const ax = x.abs();
-  const c = ax.cmp(1);
+  const c = cmpOne(x);
   if (c > 0) return new D(NaN);
   if (c === 0) return halfPi(D, x.isNeg());
   if (x.e < -(2 * P + 10)) return nudged(D, x, true);
   const extra = smallBits(x);
   return ziv(D, (bits) => {
-    const { t, F, Fb, low } = asinParts(ax, bits, extra);
+    const { t, F, Fb, low } = asinParts(x, bits, extra);
     const v = low ? atanFix(t, F, Fb) : (piFix(F) >> 1n) - atanFix(t, F, Fb);
     return { v, F, neg: x.isNeg() };
   });
@@ -713,13 +769,12 @@ export function acos(x: Decimal): Decimal {
   const D = ctorOf(x);
   if (x.isNaN() || !x.isFinite()) return new D(NaN);
   if (x.isZero()) return halfPi(D, false);
-  const ax = x.abs();
-  const c = ax.cmp(1);
+  const c = cmpOne(x);
   if (c > 0) return new D(NaN);
   if (c === 0) return x.isNeg() ? pi(D) : new D(0);
   const extra = smallBits(x);
   return ziv(D, (bits) => {
-    const { t, F, Fb, low } = asinParts(ax, bits, extra);
+    const { t, F, Fb, low } = asinParts(x, bits, extra);
     const at = atanFix(t, F, Fb);
     const p = piFix(F);
     let v: bigint;
