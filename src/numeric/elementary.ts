@@ -76,8 +76,21 @@ function toFix(x: Decimal, F: number, shift10 = 0): bigint {
   const c = BigInt(s);
   const ex = e + shift10 - (s.length - 1); // |x| 10^shift10 = c 10^ex
   if (ex >= 0) return (c * p10(ex)) << BigInt(F);
-  return (c << BigInt(F)) / p10(-ex);
+  // c 2^F / 10^n by a cached reciprocal: (c R) >> g, R = floor(2^(F+g) / 10^n), g > bits(c) + 1
+  // (error below one unit, within the error bound of every function)
+  const n = -ex;
+  const g = Math.ceil(s.length * LOG2_10) + 2;
+  if (g >= 1024 || n >= 8192) return (c << BigInt(F)) / p10(n);
+  const key = (F * 1024 + g) * 8192 + n;
+  let R = recipCache.get(key);
+  if (R === undefined) {
+    if (recipCache.size > 4096) recipCache.clear();
+    R = (1n << BigInt(F + g)) / p10(n);
+    recipCache.set(key, R);
+  }
+  return (c * R) >> BigInt(g);
 }
+const recipCache = new Map<number, bigint>();
 
 /** isqrt(n) = floor(sqrt(n)), n >= 0. */
 function isqrt(n: bigint): bigint {
@@ -161,8 +174,13 @@ export function roundDigits(D: Ctor, neg: boolean, s: string, e: number, sticky:
     else up = (head.charCodeAt(P - 1) - 48) % 2 === 1; // HALF_EVEN (and EUCLID)
   }
   if (up) {
-    head = (BigInt(head) + 1n).toString();
-    if (head.length > P) e += 1;
+    // add one unit in the last place: the trailing nines become zeros
+    let i = P - 1;
+    while (i >= 0 && head.charCodeAt(i) === 57) i--;
+    if (i < 0) {
+      head = '1';
+      e += 1;
+    } else head = head.slice(0, i) + String.fromCharCode(head.charCodeAt(i) + 1);
   }
   return fromDigits(D, neg, head, e);
 }
@@ -329,9 +347,10 @@ function makeTable(jmax: number, f: (j: number, F: number) => bigint): (j: numbe
 }
 
 /** 1/(2n+1) (odd) or factorial coefficient lists at scale F, cached per F. */
-const coeffCache = new Map<string, bigint[]>();
-function coeffs(kind: 'odd' | 'sinfact' | 'cosfact' | 'fact', F: number, n: number): bigint[] {
-  const key = `${kind}|${F}`;
+const coeffCache = new Map<number, bigint[]>();
+const KINDS = { odd: 0, sinfact: 1, cosfact: 2, fact: 3 };
+function coeffs(kind: keyof typeof KINDS, F: number, n: number): bigint[] {
+  const key = F * 4 + KINDS[kind];
   let arr = coeffCache.get(key);
   if (arr === undefined) {
     if (coeffCache.size > 256) coeffCache.clear();
@@ -551,7 +570,7 @@ export function exp(x: Decimal): Decimal {
   if (x.isZero()) return new D(1);
   const P = D.precision;
   if (x.e < -(P + 5)) return oneNudged(D, !x.isNeg());
-  const xn = x.toNumber();
+  const xn = x.e < 0 ? 0 : x.toNumber(); // |x| < 1 needs no reduction by ln 10
   const LN10 = 2.302585092994046;
   if (xn > (D.maxE + 2) * LN10) return new D(Infinity);
   if (xn < (D.minE - 2) * LN10) return new D(0);
@@ -672,7 +691,8 @@ export function ln(x: Decimal): Decimal {
     const one = 1n << Fb;
     let k = 0;
     let f = a;
-    while (f >= one << 1n) {
+    const two = one << 1n;
+    while (f >= two) {
       f >>= 1n;
       k++;
     }
