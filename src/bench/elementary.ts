@@ -46,14 +46,15 @@ function microseconds(s: string | undefined): number[] {
 
 const erfNet = () => network({ act: 'erf', depth: 50 });
 
-/** The verified 40-digit erf kernel at depth 50: first (cold) run and best of 5 warm runs, in ms. */
+/** The verified 40-digit erf kernel at depth 50: first (cold) run, then best of 20 after 10 more, in ms. */
 export function kernelErf40(): string {
   let c = '';
   const cold = seconds(() => {
     c = kernel(erfNet(), { digits: 40 }).c[50];
   });
+  for (let r = 0; r < 10; r++) kernel(erfNet(), { digits: 40 });
   let best = Infinity;
-  for (let r = 0; r < 5; r++) best = Math.min(best, seconds(() => kernel(erfNet(), { digits: 40 })));
+  for (let r = 0; r < 20; r++) best = Math.min(best, seconds(() => kernel(erfNet(), { digits: 40 })));
   return `${c} | best ${(best * 1e3).toFixed(2)} ms, first run ${(cold * 1e3).toFixed(2)} ms`;
 }
 
@@ -88,10 +89,10 @@ export function elementaryBenches() {
     },
     {
       name: 'kernel-erf-40digits-depth50-vs-mpmath',
-      description: 'verified 40-digit erf ResNet kernel, depth 50, in-process, both passes (binary floating point at 48 and 54 digits), best of 5 warm runs; target: at least 3x faster than mpmath doing the same two passes (dps 50 and 60)',
+      description: 'verified 40-digit erf ResNet kernel, depth 50, in-process, both passes (binary floating point at 48 and 54 digits), best of 20 warm runs (the first run is reported too); target: at least 3x faster than mpmath doing the same two passes (dps 50 and 60)',
       target: 60,
       run: kernelErf40,
-      reference: { implementation: 'mpmath closed form, two passes at dps 50 and 60 (best of 5)', script: 'elementary_reference.py', args: ['erf40x2'] },
+      reference: { implementation: 'mpmath closed form, two passes at dps 50 and 60 (best of 20)', script: 'elementary_reference.py', args: ['erf40x2'] },
       judge: (v: string, ref?: { seconds?: number; value?: string }) =>
         ref?.seconds !== undefined && v.startsWith(ref.value ?? '?') && (ref.seconds * 1e3) / bestMs(v) >= 3,
     },

@@ -99,13 +99,14 @@ function isqrt(n: bigint): bigint {
   let s: bigint;
   if (bl < 1000) {
     // a float64 seed, rounded up so that Newton's iteration decreases monotonically to the root
-    s = BigInt(Math.ceil(Math.sqrt(Number(n)) * (1 + 2 ** -40))) + 1n;
+    s = BigInt(Math.ceil(Math.sqrt(Number(n)) * (1 + 2 ** -48))) + 1n;
   } else {
     const sh = (bl - 900) & ~1;
-    s = (BigInt(Math.ceil(Math.sqrt(Number(n >> BigInt(sh))) * (1 + 2 ** -40))) + 1n) << BigInt(sh / 2);
+    s = (BigInt(Math.ceil(Math.sqrt(Number(n >> BigInt(sh))) * (1 + 2 ** -48))) + 1n) << BigInt(sh / 2);
   }
-  // from above, each step doubles the 40 correct bits; the last leaves s in {root, root + 1}
-  for (let good = 40; good < bl / 2 + 2; good *= 2) s = (s + n / s) >> 1n;
+  // from above (the float64 root is good to ~2^-52, rounded up by 2^-48), each step doubles the
+  // correct bits; the last leaves s in {root, root + 1}
+  for (let good = 46; good < bl / 2 + 2; good *= 2) s = (s + n / s) >> 1n;
   s = (s + n / s) >> 1n;
   while (s * s > n) s -= 1n;
   return s;
