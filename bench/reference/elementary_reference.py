@@ -9,8 +9,13 @@ Cases:
   erf40x2    the 40-digit erf ResNet kernel at depth 50 (alpha 0.3, sw2 1.5, sb2 0.05, q0 1, c0 0.6)
              computed twice, at dps 50 and dps 60, as the engine's two verification passes do;
              seconds = best of 20 runs of both passes
+  optimal1000  optimal_reference.py's erf1000 case (mpmath findroot of the numerical derivative of
+             S(alpha) at dps 30, depth 1000) timed in CPU seconds of this process
+             (time.process_time), as the engine's run is: on a shared machine wall time mostly
+             measures the other processes
 """
 import json
+import os
 import sys
 import time
 
@@ -66,12 +71,23 @@ def erf40x2():
     return min(times), value
 
 
+def optimal1000():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from optimal_reference import sensitivity
+    mp.mp.dps = 30
+    t = time.process_time()
+    alpha = mp.findroot(lambda x: mp.diff(sensitivity, x), mp.mpf('0.2775982343707'))
+    return time.process_time() - t, mp.nstr(alpha, 20)
+
+
 def main():
     case = sys.argv[1]
     if case == 'percall':
         seconds, value = percall()
     elif case == 'erf40x2':
         seconds, value = erf40x2()
+    elif case == 'optimal1000':
+        seconds, value = optimal1000()
     else:
         raise SystemExit(f'unknown case {case}')
     print(json.dumps({'case': case, 'seconds': seconds, 'value': value}))

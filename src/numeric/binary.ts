@@ -314,7 +314,12 @@ export function binaryField(precision: number): Field<BF> {
     neg,
     pow: (a, b) => {
       if (isNaN(a) || isNaN(b)) return NAN;
-      if (isInt(b) && Math.abs(toNumber(b)) < 1e6) return powInt(a, toNumber(b));
+      if (Math.abs(toNumber(b)) < 1e6) {
+        if (isInt(b)) return powInt(a, toNumber(b));
+        // half-integer exponents (the derivatives of square roots): a power of sqrt(a)
+        const b2 = mul(b, norm(2n, 0, B));
+        if (isInt(b2)) return powInt(sqrt(a), toNumber(b2));
+      }
       return exp(mul(b, log(a)));
     },
     sqrt,
