@@ -18,22 +18,40 @@ import { plainMath } from './plainMath';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
-/** m 2^e; NaN has e = NaN (m = 0). Immutable. */
+/** m 2^e with b = the bit length of |m|; NaN has e = NaN (m = 0). Immutable. */
 export class BF {
   constructor(
     readonly m: bigint,
     readonly e: number,
+    readonly b: number,
   ) {}
   /** A decimal string with as many digits as the mantissa carries. */
   toString(): string {
     if (Number.isNaN(this.e)) return 'NaN';
-    const digits = Math.max(1, Math.ceil(blen(this.m < 0n ? -this.m : this.m) * 0.30103) + 1);
+    const digits = Math.max(1, Math.ceil(this.b * 0.30103) + 1);
     return toDecimal(this, Decimal.clone({ precision: digits })).toString();
   }
 }
 
-const NAN = new BF(0n, NaN);
-const ZERO = new BF(0n, 0);
+const NAN = new BF(0n, NaN, 0);
+const ZERO = new BF(0n, 0, 0);
+
+/** 2^k as BigInt (cached). */
+const pow2: bigint[] = [1n];
+function p2(k: number): bigint {
+  for (let i = pow2.length; i <= k; i++) pow2.push(pow2[i - 1] << 1n);
+  return pow2[k];
+}
+
+/** m 2^e with |m| known to have exactly b bits, shifted (towards zero) to B bits. */
+function normBits(m: bigint, e: number, b: number, B: number): BF {
+  if (b > B) {
+    const s = BigInt(b - B);
+    return new BF(m < 0n ? -(-m >> s) : m >> s, e + b - B, B);
+  }
+  if (b < B) return new BF(m << BigInt(B - b), e - (B - b), B);
+  return new BF(m, e, B);
+}
 
 /** Bit length of m > 0 (exact, or one too many when Number(m) rounds up to a power of two). */
 function blen(m: bigint): number {
@@ -46,10 +64,10 @@ function blen(m: bigint): number {
 /** m 2^e shifted so that |m| has B bits. */
 function norm(m: bigint, e: number, B: number): BF {
   if (m === 0n) return ZERO;
-  const b = blen(m < 0n ? -m : m);
-  if (b > B) return new BF(m >> BigInt(b - B), e + b - B);
-  if (b < B) return new BF(m << BigInt(B - b), e - (B - b));
-  return new BF(m, e);
+  const a = m < 0n ? -m : m;
+  let b = blen(a);
+  if (b > 32 && a < p2(b - 1)) b--; // blen may be one too many
+  return normBits(m, e, b, B);
 }
 
 /** floor(|a| 2^F) for a finite BF. */
@@ -77,7 +95,7 @@ export function fromDecimal(x: Decimal, B: number): BF {
     const sh = Math.max(0, B + 4 + blen(k) - blen(c));
     r = norm((c << BigInt(sh)) / k, -sh, B);
   }
-  return x.isNeg() ? new BF(-r.m, r.e) : r;
+  return x.isNeg() ? new BF(-r.m, r.e, r.b) : r;
 }
 
 /** a as a Decimal of constructor D (about D.precision + 5 digits, truncated). */
@@ -90,7 +108,7 @@ export function toDecimal(a: BF, D: typeof Decimal): Decimal {
   if (a.e >= 0) s = (m << BigInt(a.e)).toString();
   else {
     // value = m 2^e; N = floor(value 10^k) with about P + 5 digits
-    const mag = Math.floor((blen(m) + a.e) * 0.30102999566398120);
+    const mag = Math.floor((a.b + a.e) * 0.30102999566398120);
     const k = D.precision + 5 - mag;
     const N = k >= 0 ? (m * pow10(k)) >> BigInt(-a.e) : (m >> BigInt(-a.e)) / pow10(-k);
     s = `${N.toString()}e${-k}`;
@@ -119,7 +137,7 @@ export function formatBF(a: BF, digits: number): string {
     sticky = false;
   } else {
     // N = floor(|a| 10^k) with at least digits + 3 digits; sticky: a nonzero remainder
-    k = digits + 3 - Math.floor((blen(m) + a.e) * 0.30102999566398120);
+    k = digits + 3 - Math.floor((a.b + a.e) * 0.30102999566398120);
     if (k >= 0) {
       const num = m * pow10(k);
       N = num >> BigInt(-a.e);
@@ -156,35 +174,48 @@ export function binaryField(precision: number): Field<BF> {
     if (a.m === 0n) return b;
     if (b.m === 0n) return a;
     // drop an addend entirely below the other's last bit
-    const ta = a.e + blen(a.m < 0n ? -a.m : a.m);
-    const tb = b.e + blen(b.m < 0n ? -b.m : b.m);
+    const ta = a.e + a.b;
+    const tb = b.e + b.b;
     if (ta - tb > B + 2) return a;
     if (tb - ta > B + 2) return b;
     return a.e >= b.e ? norm((a.m << BigInt(a.e - b.e)) + b.m, b.e, B) : norm(a.m + (b.m << BigInt(b.e - a.e)), a.e, B);
   };
-  const neg = (a: BF): BF => (isNaN(a) ? a : new BF(-a.m, a.e));
-  const mul = (a: BF, b: BF): BF => (isNaN(a) || isNaN(b) ? NAN : norm(a.m * b.m, a.e + b.e, B));
+  const neg = (a: BF): BF => (isNaN(a) ? a : new BF(-a.m, a.e, a.b));
+  /** The bit length of a product or quotient p known to have c - 1 or c bits. */
+  const bitsOf = (p: bigint, c: number): number => {
+    const t = p2(c - 1);
+    return p >= t || p <= -t ? c : c - 1;
+  };
+  const mul = (a: BF, b: BF): BF => {
+    if (isNaN(a) || isNaN(b)) return NAN;
+    if (a.m === 0n || b.m === 0n) return ZERO;
+    const p = a.m * b.m;
+    return normBits(p, a.e + b.e, bitsOf(p, a.b + b.b), B);
+  };
   const div = (a: BF, b: BF): BF => {
     if (isNaN(a) || isNaN(b) || b.m === 0n) return NAN;
     if (a.m === 0n) return ZERO;
-    const sh = B + 2 + blen(b.m < 0n ? -b.m : b.m) - blen(a.m < 0n ? -a.m : a.m);
-    return norm((a.m << BigInt(sh)) / b.m, a.e - sh - b.e, B);
+    // |quotient| has B + 3 or B + 4 bits
+    const sh = B + 3 + b.b - a.b;
+    const q = (a.m << BigInt(sh)) / b.m;
+    return normBits(q, a.e - sh - b.e, bitsOf(q, B + 4), B);
   };
   const sqrt = (a: BF): BF => {
     if (isNaN(a) || a.m < 0n) return NAN;
     if (a.m === 0n) return ZERO;
-    let sh = 2 * B + 2 - blen(a.m);
+    let sh = 2 * B + 2 - a.b;
     if (((a.e - sh) & 1) !== 0) sh++;
-    return norm(fx.isqrt(a.m << BigInt(sh)), (a.e - sh) / 2, B);
+    // the root of a number of n bits has ceil(n/2) bits
+    return normBits(fx.isqrt(a.m << BigInt(sh)), (a.e - sh) / 2, Math.ceil((a.b + sh) / 2), B);
   };
   const toNumber = (a: BF): number => {
     if (isNaN(a)) return NaN;
     if (a.m === 0n) return 0;
-    const b = blen(a.m < 0n ? -a.m : a.m);
+    const b = a.b;
     return b > 64 ? Number(a.m >> BigInt(b - 64)) * 2 ** (a.e + b - 64) : Number(a.m) * 2 ** a.e;
   };
   /** Magnitude bits: |a| in [2^(t-1), 2^t) (t possibly one too large). */
-  const top = (a: BF) => a.e + blen(a.m < 0n ? -a.m : a.m);
+  const top = (a: BF) => a.e + a.b;
 
   const exp = (a: BF): BF => {
     if (isNaN(a)) return NAN;
@@ -320,7 +351,10 @@ export function binaryField(precision: number): Field<BF> {
         const b2 = mul(b, norm(2n, 0, B));
         if (isInt(b2)) return powInt(sqrt(a), toNumber(b2));
       }
-      return exp(mul(b, log(a)));
+      // exp(b ln a) amplifies the error of ln a by |b ln a|: computed with a few more digits
+      const H = binaryField(precision + 4);
+      const r = H.exp(H.mul(b, H.log(a)));
+      return isNaN(r) ? r : normBits(r.m, r.e, r.b, B);
     },
     sqrt,
     exp,
