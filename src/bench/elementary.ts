@@ -21,16 +21,17 @@ function seconds(f: () => void): number {
 }
 
 /**
- * Microseconds per call at 50 digits, best of 9 rounds of 4 x 64 calls after 4000 warm-up calls (the
+ * Microseconds per call at 50 digits, best of 15 rounds of 4 x 64 calls after 4000 warm-up calls each (the
  * steady state, once V8 has compiled the code); the same 64 arguments as the reference.
  */
 export function elementaryPerCall(): string {
   const D = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_EVEN });
   const xs = Array.from({ length: 64 }, (_, i) => new D(i + 1).div(67).plus('0.01'));
+  // warm-up of all functions first: they share the conversion and rounding code
+  for (const [, f] of FUNCS) for (let k = 0; k < 64; k++) for (const x of xs) f(x);
   return FUNCS.map(([name, f]) => {
-    for (let k = 0; k < 64; k++) for (const x of xs) f(x);
     let best = Infinity;
-    for (let r = 0; r < 9; r++) {
+    for (let r = 0; r < 15; r++) {
       best = Math.min(best, seconds(() => {
         for (let k = 0; k < 4; k++) for (const x of xs) f(x);
       }) / (4 * xs.length));

@@ -124,7 +124,9 @@ function fromDigits(D: Ctor, neg: boolean, s: string, e: number): Decimal {
   if (len < s.length) s = s.slice(0, len);
   if (e > D.maxE) return new D(neg ? -Infinity : Infinity);
   if (e < D.minE) return new D(neg ? -0 : 0);
-  const x = new D(0) as unknown as { s: number; e: number; d: number[] };
+  // a Decimal of D built as its constructor builds one (same properties in the same order)
+  const x = Object.create(D.prototype) as { constructor: Ctor; s: number; e: number; d: number[] };
+  x.constructor = D;
   const d: number[] = [];
   // decimal.js's layout: the first word holds the digits down to the units place (as in its parser)
   let i = (e + 1) % 7;
@@ -243,12 +245,21 @@ function roundFix(D: Ctor, r: Fix): Decimal | null {
   const s = N.toString();
   const L = s.length;
   if (L <= P) return null;
-  const unit = p10(L - P);
-  const half = unit >> 1n;
-  const tail = N % unit;
-  const lo = tail - E;
-  const hi = tail + E;
-  if (!((lo > 0n && hi < half) || (lo > half && hi < unit))) return null;
+  if (L - P <= 15) {
+    // the tail digits fit a float64 exactly
+    const unit = 10 ** (L - P);
+    const half = unit / 2;
+    const tail = Number(s.slice(P));
+    const e = Number(E);
+    if (!((tail - e > 0 && tail + e < half) || (tail - e > half && tail + e < unit))) return null;
+  } else {
+    const unit = p10(L - P);
+    const half = unit >> 1n;
+    const tail = N % unit;
+    const lo = tail - E;
+    const hi = tail + E;
+    if (!((lo > 0n && hi < half) || (lo > half && hi < unit))) return null;
+  }
   // the error interval holds no rounding boundary: the truncated digits round like the true value
   return roundDigits(D, r.neg, s, L - 1 - k + (r.e10 ?? 0), true);
 }
