@@ -56,7 +56,7 @@ export function kernelErf40(): string {
   for (let r = 0; r < 10; r++) kernel(erfNet(), { digits: 40 });
   let best = Infinity;
   for (let r = 0; r < 20; r++) best = Math.min(best, seconds(() => kernel(erfNet(), { digits: 40 })));
-  return `${c} | best ${(best * 1e3).toFixed(2)} ms, first run ${(cold * 1e3).toFixed(2)} ms`;
+  return `${c}; best ${(best * 1e3).toFixed(2)} ms, first run ${(cold * 1e3).toFixed(2)} ms`;
 }
 
 function bestMs(v: string): number {
@@ -69,7 +69,7 @@ export function optimalErf1000(): string {
   const c0 = process.cpuUsage();
   const a = optimalAlphaAnalysis({ act: 'erf', sw2: '1', sb2: '0', depth: 1000, q0: '1', c0: '0.99' }, { digits: 20 }).alpha as string;
   const c = process.cpuUsage(c0);
-  return `${a} | ${((c.user + c.system) / 1e6).toFixed(3)} s CPU`;
+  return `${a}; ${((c.user + c.system) / 1e6).toFixed(3)} s CPU`;
 }
 
 /** The bench entries (same shape as BENCHES in run.ts). */
@@ -103,7 +103,7 @@ export function elementaryBenches() {
       run: optimalErf1000,
       reference: { implementation: 'mpmath dps 30, findroot of the numerical derivative, one pass (CPU seconds)', script: 'elementary_reference.py', args: ['optimal1000'] },
       judge: (v: string, ref?: { seconds?: number; value?: string }) => {
-        const m = /\| ([\d.]+) s CPU/.exec(v);
+        const m = /; ([\d.]+) s CPU/.exec(v);
         return ref?.seconds !== undefined && m !== null && v.startsWith(ref.value ?? '?') && Number(m[1]) < ref.seconds;
       },
     },

@@ -200,6 +200,16 @@ function markdown(results: BenchResult[]): string {
     lines.push('', '| per call | fieldprop | reference | pass |', '|---|---|---|---|');
     for (const r of perCall) lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.reference?.value ?? r.reference?.error ?? '-'} | ${r.pass ? 'yes' : 'NO'} |`);
   }
+  // against mpmath in the same run (src/bench/elementary.ts): the measured values side by side
+  const vsMpmath = results.filter((r) => r.name.startsWith('elementary-') || r.name.endsWith('-vs-mpmath'));
+  if (vsMpmath.length) {
+    lines.push('', '| against mpmath | fieldprop | mpmath | pass |', '|---|---|---|---|');
+    for (const r of vsMpmath) {
+      const ref = r.reference;
+      const refTime = ref?.seconds !== undefined && !r.name.startsWith('elementary-') ? ` in ${ref.seconds.toPrecision(3)} s` : '';
+      lines.push(`| ${r.name} | ${r.value ?? '-'} | ${ref?.value ?? ref?.error ?? '-'}${refTime} | ${r.pass ? 'yes' : 'NO'} |`);
+    }
+  }
   return lines.join('\n') + '\n';
 }
 

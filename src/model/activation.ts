@@ -18,6 +18,7 @@ import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
 import { plainMath } from '../numeric/plainMath';
 import { memoDecimal } from '../numeric/memo';
+import * as el from '../numeric/elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -209,7 +210,7 @@ function builtin(name: string): Activation | undefined {
       return makeActivation({
         name: 'silu', expr: parse('x/(1+exp(-x))'), continuity: 'smooth',
         f64: (x) => (x >= 0 ? x / (1 + Math.exp(-x)) : (x * Math.exp(x)) / (1 + Math.exp(x))),
-        dec: memoDecimal((x) => x.div(x.neg().exp().plus(1))),
+        dec: memoDecimal((x) => x.div(el.exp(x.neg()).plus(1))),
       });
     case 'sign':
       return makeActivation({

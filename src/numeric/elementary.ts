@@ -306,9 +306,15 @@ interface CachedFix {
   v: bigint;
 }
 
-function cachedConst(cache: { c: CachedFix | null }, F: number, compute: (F: number) => bigint): bigint {
+function cachedConst(cache: { c: CachedFix | null; last?: CachedFix }, F: number, compute: (F: number) => bigint): bigint {
+  // the last F asked for, shifted already (the same F recurs call after call)
+  if (cache.last !== undefined && cache.last.F === F) return cache.last.v;
   const c = cache.c;
-  if (c !== null && c.F >= F) return c.v >> BigInt(c.F - F);
+  if (c !== null && c.F >= F) {
+    const v = c.v >> BigInt(c.F - F);
+    cache.last = { F, v };
+    return v;
+  }
   const F2 = Math.max(F + 32, c !== null ? Math.ceil(c.F * 1.5) : 0);
   const v = compute(F2);
   cache.c = { F: F2, v };
@@ -700,15 +706,13 @@ export function ln(x: Decimal): Decimal {
     const F = bits + eBits + 8;
     const Fb = BigInt(F);
     const a = toFix(x, F, -e);
-    const one = 1n << Fb;
-    let k = 0;
-    let f = a;
-    const two = one << 1n;
-    while (f >= two) {
-      f >>= 1n;
-      k++;
-    }
-    let v = lnFix(f, F, Fb) + BigInt(k) * ln2Fix(F) + BigInt(e) * ln10Fix(F);
+    // a / 2^F in [1, 10): its binary exponent k from the leading bits (exact at the powers of 2)
+    const lead = Number(a >> BigInt(F - 8));
+    const k = lead >= 2048 ? 3 : lead >= 1024 ? 2 : lead >= 512 ? 1 : 0;
+    const f = k === 0 ? a : a >> BigInt(k);
+    let v = lnFix(f, F, Fb);
+    if (k !== 0) v += BigInt(k) * ln2Fix(F);
+    if (e !== 0) v += BigInt(e) * ln10Fix(F);
     const neg = v < 0n;
     if (neg) v = -v;
     return { v, F, neg };
