@@ -74,6 +74,20 @@ describe('binaryField', () => {
     expect(B.format(B.asin(B.add(B.of(1), B.of('1e-60'))), 20)).toBe('1.5707963267948966192');
     expect(B.isFinite(B.div(B.of(1), B.of(0)))).toBe(false);
   });
+  test('overflow to infinity and underflow to 0 at the Decimal exponent range', () => {
+    const F = binaryField(30);
+    let x = F.of('1e100000');
+    expect(F.format(x, 5)).toBe('1e+100000');
+    for (let i = 0; i < 40 && F.isFinite(x); i++) x = F.mul(x, x);
+    expect(F.isFinite(x)).toBe(false);
+    expect(F.format(x, 5)).toBe('Infinity');
+    expect(F.format(F.add(x, F.of(1)), 5)).toBe('Infinity');
+    expect(F.format(F.div(F.of(1), x), 5)).toBe('0');
+    expect(F.toNumber(F.neg(x))).toBe(-Infinity);
+    expect(F.isFinite(F.sub(x, x))).toBe(false);
+    expect(F.format(F.exp(F.of('1e20')), 5)).toBe('Infinity');
+    expect(F.toNumber(F.exp(F.of('-1e20')))).toBe(0);
+  });
   test('formatBF rounds correctly (half even) and prints like decimal.js', () => {
     const F = binaryField(30);
     expect(formatBF(F.of('0.125'), 2)).toBe('0.12');

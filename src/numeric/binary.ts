@@ -18,7 +18,11 @@ import { plainMath } from './plainMath';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
-/** m 2^e with b = the bit length of |m|; NaN has e = NaN (m = 0). Immutable. */
+/**
+ * m 2^e with b = the bit length of |m|; NaN has e = NaN (m = 0), +-Infinity e = Infinity (m = +-1):
+ * values beyond decimal.js's exponent range (10^(9e15)) overflow to infinity and underflow to 0,
+ * as Decimals do. Immutable.
+ */
 export class BF {
   constructor(
     readonly m: bigint,
@@ -27,7 +31,7 @@ export class BF {
   ) {}
   /** A decimal string with as many digits as the mantissa carries. */
   toString(): string {
-    if (Number.isNaN(this.e)) return 'NaN';
+    if (!Number.isFinite(this.e)) return Number.isNaN(this.e) ? 'NaN' : this.m > 0n ? 'Infinity' : '-Infinity';
     const digits = Math.max(1, Math.ceil(this.b * 0.30103) + 1);
     return toDecimal(this, Decimal.clone({ precision: digits })).toString();
   }
@@ -35,6 +39,12 @@ export class BF {
 
 const NAN = new BF(0n, NaN, 0);
 const ZERO = new BF(0n, 0, 0);
+const POS_INF = new BF(1n, Infinity, 1);
+const NEG_INF = new BF(-1n, Infinity, 1);
+/** |value| >= 2^MAX_BITS overflows (decimal.js: 10^(9e15 + 1)); below 2^-MAX_BITS it is 0. */
+const MAX_BITS = 2.99e16;
+/** Exponents from which conversions to decimal go through Decimal arithmetic, not BigInt shifts. */
+const BIG_EXP = 8192;
 
 /** 2^k as BigInt (cached). */
 const pow2: bigint[] = [1n];
@@ -45,6 +55,8 @@ function p2(k: number): bigint {
 
 /** m 2^e with |m| known to have exactly b bits, shifted (towards zero) to B bits. */
 function normBits(m: bigint, e: number, b: number, B: number): BF {
+  if (e + b > MAX_BITS) return m < 0n ? NEG_INF : POS_INF;
+  if (e + b < -MAX_BITS) return ZERO;
   if (b > B) {
     const s = BigInt(b - B);
     return new BF(m < 0n ? -(-m >> s) : m >> s, e + b - B, B);
@@ -89,6 +101,14 @@ export function fromDecimal(x: Decimal, B: number): BF {
   const c = BigInt(s);
   const ex = x.e - (s.length - 1);
   let r: BF;
+  if (Math.abs(ex) > BIG_EXP / 4) {
+    // a huge or tiny power of ten: m = x / 2^e2 (about B + 8 bits) by decimal.js, not by a BigInt 10^ex
+    const W = Decimal.clone({ precision: Math.ceil(B * 0.30103) + 20 });
+    const e2 = Math.floor(x.e * 3.321928094887362) - B - 8;
+    const m = BigInt(new W(x).abs().div(new W(2).pow(e2)).toFixed(0));
+    r = norm(m, e2, B);
+    return x.isNeg() ? new BF(-r.m, r.e, r.b) : r;
+  }
   if (ex >= 0) r = norm(c * pow10(ex), 0, B);
   else {
     const k = pow10(-ex);
@@ -100,8 +120,13 @@ export function fromDecimal(x: Decimal, B: number): BF {
 
 /** a as a Decimal of constructor D (about D.precision + 5 digits, truncated). */
 export function toDecimal(a: BF, D: typeof Decimal): Decimal {
-  if (Number.isNaN(a.e)) return new D(NaN);
+  if (!Number.isFinite(a.e)) return new D(Number.isNaN(a.e) ? NaN : a.m > 0n ? Infinity : -Infinity);
   if (a.m === 0n) return new D(0);
+  if (Math.abs(a.e) > BIG_EXP) {
+    // m 2^e by decimal.js (an integer power: repeated squaring, rounding errors ~ log2|e| units)
+    const W = Decimal.clone({ precision: D.precision + 10 });
+    return new D(new W(a.m.toString()).times(new W(2).pow(a.e)));
+  }
   const neg = a.m < 0n;
   const m = neg ? -a.m : a.m;
   let s: string;
@@ -120,13 +145,13 @@ const formatCtors = new Map<number, typeof Decimal>();
 
 /** a correctly rounded to `digits` significant digits (ROUND_HALF_EVEN), printed as decimal.js prints. */
 export function formatBF(a: BF, digits: number): string {
-  if (Number.isNaN(a.e)) return 'NaN';
-  if (a.m === 0n) return '0';
+  if (!Number.isFinite(a.e) || a.m === 0n) return a.toString();
   let D = formatCtors.get(digits);
   if (D === undefined) {
     D = Decimal.clone({ precision: digits, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -7, toExpPos: 21 });
     formatCtors.set(digits, D);
   }
+  if (Math.abs(a.e) > BIG_EXP) return toDecimal(a, Decimal.clone({ precision: digits + 10 })).toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN).toString();
   const neg = a.m < 0n;
   const m = neg ? -a.m : a.m;
   let N: bigint;
@@ -162,7 +187,9 @@ export function binaryField(precision: number): Field<BF> {
   const G = B + 16; // bits of the fixed-point evaluations of the elementary functions
   const Dc = Decimal.clone({ precision: precision + 5 });
   const constants = new Map<number | string, BF>();
-  const isNaN = (a: BF) => Number.isNaN(a.e);
+  /** Not a finite number (NaN or an infinity). */
+  const isNaN = (a: BF) => !Number.isFinite(a.e);
+  const nan = (a: BF) => Number.isNaN(a.e);
   const one = norm(1n, 0, B);
   const fromFix = (v: bigint, F: number, neg: boolean) => norm(neg ? -v : v, -F, B);
   const pi = fromFix(fx.piFix(G), G, false);
@@ -170,7 +197,11 @@ export function binaryField(precision: number): Field<BF> {
   const slackBits = B - 8;
 
   const add = (a: BF, b: BF): BF => {
-    if (isNaN(a) || isNaN(b)) return NAN;
+    if (isNaN(a) || isNaN(b)) {
+      if (nan(a) || nan(b)) return NAN;
+      if (isNaN(a) && isNaN(b)) return a.m === b.m ? a : NAN;
+      return isNaN(a) ? a : b;
+    }
     if (a.m === 0n) return b;
     if (b.m === 0n) return a;
     // drop an addend entirely below the other's last bit
@@ -180,20 +211,27 @@ export function binaryField(precision: number): Field<BF> {
     if (tb - ta > B + 2) return b;
     return a.e >= b.e ? norm((a.m << BigInt(a.e - b.e)) + b.m, b.e, B) : norm(a.m + (b.m << BigInt(b.e - a.e)), a.e, B);
   };
-  const neg = (a: BF): BF => (isNaN(a) ? a : new BF(-a.m, a.e, a.b));
+  const neg = (a: BF): BF => (nan(a) ? a : new BF(-a.m, a.e, a.b));
   /** The bit length of a product or quotient p known to have c - 1 or c bits. */
   const bitsOf = (p: bigint, c: number): number => {
     const t = p2(c - 1);
     return p >= t || p <= -t ? c : c - 1;
   };
   const mul = (a: BF, b: BF): BF => {
-    if (isNaN(a) || isNaN(b)) return NAN;
+    if (isNaN(a) || isNaN(b)) {
+      if (nan(a) || nan(b) || a.m === 0n || b.m === 0n) return NAN;
+      return a.m < 0n !== b.m < 0n ? NEG_INF : POS_INF;
+    }
     if (a.m === 0n || b.m === 0n) return ZERO;
     const p = a.m * b.m;
     return normBits(p, a.e + b.e, bitsOf(p, a.b + b.b), B);
   };
   const div = (a: BF, b: BF): BF => {
-    if (isNaN(a) || isNaN(b) || b.m === 0n) return NAN;
+    if (isNaN(a) || isNaN(b) || b.m === 0n) {
+      if (nan(a) || nan(b) || b.m === 0n || (isNaN(a) && isNaN(b))) return NAN;
+      if (isNaN(b)) return ZERO;
+      return a.m < 0n !== b.m < 0n ? NEG_INF : POS_INF;
+    }
     if (a.m === 0n) return ZERO;
     // |quotient| has B + 3 or B + 4 bits
     const sh = B + 3 + b.b - a.b;
@@ -201,7 +239,7 @@ export function binaryField(precision: number): Field<BF> {
     return normBits(q, a.e - sh - b.e, bitsOf(q, B + 4), B);
   };
   const sqrt = (a: BF): BF => {
-    if (isNaN(a) || a.m < 0n) return NAN;
+    if (isNaN(a) || a.m < 0n) return a === POS_INF ? a : NAN;
     if (a.m === 0n) return ZERO;
     let sh = 2 * B + 2 - a.b;
     if (((a.e - sh) & 1) !== 0) sh++;
@@ -209,7 +247,7 @@ export function binaryField(precision: number): Field<BF> {
     return normBits(fx.isqrt(a.m << BigInt(sh)), (a.e - sh) / 2, Math.ceil((a.b + sh) / 2), B);
   };
   const toNumber = (a: BF): number => {
-    if (isNaN(a)) return NaN;
+    if (isNaN(a)) return nan(a) ? NaN : a.m > 0n ? Infinity : -Infinity;
     if (a.m === 0n) return 0;
     const b = a.b;
     return b > 64 ? Number(a.m >> BigInt(b - 64)) * 2 ** (a.e + b - 64) : Number(a.m) * 2 ** a.e;
@@ -218,10 +256,10 @@ export function binaryField(precision: number): Field<BF> {
   const top = (a: BF) => a.e + a.b;
 
   const exp = (a: BF): BF => {
-    if (isNaN(a)) return NAN;
+    if (nan(a)) return NAN;
     if (a.m === 0n) return one;
     const x = toNumber(a);
-    if (!(Math.abs(x) < 2 ** 40)) return NAN;
+    if (!(Math.abs(x) < 2 ** 40)) return x > 0 ? POS_INF : ZERO;
     const n = Math.round(x / Math.LN2);
     const F = G + (n === 0 ? 0 : Math.ceil(Math.log2(Math.abs(n) + 1)));
     let X = fixOf(a, F);
@@ -230,7 +268,7 @@ export function binaryField(precision: number): Field<BF> {
     return norm(fx.expFix(r, F, BigInt(F)), n - F, B);
   };
   const log = (a: BF): BF => {
-    if (isNaN(a) || a.m <= 0n) return NAN;
+    if (isNaN(a) || a.m <= 0n) return a === POS_INF ? a : NAN;
     const b = fx.bitLength(a.m);
     // x = f 2^k, f = m / 2^(b-1) in [1, 2)
     const k = a.e + b - 1;
@@ -266,7 +304,7 @@ export function binaryField(precision: number): Field<BF> {
   };
   /** asin (which = 0) or acos (which = 1); |x| - 1 within rounding clamps to +-1. */
   const asinAcos = (a: BF, which: 0 | 1): BF => {
-    if (isNaN(a)) return NAN;
+    if (isNaN(a) || top(a) > 1) return NAN; // |x| >= 2
     if (a.m === 0n) return which === 0 ? ZERO : mul(pi, norm(1n, -1, B));
     const negx = a.m < 0n;
     const X0 = fixOf(a, G);
@@ -365,7 +403,7 @@ export function binaryField(precision: number): Field<BF> {
     acos: (a) => asinAcos(a, 1),
     atan,
     pi: () => pi,
-    isFinite: (a) => !isNaN(a),
+    isFinite: (a) => Number.isFinite(a.e),
     toNumber,
     format: (a, digits = precision) => toDecimal(a, Dc).toSignificantDigits(digits).toString(),
   };

@@ -451,35 +451,38 @@ function atanFix(t: bigint, F: number, Fb: bigint): bigint {
   return atanTable(j, F) + atanSmall(u, F, Fb, TBITS);
 }
 
-/** ln(1 + j/256) = 2 atanh(j / (512 + j)) (slow path for the table). */
+/** ln's table spacing 2^-LN_TBITS (finer than the others: ln's series gains 2 (LN_TBITS + 1) bits a term). */
+const LN_TBITS = 9;
+
+/** ln(1 + j/512) = 2 atanh(j / (1024 + j)) (slow path for the table). */
 function lnTableEntry(j: number, F: number): bigint {
   if (j === 0) return 0n;
   const G = F + 8;
   const Gb = BigInt(G);
-  const z = (BigInt(j) << Gb) / BigInt(512 + j);
+  const z = (BigInt(j) << Gb) / BigInt(2 * (1 << LN_TBITS) + j);
   const z2 = (z * z) >> Gb;
   // |z| <= 1/3: about 1.58 bits per term
   const n = Math.ceil(G / 3.1) + 2;
   return ((z * oddSeries(z2, G, Gb, n, true)) >> Gb) >> 7n; // 2 * (...) >> 8
 }
-const lnTable = makeTable(1 << TBITS, lnTableEntry);
+const lnTable = makeTable(1 << LN_TBITS, lnTableEntry);
 
 /** ln(f) for 1 <= f < 2 at scale F. */
 function lnFix(f: bigint, F: number, Fb: bigint): bigint {
   const one = 1n << Fb;
-  const j = Number((f - one) >> BigInt(F - TBITS));
+  const j = Number((f - one) >> BigInt(F - LN_TBITS));
   let g = f;
   let base = 0n;
   if (j > 0) {
-    // f / (1 + j/256)
-    g = (f << BigInt(TBITS)) / (BigInt((1 << TBITS) + j));
+    // f / (1 + j/512)
+    g = (f << BigInt(LN_TBITS)) / BigInt((1 << LN_TBITS) + j);
     base = lnTable(j, F);
   }
-  // ln g = 2 atanh((g - 1)/(g + 1)), (g - 1)/(g + 1) < 2^-(TBITS+1)
+  // ln g = 2 atanh((g - 1)/(g + 1)), (g - 1)/(g + 1) < 2^-(LN_TBITS+1)
   const z = ((g - one) << Fb) / (g + one);
   if (z === 0n) return base;
   const z2 = (z * z) >> Fb;
-  return base + ((z * oddSeries(z2, F, Fb, termsFor(F, TBITS + 1), true)) >> (Fb - 1n));
+  return base + ((z * oddSeries(z2, F, Fb, termsFor(F, LN_TBITS + 1), true)) >> (Fb - 1n));
 }
 
 function sinSlow(j: number, F: number, cos: boolean): bigint {
