@@ -9,11 +9,11 @@
  *  - the argument is read as an integer coefficient times a power of ten and converted to a
  *    BigInt V ~ x 2^F (F fractional bits, chosen from the precision plus guard bits, plus the bits
  *    that the function's cancellation near its hard points costs);
- *  - argument reduction to a small interval with cached tables at 1/256 spacing (atan(j/256),
- *    ln(1 + j/256), sin and cos of j/256, filled lazily, each entry once per precision class) and
+ *  - argument reduction to a small interval with cached tables (atan(j/256), ln(1 + j/512),
+ *    exp(j/256), sin and cos of j/256, filled lazily, each entry once per precision class) and
  *    the constants pi, ln 2, ln 10 (Machin-type series, cached);
- *  - a short Taylor series by Horner's rule in the square of the reduced argument (|t| < 2^-8,
- *    so each term gains at least 16 bits);
+ *  - a short Taylor series by Horner's rule (in the square of the reduced argument |t| < 2^-8 for
+ *    the odd and even series, so each term gains at least 16 bits; exp's in |d| <= 2^-9);
  *  - the result, known to within a bounded number of units of 2^-F, is rounded to the
  *    precision only if both ends of that error interval round to the same decimal (Ziv's test);
  *    otherwise it is recomputed with twice the bits. So every returned digit is correct, in
@@ -752,8 +752,6 @@ function halfPi(D: Ctor, neg: boolean): Decimal {
 export function pi(D: Ctor): Decimal {
   return ziv(D, (bits) => ({ v: piFix(bits + 8), F: bits + 8, neg: false, err: 4n }));
 }
-
-const SQRT1_2 = new Decimal('0.70710678118654752440084436210484903928483593768847');
 
 /**
  * The pieces of asin/acos: for a = |x| <= 1/sqrt 2, t = a / sqrt(1 - a^2) (asin a = atan t);
