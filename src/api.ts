@@ -7,7 +7,8 @@ import { activation, Activation } from './model/activation';
 import { float64Interp } from './interpret/numeric';
 import { meanFieldKernels, KernelTable } from './quantities/kernel';
 import { fixedPoint, criticalPoint, lengthMapIsIdentity } from './quantities/fixedpoint';
-import { verifiedDecimal } from './quantities/verified';
+import { verifiedDecimal, verifiedBinary } from './quantities/verified';
+import { Interpretation } from './interpret/numeric';
 import { meanFieldResponse } from './quantities/response';
 import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FINITE_WIDTH_ALPHA_STEP } from './quantities/optimal';
 import { NumericalError } from './model/errors';
@@ -33,10 +34,12 @@ function checkDigits(digits: number | undefined, def = 16): number {
 export function kernel(options: Partial<NetworkOptions> | Network, opts: { digits?: number } = {}): KernelResult {
   const net = network(options);
   const digits = checkDigits(opts.digits);
-  const res = verifiedDecimal(digits, (I) => {
+  const compute = <T>(I: Interpretation<T>) => {
     const t = meanFieldKernels(I, net);
     return { q: t.q, k12: t.k12, c: t.c };
-  });
+  };
+  // closed forms need no quadrature: binary floating point on BigInt, several times faster
+  const res = net.act.closedForm ? verifiedBinary(digits, compute) : verifiedDecimal(digits, compute);
   const v = res.values as Record<string, string[]>;
   return { network: net, digits, q: v.q, k12: v.k12, c: v.c };
 }
@@ -242,11 +245,13 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
     if (!(e instanceof NumericalError)) throw e;
   }
   let warm: { alpha: string; spread: number } | undefined;
-  const v = verifiedDecimal(digits, (I) => {
+  const compute = <T>(I: Interpretation<T>) => {
     // the first pass starts from the float64 estimate, later ones from the previous pass
     const r = warm === undefined ? optimalAlpha(I, net, polished) : optimalAlpha(I, net, warm.alpha, warm.spread);
     warm = { alpha: String(r.alpha), spread: 10 ** -(I.F.digits - 6) };
     return { alpha: r.alpha, sensitivity: r.sensitivity };
-  }).values as Record<string, string>;
+  };
+  // closed forms (and their derivatives) need no quadrature: binary floating point on BigInt
+  const v = (net.act.closedForm ? verifiedBinary(digits, compute) : verifiedDecimal(digits, compute)).values as Record<string, string>;
   return { ...base, interior: true, alpha: v.alpha, sensitivity: v.sensitivity };
 }

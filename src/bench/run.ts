@@ -19,6 +19,7 @@ import { startupBenches } from './startup';
 import { twoInputBenches } from './twoInput';
 import { netKernel, netOptimalAlpha } from '../netApi';
 import { net, repeat, residual, dense, act, describeStandard } from '../model/net';
+import { elementaryBenches } from './elementary';
 
 export interface BenchResult {
   name: string;
@@ -100,10 +101,12 @@ export const BENCHES: Bench[] = [
   },
   // relu's one-loop table at depth 1000: the command next to the algorithm alone
   ...loopBenches(),
-  // the staged two-input grid (issue 3's finite-width example)
+  // the staged two-input grid (the finite-width example at depth 100, c0 0.99)
   ...twoInputBenches(),
   // CLI start-up against a bare node start
   ...startupBenches(),
+  // arbitrary-precision elementary functions and the verified closed-form route, against mpmath
+  ...elementaryBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',
@@ -221,6 +224,16 @@ function markdown(results: BenchResult[]): string {
   if (startup.length) {
     lines.push('', '| start-up | measured | pass |', '|---|---|---|');
     for (const r of startup) lines.push(`| ${r.name} | ${r.value ?? '-'} | ${r.pass ? 'yes' : 'NO'} |`);
+  }
+  // against mpmath in the same run (src/bench/elementary.ts): the measured values side by side
+  const vsMpmath = results.filter((r) => r.name.startsWith('elementary-') || r.name.endsWith('-vs-mpmath'));
+  if (vsMpmath.length) {
+    lines.push('', '| against mpmath | fieldprop | mpmath | pass |', '|---|---|---|---|');
+    for (const r of vsMpmath) {
+      const ref = r.reference;
+      const refTime = ref?.seconds !== undefined && !r.name.startsWith('elementary-') ? ` in ${ref.seconds.toPrecision(3)} s` : '';
+      lines.push(`| ${r.name} | ${r.value ?? '-'} | ${ref?.value ?? ref?.error ?? '-'}${refTime} | ${r.pass ? 'yes' : 'NO'} |`);
+    }
   }
   return lines.join('\n') + '\n';
 }

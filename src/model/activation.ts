@@ -18,6 +18,7 @@ import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
 import { plainMath } from '../numeric/plainMath';
 import { memoDecimal } from '../numeric/memo';
+import * as el from '../numeric/elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -148,16 +149,30 @@ function maxZero<T>(F: Field<T>, x: T): T {
   return F.toNumber(x) < 0 ? F.of(0) : x;
 }
 
+/** 2/pi of a numeric field, computed once per field (a symbolic field gets the expression). */
+const twoOverPiCache = new WeakMap<object, unknown>();
+function twoOverPi<T>(F: Field<T>): T {
+  if (F.kind === 'symbolic') return F.div(F.of(2), F.pi());
+  let v = twoOverPiCache.get(F) as T | undefined;
+  if (v === undefined) {
+    v = F.div(F.of(2), F.pi());
+    twoOverPiCache.set(F, v);
+  }
+  return v;
+}
+
 const erfClosed: ClosedForm = {
   pair: (F, k11, k12, k22) => {
     const one = F.of(1);
     const two = F.of(2);
-    const den = F.sqrt(F.mul(F.add(one, F.mul(two, k11)), F.add(one, F.mul(two, k22))));
-    return F.mul(F.div(two, F.pi()), F.asin(F.div(F.mul(two, k12), den)));
+    const a11 = F.add(one, F.mul(two, k11));
+    // on the diagonal of a two-input kernel (k22 the same value as k11) the root is 1 + 2 k11
+    const den = k11 === k22 && F.kind !== 'symbolic' ? a11 : F.sqrt(F.mul(a11, F.add(one, F.mul(two, k22))));
+    return F.mul(twoOverPi(F), F.asin(F.div(F.mul(two, k12), den)));
   },
   square: (F, k) => {
     const two = F.of(2);
-    return F.mul(F.div(two, F.pi()), F.asin(F.div(F.mul(two, k), F.add(F.of(1), F.mul(two, k)))));
+    return F.mul(twoOverPi(F), F.asin(F.div(F.mul(two, k), F.add(F.of(1), F.mul(two, k)))));
   },
   latex: '\\frac{2}{\\pi}\\arcsin\\frac{2K_{12}}{\\sqrt{(1+2K_{11})(1+2K_{22})}}',
   regularDerivative: true,
@@ -236,7 +251,7 @@ function builtin(name: string): Activation | undefined {
       return makeActivation({
         name: 'silu', expr: parse('x/(1+exp(-x))'), continuity: 'smooth',
         f64: (x) => (x >= 0 ? x / (1 + Math.exp(-x)) : (x * Math.exp(x)) / (1 + Math.exp(x))),
-        dec: memoDecimal((x) => x.div(x.neg().exp().plus(1))),
+        dec: memoDecimal((x) => x.div(el.exp(x.neg()).plus(1))),
       });
     case 'sign':
       return makeActivation({

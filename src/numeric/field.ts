@@ -4,14 +4,16 @@
  * response) is a function generic over `Field<T>`; run it with
  *   - `float64`            → plain JavaScript numbers (fast),
  *   - `decimalField(D)`    → decimal.js at D significant digits (plus guard digits),
- *   - `symbolicField`      → expression trees (src/symbolic), printed as LaTeX or verified.
+ *   - `symbolicField`      → expression trees (src/symbolic), printed as LaTeX or verified,
+ *   - `binaryField(D)`     → binary floating point on BigInt (./binary; closed forms only).
  */
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
+import * as el from './elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
-export type FieldKind = 'float64' | 'decimal' | 'symbolic';
+export type FieldKind = 'float64' | 'decimal' | 'symbolic' | 'binary';
 
 export interface Field<T> {
   readonly kind: FieldKind;
@@ -84,14 +86,15 @@ export type DecimalCtor = typeof Decimal;
 const decimalFields = new Map<number, Field<Decimal> & { D: DecimalCtor }>();
 
 /**
- * decimal.js arithmetic at `precision` significant digits (the caller adds guard digits).
+ * decimal.js arithmetic at `precision` significant digits (the caller adds guard digits); the
+ * elementary functions are those of ./elementary (correctly rounded, BigInt fixed point).
  * asin/acos clamp arguments that exceed 1 in magnitude by rounding only (|x| - 1 < 10^-(p-2)).
  */
 export function decimalField(precision: number): Field<Decimal> & { D: DecimalCtor } {
   const cached = decimalFields.get(precision);
   if (cached) return cached;
   const D = Decimal.clone({ precision, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -7, toExpPos: 21 });
-  const piVal = D.acos(-1);
+  const piVal = el.pi(D);
   const one = new D(1);
   const slack = new D(10).pow(-(precision - 3));
   const clamp = (a: Decimal): Decimal => {
@@ -99,25 +102,34 @@ export function decimalField(precision: number): Field<Decimal> & { D: DecimalCt
     if (d.gt(0) && d.lt(slack)) return a.isNeg() ? one.neg() : one;
     return a;
   };
+  // constants such as "0.05" recur in every layer: parsed once (Decimals are immutable)
+  const constants = new Map<number | string, Decimal>();
   const F: Field<Decimal> & { D: DecimalCtor } = {
     kind: 'decimal',
     digits: precision,
     D,
-    of: (x) => new D(typeof x === 'number' ? String(x) : x), // a number as typed: 0.05 → "0.05"
+    of: (x) => {
+      let c = constants.get(x);
+      if (c === undefined) {
+        c = new D(typeof x === 'number' ? String(x) : x); // a number as typed: 0.05 → "0.05"
+        if (constants.size < 1024) constants.set(x, c);
+      }
+      return c;
+    },
     add: (a, b) => a.plus(b),
     sub: (a, b) => a.minus(b),
     mul: (a, b) => a.times(b),
-    div: (a, b) => a.div(b),
+    div: el.div,
     neg: (a) => a.neg(),
     pow: (a, b) => (b.isInteger() && b.abs().lt(1e6) ? powInt(D, a, b.toNumber()) : a.pow(b)),
-    sqrt: (a) => a.sqrt(),
-    exp: (a) => a.exp(),
-    log: (a) => a.ln(),
-    sin: (a) => a.sin(),
-    cos: (a) => a.cos(),
-    asin: (a) => clamp(a).asin(),
-    acos: (a) => clamp(a).acos(),
-    atan: (a) => a.atan(),
+    sqrt: el.sqrt,
+    exp: el.exp,
+    log: el.ln,
+    sin: el.sin,
+    cos: el.cos,
+    asin: (a) => el.asin(clamp(a)),
+    acos: (a) => el.acos(clamp(a)),
+    atan: el.atan,
     pi: () => piVal,
     isFinite: (a) => a.isFinite(),
     toNumber: (a) => a.toNumber(),

@@ -23,7 +23,7 @@
  *  - K0 / K1: the ascending series with the logarithmic term (extra digits for
  *    the e^{2x} cancellation) and, once x > ~1.2 * (working digits), the
  *    asymptotic expansion, whose smallest term ~ e^{-2x} is then negligible.
- *  - Euler's constant by the Brent-McMillan algorithm, pi by D.acos(-1).
+ *  - Euler's constant by the Brent-McMillan algorithm, pi, exp, ln, sqrt and sin from ./elementary.
  *
  * float64 versions (suffix 64) use no Decimal and are accurate to ~1e-15
  * relative (a few ulp): a Chebyshev expansion of erfcx (coefficients generated
@@ -32,6 +32,7 @@
  */
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
+import * as el from './elementary';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -96,25 +97,25 @@ function constant(name: string, prec: number, compute: (W: DecimalCtor) => Decim
 
 /** pi to D.precision digits (cached per precision). */
 export function pi(D: DecimalCtor): Decimal {
-  return new D(constant('pi', D.precision, (W) => W.acos(-1))).toSignificantDigits(D.precision);
+  return el.pi(D);
 }
 
 function piW(W: DecimalCtor): Decimal {
-  return constant('pi', W.precision, (V) => V.acos(-1));
+  return el.pi(W);
 }
 function sqrtPiW(W: DecimalCtor): Decimal {
-  return constant('sqrtPi', W.precision, (V) => V.acos(-1).sqrt());
+  return constant('sqrtPi', W.precision, (V) => el.sqrt(el.pi(V)));
 }
 /** ln(2 pi)/2 */
 function halfLn2PiW(W: DecimalCtor): Decimal {
-  return constant('halfLn2Pi', W.precision, (V) => V.acos(-1).times(2).ln().div(2));
+  return constant('halfLn2Pi', W.precision, (V) => el.ln(el.pi(V).times(2)).div(2));
 }
 /** 1/sqrt(2 pi) */
 function invSqrt2PiW(W: DecimalCtor): Decimal {
-  return constant('invSqrt2Pi', W.precision, (V) => new V(1).div(V.acos(-1).times(2).sqrt()));
+  return constant('invSqrt2Pi', W.precision, (V) => new V(1).div(el.sqrt(el.pi(V).times(2))));
 }
 function sqrt2W(W: DecimalCtor): Decimal {
-  return constant('sqrt2', W.precision, (V) => new V(2).sqrt());
+  return constant('sqrt2', W.precision, (V) => el.sqrt(new V(2)));
 }
 
 /** Euler's constant by the Brent-McMillan algorithm (B1): error O(e^{-4m}). */
@@ -124,7 +125,7 @@ function eulerGammaW(W: DecimalCtor): Decimal {
     const m = Math.ceil((P * LN10) / 4) + 2;
     const m2 = m * m;
     let B = new V(1);
-    let A = new V(m).ln().neg();
+    let A = el.ln(new V(m)).neg();
     let U = A;
     let Vs = B;
     for (let k = 1; ; k++) {
@@ -159,7 +160,7 @@ function erfSeriesW(a: Decimal, W: DecimalCtor): Decimal {
     sum = sum.plus(term);
     if (n > x2n && negligible(term, sum, P + 1)) break;
   }
-  return sum.times(x).times(2).times(x2.neg().exp()).div(sqrtPiW(W));
+  return sum.times(x).times(2).times(el.exp(x2.neg())).div(sqrtPiW(W));
 }
 
 /**
@@ -216,7 +217,7 @@ function erfcCFW(a: Decimal, W: DecimalCtor): Decimal {
     }
     if (k > 5_000_000) throw new Error('erfc continued fraction did not converge');
   }
-  return x.times(2).times(x2.neg().exp()).div(sqrtPiW(W).times(r));
+  return x.times(2).times(el.exp(x2.neg())).div(sqrtPiW(W).times(r));
 }
 
 /**
@@ -293,7 +294,7 @@ export function normPdf(x: Decimal): Decimal {
   if (x2 > 4.2e16) return new D(0);
   const W = decimalCtor(D.precision + GUARD + Math.ceil(Math.log10(1 + x2)));
   const xw = new W(x);
-  return finish(D, xw.times(xw).div(-2).exp().times(invSqrt2PiW(W)));
+  return finish(D, el.exp(xw.times(xw).div(-2)).times(invSqrt2PiW(W)));
 }
 
 /** Standard normal distribution function Phi(x) = erfc(-x/sqrt 2)/2 (relative precision in the lower tail). */
@@ -369,7 +370,7 @@ function lnGammaParts(x: Decimal, W: DecimalCtor): LnGammaParts {
     for (let i = 0; i < N; i++) prod = prod.times(i === 0 ? xv : xv.plus(i));
   }
   const z = N > 0 ? xv.plus(N) : xv;
-  const lnz = z.ln();
+  const lnz = el.ln(z);
   const main = z.minus(0.5).times(lnz);
   let s = main.minus(z).plus(halfLn2PiW(W));
   let scale = Math.log10(Math.abs(main.toNumber()) + z.toNumber() + 1);
@@ -387,7 +388,7 @@ function lnGammaParts(x: Decimal, W: DecimalCtor): LnGammaParts {
     zp = zp.times(zinv2);
   }
   if (N > 0) {
-    const lp = prod.ln();
+    const lp = el.ln(prod);
     s = s.minus(lp);
     scale = Math.max(scale, Math.log10(Math.abs(lp.toNumber()) + 1));
   }
@@ -417,7 +418,7 @@ function gammaPos(x: Decimal, P: number): Decimal {
   // exp() turns the absolute error of ln Gamma into a relative error
   const est = Math.log10(Math.abs(xn * Math.log(xn)) + P * Math.log(P + 2) + 1);
   const W = decimalCtor(P + GUARD + Math.ceil(est));
-  return lnGammaParts(x, W).value.exp();
+  return el.exp(lnGammaParts(x, W).value);
 }
 
 /**
@@ -436,7 +437,7 @@ export function gamma(x: Decimal): Decimal {
   const r = new W(x).minus(n); // exact: x has at most ~P significant digits in W
   if (r.isZero()) return new D(NaN);
   const odd = !n.mod(2).isZero();
-  let s = piW(W).times(r).sin();
+  let s = el.sin(piW(W).times(r));
   if (odd) s = s.neg();
   const g1 = gammaPos(new W(1).minus(x), P);
   return finish(D, piW(W).div(s.times(g1)));
@@ -451,7 +452,7 @@ function besselKSeriesW(nu: 0 | 1, xIn: Decimal, W: DecimalCtor): Decimal {
   const P = W.precision;
   const x = new W(xIn);
   const u = x.times(x).div(4);
-  const lnTerm = x.div(2).ln().plus(eulerGammaW(W)); // ln(x/2) + gamma
+  const lnTerm = el.ln(x.div(2)).plus(eulerGammaW(W)); // ln(x/2) + gamma
   const half = x.toNumber() / 2;
   if (nu === 0) {
     // K0 = -(ln(x/2)+gamma) I0 + sum_{k>=1} H_k u^k/(k!)^2
@@ -508,7 +509,7 @@ function besselKAsymW(nu: 0 | 1, xIn: Decimal, W: DecimalCtor): Decimal | null {
     if (t.e > lastE && k > 2) return null;
     lastE = t.e;
   }
-  const pre = piW(W).div(x.times(2)).sqrt().times(x.neg().exp());
+  const pre = el.sqrt(piW(W).div(x.times(2))).times(el.exp(x.neg()));
   return pre.times(sum);
 }
 

@@ -23,6 +23,7 @@ import { Interpretation, productIntegrand, Integrand } from '../interpret/numeri
 import { evaluateIn, symbolicField } from '../interpret/symbolic';
 import { Expr, sym, diff, simplify } from '../symbolic';
 import { meanFieldKernels, KernelTable } from './kernel';
+import { compileIn, CompiledIn } from '../interpret/compiled';
 
 interface ClosedDerivs {
   /** d<phi_1 phi_2>/dK12 */
@@ -33,6 +34,8 @@ interface ClosedDerivs {
   dSquaredK: Expr;
   pair: Expr;
   square: Expr;
+  /** The three derivatives compiled for numeric fields (null: evaluateIn). */
+  compiled: { dPairdK12: CompiledIn | null; dPairdDiag: CompiledIn | null; dSquaredK: CompiledIn | null };
 }
 
 const closedCache = new Map<string, ClosedDerivs>();
@@ -48,13 +51,18 @@ export function closedFormDerivatives(act: Activation): ClosedDerivs | undefined
   const K = sym('K');
   const pair = act.closedForm.pair(symbolicField, K11, K12, K22);
   const square = act.closedForm.square(symbolicField, K);
+  const dPairdK12 = simplify(diff(pair, 'K12'));
+  // (d/dK11 + d/dK22) pair, evaluated at K11 = K22 = q by the callers.
+  const dPairdDiag = simplify(symbolicField.add(diff(pair, 'K11'), diff(pair, 'K22')));
+  const dSquaredK = simplify(diff(square, 'K'));
+  const pairVars = ['K11', 'K12', 'K22'];
   const d: ClosedDerivs = {
     pair,
     square,
-    dPairdK12: simplify(diff(pair, 'K12')),
-    // (d/dK11 + d/dK22) pair, evaluated at K11 = K22 = q by the callers.
-    dPairdDiag: simplify(symbolicField.add(diff(pair, 'K11'), diff(pair, 'K22'))),
-    dSquaredK: simplify(diff(square, 'K')),
+    dPairdK12,
+    dPairdDiag,
+    dSquaredK,
+    compiled: { dPairdK12: compileIn(dPairdK12, pairVars), dPairdDiag: compileIn(dPairdDiag, pairVars), dSquaredK: compileIn(dSquaredK, ['K']) },
   };
   closedCache.set(act.name, d);
   return d;
@@ -65,7 +73,7 @@ const IDENTITY: Integrand = { f64: (x) => x, dec: (x) => x, kinks: [], name: 'u'
 /** <phi'(u) phi'(v)> = d<phi(u) phi(v)>/dK12. */
 export function dPairdK12<T>(I: Interpretation<T>, act: Activation, k11: T, k12: T, k22: T): T {
   const cd = closedFormDerivatives(act);
-  if (cd) return evaluateIn(I.F, cd.dPairdK12, { K11: k11, K12: k12, K22: k22 });
+  if (cd) return cd.compiled.dPairdK12 ? cd.compiled.dPairdK12(I.F, [k11, k12, k22]) : evaluateIn(I.F, cd.dPairdK12, { K11: k11, K12: k12, K22: k22 });
   const d = act.derivative();
   return I.expect2(d, d, k11, k12, k22);
 }
@@ -73,14 +81,14 @@ export function dPairdK12<T>(I: Interpretation<T>, act: Activation, k11: T, k12:
 /** d<phi^2>/dK at K = k (= <u phi phi'>/k: first derivatives only, exact for kinks). */
 export function dSquaredK<T>(I: Interpretation<T>, act: Activation, k: T): T {
   const cd = closedFormDerivatives(act);
-  if (cd) return evaluateIn(I.F, cd.dSquaredK, { K: k });
+  if (cd) return cd.compiled.dSquaredK ? cd.compiled.dSquaredK(I.F, [k]) : evaluateIn(I.F, cd.dSquaredK, { K: k });
   return I.F.div(I.expect1(productIntegrand(IDENTITY, act, act.derivative()), k), k);
 }
 
 /** (d/dK11 + d/dK22) <phi(u) phi(v)> at K11 = K22 = q: by Price, <phi''(u) phi(v)> for smooth phi. */
 export function dPairdDiag<T>(I: Interpretation<T>, act: Activation, q: T, k12: T): T {
   const cd = closedFormDerivatives(act);
-  if (cd) return evaluateIn(I.F, cd.dPairdDiag, { K11: q, K12: k12, K22: q });
+  if (cd) return cd.compiled.dPairdDiag ? cd.compiled.dPairdDiag(I.F, [q, k12, q]) : evaluateIn(I.F, cd.dPairdDiag, { K11: q, K12: k12, K22: q });
   if (act.continuity !== 'smooth') {
     throw new Error(`the diagonal derivative of <phi phi> for "${act.name}" needs a closed form or a smooth activation`);
   }

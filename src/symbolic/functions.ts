@@ -10,6 +10,7 @@ import Decimal from 'decimal.js';
 import { erf, erfc, gamma, erf64, erfc64, gamma64 } from '../numeric/special';
 import { polygammaDec, polygamma64 } from './polygamma';
 import { memoDecimal } from '../numeric/memo';
+import * as el from '../numeric/elementary';
 import {
   Expr, registerFunction, call, add, sub, mul, pow, neg, sqrt, num, ZERO, ONE, TWO, HALF, PI, MINUS_ONE,
   isNegativeForm, isZero, isOne, SymbolicError, FunctionDef, E_CONST,
@@ -59,7 +60,7 @@ const unary: Record<string, { parity?: Parity; at?: (u: Expr) => Expr | undefine
     at: (u) => (isZero(u) ? ONE : isOne(u) ? E_CONST : undefined),
     d: (u) => c1('exp', u),
     f64: Math.exp,
-    dec: (x) => x.exp(),
+    dec: el.exp,
   },
   log: {
     at: (u) => {
@@ -71,10 +72,10 @@ const unary: Record<string, { parity?: Parity; at?: (u: Expr) => Expr | undefine
     },
     d: (u) => pow(u, MINUS_ONE),
     f64: Math.log,
-    dec: (x) => x.ln(),
+    dec: el.ln,
   },
-  sin: { parity: 'odd', at: (u) => (isZero(u) ? ZERO : undefined), d: (u) => c1('cos', u), f64: Math.sin, dec: (x) => x.sin() },
-  cos: { parity: 'even', at: (u) => (isZero(u) ? ONE : undefined), d: (u) => neg(c1('sin', u)), f64: Math.cos, dec: (x) => x.cos() },
+  sin: { parity: 'odd', at: (u) => (isZero(u) ? ZERO : undefined), d: (u) => c1('cos', u), f64: Math.sin, dec: el.sin },
+  cos: { parity: 'even', at: (u) => (isZero(u) ? ONE : undefined), d: (u) => neg(c1('sin', u)), f64: Math.cos, dec: el.cos },
   tan: {
     parity: 'odd',
     at: (u) => (isZero(u) ? ZERO : undefined),
@@ -87,20 +88,20 @@ const unary: Record<string, { parity?: Parity; at?: (u: Expr) => Expr | undefine
     at: (u) => (isZero(u) ? ZERO : isOne(u) ? mul(HALF, PI) : undefined),
     d: (u) => pow(sub(ONE, pow(u, TWO)), num('-1/2')),
     f64: Math.asin,
-    dec: (x) => x.asin(),
+    dec: el.asin,
   },
   acos: {
     at: (u) => (isOne(u) ? ZERO : isZero(u) ? mul(HALF, PI) : u.kind === 'num' && u.n === -1n && u.d === 1n ? PI : undefined),
     d: (u) => neg(pow(sub(ONE, pow(u, TWO)), num('-1/2'))),
     f64: Math.acos,
-    dec: (x) => x.acos(),
+    dec: el.acos,
   },
   atan: {
     parity: 'odd',
     at: (u) => (isZero(u) ? ZERO : isOne(u) ? mul(num('1/4'), PI) : undefined),
     d: (u) => pow(add(ONE, pow(u, TWO)), MINUS_ONE),
     f64: Math.atan,
-    dec: (x) => x.atan(),
+    dec: el.atan,
   },
   sinh: { parity: 'odd', at: (u) => (isZero(u) ? ZERO : undefined), d: (u) => c1('cosh', u), f64: Math.sinh, dec: (x) => x.sinh() },
   cosh: { parity: 'even', at: (u) => (isZero(u) ? ONE : undefined), d: (u) => c1('sinh', u), f64: Math.cosh, dec: (x) => x.cosh() },
