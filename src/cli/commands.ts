@@ -89,7 +89,7 @@ const criticalCommand: Command = {
   },
 };
 
-const WIDTH: OptionSpec = { name: 'width', value: '<integer >= 1>', help: 'also the finite-width (1/N, one-loop) numbers at this width' };
+const WIDTH: OptionSpec = { name: 'width', value: '<integer 1..10^9>', help: 'also the finite-width (1/N, one-loop) numbers at this width' };
 
 const responseCommand: Command = {
   name: 'response',

@@ -21,7 +21,7 @@ export const loopCommand: Command = {
   summary: 'one-loop (1/N) corrections: k1, c1, varC, varK per layer (and their off-diagonal versions with --c0)',
   options: [
     ...NETWORK_OPTIONS.map((o) => (o.name === 'c0' ? { ...o, default: undefined, help: 'input correlation: also the off-diagonal arrays (_12)' } : o)),
-    { name: 'width', value: '<integer >= 1>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
+    { name: 'width', value: '<integer 1..10^9>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
     JSON_OPT,
     HELP,
   ],

@@ -53,7 +53,7 @@ export const ntkCommand: Command = {
     { name: 'input-layer', value: '<trained|frozen>', help: 'is the input layer trained (Theta^0 = K^0) or frozen (Theta^0 = 0)?', default: 'trained' },
     { name: 'width', value: '<1..1024>', help: 'also the empirical NTK of explicit networks of this width (mean over --samples networks, z-scores against the theory at the last layer)' },
     { name: 'samples', value: '<2..100000>', help: 'networks in the empirical average', default: '100' },
-    { name: 'seed', value: '<integer >= 0>', help: 'random seed of the empirical networks', default: '1' },
+    { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed of the empirical networks', default: '1' },
     DIGITS,
     JSON_OPT,
     HELP,

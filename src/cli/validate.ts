@@ -3,7 +3,7 @@
  * Registered in COMMANDS (src/cli/commands.ts).
  * and add `validateCommand` to the array.
  */
-import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
+import { parseArgs, helpText, OptionSpec, ParsedArgs, strayArgument } from './args';
 import type { Io } from './main';
 import type { Command } from './options';
 import * as commands from './options';
@@ -31,14 +31,14 @@ const buildOptions = (): OptionSpec[] => [
       ? { ...o, default: undefined, help: 'input correlation: simulate two inputs (and dc/dc0 with --delta); without it, one input' }
       : o,
   ),
-  { name: 'width', value: '<integer >= 1>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
+  { name: 'width', value: '<integer 1..2^20>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
   { name: 'widths', value: '<N1,N2,...>', help: 'several widths (replaces --width): also fits N (MC - mean field) = a + b/N and tests the intercept' },
-  { name: 'samples', value: '<integer >= 2>', help: 'simulated networks per width', default: VALIDATE_DEFAULTS.samples },
+  { name: 'samples', value: '<integer 2..10^9>', help: 'simulated networks per width', default: VALIDATE_DEFAULTS.samples },
   { name: 'seed', value: `<integer 0..2^53-1>`, help: 'random seed (network k uses its own stream of (seed, k): same numbers on any machine and thread count)', default: VALIDATE_DEFAULTS.seed },
   { name: 'sampler', value: '<fast|full>', help: 'fast: exact conditional-Gaussian sampler, O(N) per layer; full: explicit N x N weights, O(N^2)', default: VALIDATE_DEFAULTS.sampler },
-  { name: 'delta', value: '<real >= 0>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
-  { name: 'fwer', value: '<real in (0,1)>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
-  { name: 'threads', value: '<integer >= 1>', help: 'worker threads (default: both cores for runs longer than about a second)' },
+  { name: 'delta', value: '<real in [0,1]>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
+  { name: 'fwer', value: '<real in (0,0.5]>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
+  { name: 'threads', value: '<integer 1..64>', help: 'worker threads (default: both cores for runs longer than about a second)' },
   { name: 'plot', value: '<file.svg>', help: 'write an SVG: theory vs simulation across layers (and the 1/N fits with --widths)' },
   { name: 'json', flag: true, help: 'one JSON object on stdout (numbers as JSON numbers, null where undefined)' },
   { name: 'help', flag: true, help: 'this help' },
@@ -217,7 +217,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     io.out(helpText(validateCommand.name, validateCommand.summary, validateOptions()));
     return 0;
   }
-  if (positional.length > 0) throw new InputError('validate', `unexpected argument "${positional[0]}"`);
+  if (positional.length > 0) throw strayArgument('validate', positional[0]);
   const net = network({
     act: opts.act as string, alpha: opts.alpha as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,

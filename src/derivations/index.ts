@@ -12,6 +12,7 @@ import { deriveResponse } from './response';
 import { deriveOneLoop } from './oneLoop';
 import { deriveOptimalAlpha } from './optimalAlpha';
 import { Derivation } from './notation';
+import { writeFileAtomic } from '../io/files';
 
 export { Derivation, Equation, Check } from './notation';
 export { deriveMeanField } from './meanField';
@@ -197,12 +198,10 @@ function anchor(d: Derivation): string {
   return `${d.name}-${d.act}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
-/** Write atomically (temp file + rename). */
+/** Write atomically (temp file + rename), creating the directory first. */
 export function writeAtomic(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, content);
 }
 
 /** docs/derivations of this checkout (works from src/ under ts-jest and from dist/). */

@@ -71,8 +71,9 @@ export function realParam(name: string, v: string | number, range: { min?: numbe
 /** Parse an integer parameter in [min, max]. */
 export function intParam(name: string, v: string | number, min: number, max: number): number {
   const text = typeof v === 'number' ? String(v) : v.trim();
-  if (!/^[+-]?\d+$/.test(text)) throw new InputError(name, `expected an integer in ${min}..${max}, got "${text}"`);
-  const n = Number(text);
+  // 1e7 and 100.0 are integers too; 2.5, 1e309 and NaN are not
+  const n = DECIMAL_RE.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n)) throw new InputError(name, `expected an integer in ${min}..${max}, got "${text}"`);
   if (n < min || n > max) throw new InputError(name, `must be an integer in ${min}..${max}, got ${text}`);
   return n;
 }
