@@ -125,13 +125,13 @@ export function valueCheck(name: string, value: string | undefined): ((v: string
     const odd = m[1] !== undefined;
     return (v) => {
       const n = intChecked(name, v, lo, Number.MAX_SAFE_INTEGER, what);
-      if (odd && n % 2 === 0) throw new InputError(name, `must be an odd integer, got ${v}`);
+      if (odd && n % 2 === 0) throw new InputError(name, `must be odd (an odd integer), got ${v}`);
     };
   }
   if (/^odd integer/.test(inner)) {
     return (v) => {
       const n = intChecked(name, v, 1, Number.MAX_SAFE_INTEGER, what);
-      if (n % 2 === 0) throw new InputError(name, `must be an odd integer, got ${v}`);
+      if (n % 2 === 0) throw new InputError(name, `must be odd (an odd integer), got ${v}`);
     };
   }
   m = REAL_MIN.exec(inner);

@@ -60,6 +60,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`fieldprop ${name}: ${e.message}\n`);
       return 3;
     }
+    // a quadrature that met a non-finite integrand outside the checked interpretations
+    if (e instanceof RangeError && /integrand not finite/.test(e.message)) {
+      io.err(`fieldprop ${name}: a Gaussian expectation met a non-finite integrand (${e.message.replace(/^.*integrand not finite/, 'not finite')}): the activation overflows or is singular there\n`);
+      return 3;
+    }
     throw e;
   }
 }

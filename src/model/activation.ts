@@ -16,6 +16,7 @@ import {
 } from '../symbolic';
 import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
+import { analyseActivation } from './singularities';
 import { plainMath } from '../numeric/plainMath';
 import { memoDecimal } from '../numeric/memo';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
@@ -45,6 +46,8 @@ export interface Activation {
   readonly homogeneousDegree?: number;
   readonly parity?: 'odd' | 'even';
   readonly closedForm?: ClosedForm;
+  /** c when |phi(x)| grows like exp(c x^2) (user expressions; E[phi^2] diverges for variance >= 1/(4c)). */
+  readonly growth?: number;
   f64(x: number): number;
   dec(x: Decimal): Decimal;
   /** The almost-everywhere derivative (distributional deltas at kinks are dropped). */
@@ -60,6 +63,7 @@ interface ActivationInit {
   homogeneousDegree?: number;
   parity?: 'odd' | 'even';
   closedForm?: ClosedForm;
+  growth?: number;
   f64?: (x: number) => number;
   dec?: (x: Decimal) => Decimal;
 }
@@ -76,6 +80,7 @@ function makeActivation(init: ActivationInit): Activation {
     homogeneousDegree: init.homogeneousDegree,
     parity: init.parity,
     closedForm: init.closedForm,
+    growth: init.growth,
     f64,
     dec: decCompiled,
     derivative() {
@@ -88,6 +93,7 @@ function makeActivation(init: ActivationInit): Activation {
           continuity: init.continuity === 'smooth' ? 'smooth' : 'discontinuous',
           homogeneousDegree: init.homogeneousDegree !== undefined && init.homogeneousDegree >= 1 ? init.homogeneousDegree - 1 : undefined,
           parity: init.parity === 'odd' ? 'even' : init.parity === 'even' ? 'odd' : undefined,
+          growth: init.growth,
         });
       }
       return deriv;
@@ -290,7 +296,10 @@ function userExpression(src: string): Activation {
   const text = exprToString(expr);
   const kinks = locateKinks(expr);
   const usesStep = /\b(sign|heaviside)\(/.test(text);
-  return makeActivation({ name: src, expr, kinks, continuity: usesStep ? 'discontinuous' : kinks.length > 0 ? 'kinked' : 'smooth' });
+  const f64 = compileF64(expr, ['x']);
+  const dec = compileDecimal(expr, ['x']);
+  const growth = analyseActivation(src, expr, f64, dec);
+  return makeActivation({ name: src, expr, kinks, continuity: usesStep ? 'discontinuous' : kinks.length > 0 ? 'kinked' : 'smooth', f64, dec, growth });
 }
 
 const cache = new Map<string, Activation>();
