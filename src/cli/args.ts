@@ -183,8 +183,8 @@ export function outputKind(spec: OptionSpec): 'file' | 'dir' | undefined {
 
 /** Check one given value: the range of its --help text, its own check, and writability of outputs. */
 export function checkValue(spec: OptionSpec, v: string): void {
-  valueCheck(spec.name, spec.value)?.(v);
   spec.check?.(v);
+  valueCheck(spec.name, spec.value)?.(v);
   const kind = outputKind(spec);
   if (kind === 'dir') checkOutputDirPath(spec.name, v);
   else if (kind === 'file') {

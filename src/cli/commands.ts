@@ -16,6 +16,7 @@ import { deriveCommand } from './derive';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
+import { checkLayers, checkLoopLayers } from './cost';
 import {
   Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, parse, table, describe, networkJson,
 } from './options';
@@ -31,6 +32,7 @@ const kernelCommand: Command = {
     if (!opts) return 0;
     const net = networkFrom(opts);
     const digits = digitsFrom(opts);
+    checkLayers('kernel', net, digits);
     const v = kernel(net, { digits });
     if (opts.json) {
       io.out(JSON.stringify({ network: networkJson(net), digits, q: v.q, k12: v.k12, c: v.c }) + '\n');
@@ -99,7 +101,10 @@ const responseCommand: Command = {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-    const r = response(networkFrom(opts), { digits: digitsFrom(opts), width });
+    const rnet = networkFrom(opts);
+    checkLayers('response', rnet, digitsFrom(opts), 3);
+    if (width !== undefined) checkLoopLayers(rnet.depth);
+    const r = response(rnet, { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
     if (opts.json) {
       const fw = width === undefined ? {} : { width, sensitivity_N: r.sensitivity_N, sensitivity_1: r.sensitivity_1, sensitivity_1_error: r.sensitivity_1_error, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
@@ -133,7 +138,10 @@ const optimalAlphaCommand: Command = {
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);
-    const r = optimalAlphaAnalysis(networkFrom({ ...opts, alpha: '1', skip: 'residual' }), { digits: digitsFrom(opts), width });
+    const onet = networkFrom({ ...opts, alpha: '1', skip: 'residual' });
+    checkLayers('optimal-alpha', onet, digitsFrom(opts), 20);
+    if (width !== undefined) checkLoopLayers(onet.depth);
+    const r = optimalAlphaAnalysis(onet, { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop optimal-alpha: warning: ${w}\n`);
     if (plot !== undefined) await writeSensitivityPlot(r.network, { alpha: r.alpha === null ? null : Number(r.alpha), s: r.sensitivity === null ? null : Number(r.sensitivity) }, plot);
     const out = {

@@ -11,6 +11,7 @@ import { intParam, network } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { formatNumber } from '../numeric/field';
 import { agreedArray } from '../numeric/agreed';
+import { checkLoopLayers } from './cost';
 
 const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
 const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12'] as const;
@@ -31,6 +32,7 @@ export const loopCommand: Command = {
     const two = opts.c0 !== undefined;
     const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' });
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    checkLoopLayers(net.depth);
     const a = oneLoop64(net, { twoInputs: two });
     const info = a.info;
     // the check: the one-input table on half the step (or pairwise quadrature), the two-input

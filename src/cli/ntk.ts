@@ -10,6 +10,7 @@ import { critical } from '../api';
 import { intParam } from '../model/network';
 import { empiricalNtkStats, EmpiricalNtkStats, NtkSimSpec, checkNtkSpec } from '../simulate/ntk';
 import { formatNumber } from '../numeric/field';
+import { checkLayers } from './cost';
 
 /** z = (Monte Carlo mean - theory) / standard error. */
 function z(mean: number, se: number, theory: number): number | null {
@@ -84,6 +85,7 @@ export const ntkCommand: Command = {
       };
       checkNtkSpec(spec); // before the (possibly long) verified theory
     }
+    checkLayers('ntk', net, digits);
     const r = ntkAnalysis(net, { digits, biases: opts.biases as string, inputLayer: opts['input-layer'] as string });
     let emp: EmpiricalBlock | undefined;
     if (spec) {

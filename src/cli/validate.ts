@@ -13,8 +13,20 @@ import { MAX_WIDTH } from '../simulate/spec';
 import { MAX_SEED } from '../simulate/rng';
 import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
+import { checkLoopLayers, checkMonteCarlo } from './cost';
 
 const MAX_SAMPLES = 1_000_000_000;
+
+/**
+ * Fewest networks per width for a verdict. The z-scores divide by a standard error estimated from
+ * the same n networks and are compared with normal quantiles at the Bonferroni level (|z| about
+ * 3.3..4.5); the real tail is Student-t with n - 1 degrees of freedom, whose false-alarm rate at
+ * those thresholds is 1.4..2.6 times the normal one at n = 100, 2.6..13 times at n = 30 and over
+ * 10^4 times at n = 2.
+ */
+export const MIN_SAMPLES = 100;
+const SAMPLES_RULE = (v: string): string =>
+  `at least ${MIN_SAMPLES} networks per width are needed for a verdict, got ${v}: the z-scores use a standard error estimated from the samples and normal tails, which below ${MIN_SAMPLES} samples understate the false-alarm rate by more than a factor 3 (docs/validate.md, "Sample size")`;
 
 export const VALIDATE_DEFAULTS = { width: '32', samples: '10000', seed: '1', sampler: 'fast', delta: '0.01', fwer: '0.01' };
 
@@ -33,7 +45,12 @@ const buildOptions = (): OptionSpec[] => [
   ),
   { name: 'width', value: '<integer 1..2^20>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
   { name: 'widths', value: '<N1,N2,...>', help: 'several widths (replaces --width): also fits N (MC - mean field) = a + b/N and tests the intercept' },
-  { name: 'samples', value: '<integer 2..10^9>', help: 'simulated networks per width', default: VALIDATE_DEFAULTS.samples },
+  {
+    name: 'samples', value: `<integer ${MIN_SAMPLES}..10^9>`, help: `simulated networks per width (at least ${MIN_SAMPLES}: see docs/validate.md, "Sample size")`, default: VALIDATE_DEFAULTS.samples,
+    check: (v) => {
+      if (Number(v) >= 2 && Number(v) < MIN_SAMPLES) throw new InputError('samples', SAMPLES_RULE(v));
+    },
+  },
   { name: 'seed', value: `<integer 0..2^53-1>`, help: 'random seed (network k uses its own stream of (seed, k): same numbers on any machine and thread count)', default: VALIDATE_DEFAULTS.seed },
   { name: 'sampler', value: '<fast|full>', help: 'fast: exact conditional-Gaussian sampler, O(N) per layer; full: explicit N x N weights, O(N^2)', default: VALIDATE_DEFAULTS.sampler },
   { name: 'delta', value: '<real in [0,1]>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
@@ -71,7 +88,7 @@ export function validateSettings(opts: ParsedArgs): ValidateSettings {
   } else {
     widths = [intParam('width', opts.width as string, 1, MAX_WIDTH)];
   }
-  const samples = intParam('samples', opts.samples as string, 2, MAX_SAMPLES);
+  const samples = intParam('samples', opts.samples as string, MIN_SAMPLES, MAX_SAMPLES);
   const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
   const sampler = String(opts.sampler);
   if (sampler !== 'fast' && sampler !== 'full') throw new InputError('sampler', `must be "fast" or "full", got "${sampler}"`);
@@ -223,6 +240,8 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });
   const s = validateSettings(opts);
+  checkLoopLayers(net.depth);
+  checkMonteCarlo(s.samples, s.widths, net.depth, s.sampler);
   const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
   let controller: AbortController | undefined;
   let onSigint: (() => void) | undefined;
