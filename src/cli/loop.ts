@@ -33,6 +33,8 @@ export const loopCommand: Command = {
     const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' });
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     checkLoopLayers(net.depth);
+    // a growing activation: the (checked) mean-field pass first, so that a diverging expectation is named
+    if (net.act.growth) meanFieldKernels(float64Interp, net);
     const a = oneLoop64(net, { twoInputs: two });
     const info = a.info;
     // the check: the one-input table on half the step (or pairwise quadrature), the two-input

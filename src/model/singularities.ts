@@ -166,7 +166,13 @@ export function gaussianCheck1(name: string | undefined, c: number | undefined, 
   if (k * 2 * c >= 1) {
     throw new InputError('act', `E[${name ?? 'phi'}] diverges for variance >= ${criticalText(c)} (the integrand grows like exp(${show(c)} x^2)); this network needs it at variance ${show(k)}`);
   }
+  if (k * 2 * c >= NEAR_CRITICAL) {
+    throw new NumericalError(`E[${name ?? 'phi'}] at variance ${show(k)} is too close to its divergence at variance ${criticalText(c)}: the engine computes such expectations only below ${NEAR_CRITICAL} x that variance, where the integrand still decays fast enough to verify the digits`);
+  }
 }
+
+/** Fraction of the critical variance beyond which expectations of growing integrands are refused (exit 3). */
+export const NEAR_CRITICAL = 0.5;
 
 /** The same for E[f(u) g(v)] over N(0, [[k11, k12], [k12, k22]]): K^-1 - 2 diag(cf, cg) must be positive definite. */
 export function gaussianCheck2(name: string, cf: number | undefined, cg: number | undefined, k11: number, k12: number, k22: number): void {
@@ -174,13 +180,17 @@ export function gaussianCheck2(name: string, cf: number | undefined, cg: number 
   const b = cg ?? 0;
   if (!(a > 0) && !(b > 0)) return;
   const det = k11 * k22 - k12 * k12;
-  let ok: boolean;
-  if (det <= 1e-12 * k11 * k22) ok = (a + b) * 2 * Math.max(k11, k22) < 1;
-  else {
-    const m11 = k22 / det - 2 * a;
-    const m22 = k11 / det - 2 * b;
+  // convergent with margin: K^-1 - 2 diag(a, b) / NEAR_CRITICAL positive definite
+  const convergent = (s: number): boolean => {
+    if (det <= 1e-12 * k11 * k22) return ((a + b) / s) * 2 * Math.max(k11, k22) < 1;
+    const m11 = k22 / det - (2 * a) / s;
+    const m22 = k11 / det - (2 * b) / s;
     const m12 = -k12 / det;
-    ok = m11 > 0 && m11 * m22 - m12 * m12 > 0;
+    return m11 > 0 && m11 * m22 - m12 * m12 > 0;
+  };
+  const ok = convergent(1);
+  if (ok && !convergent(NEAR_CRITICAL)) {
+    throw new NumericalError(`E[${name}] at K_11 = ${show(k11)}, K_12 = ${show(k12)}, K_22 = ${show(k22)} is too close to its divergence: the engine computes such expectations only below ${NEAR_CRITICAL} x the critical variance, where the integrand still decays fast enough to verify the digits`);
   }
   if (!ok) {
     const c = Math.max(a, b);
