@@ -219,7 +219,7 @@ describe('fieldprop validate', () => {
   const bad: [string[], RegExp][] = [
     [['--samples', '1'], /--samples: .*100\.\./],
     [['--samples', '2'], /--samples: at least 100 networks per width/],
-    [['--samples', '2.5e3'], /--samples: .*integer/],
+    [['--samples', '250.5'], /--samples: .*integer/],
     [['--width', '0'], /--width: .*1\.\./],
     [['--width', '3.5'], /--width: .*integer/],
     [['--widths', '16,abc'], /--widths: .*comma-separated list of integers/],
@@ -229,7 +229,7 @@ describe('fieldprop validate', () => {
     [['--widths', '16,32', '--width', '8'], /--widths: .*one or the other/],
     [['--seed', '1.5'], /--seed: .*integer/],
     [['--seed', '-1'], /--seed: /],
-    [['--sampler', 'slow'], /--sampler: .*"fast" or "full"/],
+    [['--sampler', 'slow'], /--sampler: .*"fast", "full"/],
     [['--fwer', '0'], /--fwer: /],
     [['--delta', '0.5', '--c0', '0.9'], /--delta: /],
     [['--threads', '0'], /--threads: /],

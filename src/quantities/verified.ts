@@ -7,6 +7,7 @@
 import Decimal from 'decimal.js';
 import { decimalInterp, Interpretation } from '../interpret/numeric';
 import { NumericalError } from '../model/errors';
+import { significant } from '../numeric/field';
 
 export type DecValue = Decimal | null | DecValue[];
 export type DecRecord = Record<string, DecValue>;
@@ -91,5 +92,5 @@ function formatRecord(r: DecRecord, digits: number): Record<string, StrValue> {
 function formatValue(v: DecValue, digits: number): StrValue {
   if (v === null) return null;
   if (Array.isArray(v)) return v.map((x) => formatValue(x, digits));
-  return v.toSignificantDigits(digits).toString();
+  return significant(v, digits);
 }
