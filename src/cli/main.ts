@@ -5,6 +5,7 @@
  */
 import { InputError, NumericalError } from '../model/errors';
 import { COMMANDS, Command } from './commands';
+import { withProgress } from '../io/progress';
 
 export const VERSION = '0.1.0';
 
@@ -50,7 +51,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 2;
   }
   try {
-    return await cmd.run(rest, io);
+    // progress on stderr (TTY only) for long loops that report through progressTick
+    return await withProgress(io.err, () => cmd.run(rest, io), 'layers (this pass)', io === defaultIo && process.stderr.isTTY === true);
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`fieldprop ${name}: ${e.message}\n`);

@@ -14,6 +14,7 @@ import { MAX_SEED } from '../simulate/rng';
 import { LayerRow, QuantityReport, ValidationReport, validate, FitReport } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
 import { checkLoopLayers, checkMonteCarlo } from './cost';
+import { ProgressLine } from '../io/progress';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -193,28 +194,6 @@ function jsonSafe(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
-class Progress {
-  private readonly t0 = Date.now();
-  private last = 0;
-  private shown = false;
-  constructor(private readonly write: (s: string) => void, private readonly enabled: boolean) {}
-  update(done: number, total: number): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    const elapsed = (now - this.t0) / 1000;
-    if (elapsed < 1 || now - this.last < 100) return;
-    this.last = now;
-    this.shown = true;
-    const frac = total > 0 ? done / total : 0;
-    const width = 30;
-    const fill = Math.round(frac * width);
-    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
-    this.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${done}/${total} networks  ${elapsed.toFixed(1)} s${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}   `);
-  }
-  clear(): void {
-    if (this.shown) this.write('\r' + ' '.repeat(90) + '\r');
-  }
-}
 
 export interface ValidateRunHooks {
   /** Abort signal (tests); by default SIGINT aborts the run. */
@@ -242,7 +221,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
   const s = validateSettings(opts);
   checkLoopLayers(net.depth);
   checkMonteCarlo(s.samples, s.widths, net.depth, s.sampler);
-  const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
+  const progress = new ProgressLine(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true), 'networks', 1);
   let controller: AbortController | undefined;
   let onSigint: (() => void) | undefined;
   let signal = hooks.signal;
