@@ -229,7 +229,7 @@ describe('fieldprop validate', () => {
     [['--widths', '16,32', '--width', '8'], /--widths: .*one or the other/],
     [['--seed', '1.5'], /--seed: .*integer/],
     [['--seed', '-1'], /--seed: /],
-    [['--sampler', 'slow'], /--sampler: .*"fast", "full"/],
+    [['--sampler', 'slow'], /--sampler: .*"fast" or "full"/],
     [['--fwer', '0'], /--fwer: /],
     [['--delta', '0.5', '--c0', '0.9'], /--delta: /],
     [['--threads', '0'], /--threads: /],

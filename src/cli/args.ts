@@ -157,7 +157,9 @@ export function valueCheck(name: string, value: string | undefined): ((v: string
     const words = inner.split('|');
     if (words.some((w) => FREE.has(w))) return undefined;
     return (v) => {
-      if (!words.includes(v)) throw new InputError(name, `must be one of ${words.map((w) => `"${w}"`).join(', ')}, got "${v}"`);
+      const list = words.map((w) => `"${w}"`);
+      const allowed = list.length === 2 ? `${list[0]} or ${list[1]}` : `one of ${list.join(', ')}`;
+      if (!words.includes(v)) throw new InputError(name, `must be ${allowed}, got "${v}"`);
     };
   }
   return undefined;
