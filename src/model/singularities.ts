@@ -107,10 +107,13 @@ export function analyseActivation(name: string, expr: Expr, f64: (x: number) => 
     }
   }
   // pointwise: real and finite on the grid (Decimal decides where float64 overflows)
+  let overflows = 0;
   for (let i = 0; i <= GRID_N; i += 4) {
     const x = -GRID_X + (2 * GRID_X * i) / GRID_N;
     const v = f64(x);
     if (Number.isFinite(v)) continue;
+    // float64 overflow (+-Infinity) over a whole range: Decimal checks a sample of it
+    if (!Number.isNaN(v) && overflows++ % 25 !== 0) continue;
     const d = decAt(dec, x);
     if (d !== null && d.isFinite()) continue;
     if (d === null || d.isNaN()) {
@@ -124,7 +127,14 @@ export function analyseActivation(name: string, expr: Expr, f64: (x: number) => 
   return growthRate(name, dec);
 }
 
-/** c in |phi(x)| ~ exp(c x^2) from log|phi| at |x| = 100, 200, 300 (Decimal), on both sides. */
+/** Abscissae of the growth fit: far out, so that a factor x^k changes c by only ~2e-6 k (then snapped). */
+const GROWTH_H = 300;
+
+/**
+ * c in |phi(x)| ~ exp(c x^2) from L(x) = log|phi(x)| at |x| = h, 2h, 3h (Decimal), on both sides:
+ * the growth exponent p = log(L(3h)/L(h))/log 3 tells exp(|x|^p); for p near 2, c is the second
+ * difference of L over 2 h^2, snapped to a nearby fraction n/d (d <= 64) within 1e-4 (relative).
+ */
 function growthRate(name: string, dec: (x: Decimal) => Decimal): number {
   const logAbs = (x: number): number => {
     const v = decAt(dec, x);
@@ -133,18 +143,24 @@ function growthRate(name: string, dec: (x: Decimal) => Decimal): number {
     if (v.isZero()) return -Infinity;
     return v.abs().ln().toNumber();
   };
+  const h = GROWTH_H;
   let c = 0;
   for (const s of [1, -1]) {
-    const [l1, l2, l3] = [100, 200, 300].map((x) => logAbs(s * x));
+    const [l1, l2, l3] = [h, 2 * h, 3 * h].map((x) => logAbs(s * x));
     if (l3 === Infinity || l2 === Infinity) {
-      throw new InputError('act', `${name} grows faster than any exp(c x^2) (it overflows at x = ${s * 200}): E[phi^2] diverges for every variance`);
+      throw new InputError('act', `${name} grows faster than any exp(c x^2) (it overflows at x = ${s * 2 * h}): E[phi^2] diverges for every variance`);
     }
     if (!(l1 > 10 && l3 > l1)) continue;
     const p = Math.log(l3 / l1) / Math.log(3);
     if (p > 2.2) throw new InputError('act', `${name} grows like exp(|x|^${p.toFixed(1)}), faster than any exp(c x^2): E[phi^2] diverges for every variance`);
-    if (p > 1.8) c = Math.max(c, (l1 - 2 * l2 + l3) / (2 * 100 * 100));
+    if (p > 1.8) c = Math.max(c, (l1 - 2 * l2 + l3) / (2 * h * h));
   }
-  return c > 1e-9 ? c : 0;
+  if (!(c > 1e-9)) return 0;
+  for (let d = 1; d <= 64; d++) {
+    const n = Math.round(c * d);
+    if (n > 0 && Math.abs(c * d - n) < 1e-4 * c * d) return n / d;
+  }
+  return c;
 }
 
 /** The critical variance 1/(2c) beyond which E[f] diverges for f ~ exp(c x^2), as short text. */
