@@ -34,6 +34,7 @@ import { expect1F64, expect2F64 } from '../numeric/gaussian';
 import { phiSquare } from './moments';
 import { meanFieldKernels, KernelTable } from './kernel';
 import { plainMath } from '../numeric/plainMath';
+import { progressTick } from '../io/progress';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -406,6 +407,7 @@ function residual1Grid(P: Params, h: number): { t: OneLoopTable; n: number } {
   const lay: Res1Layers = { mu: [NaN], d2m: [NaN], Vll: [NaN], u: [NaN], Q: [NaN], Mem: [NaN] };
   const norm = h / n;
   for (let l = 1; l <= L; l++) {
+    progressTick(l, L);
     const Kp = K[l - 1];
     const cst = h / Math.sqrt(2 * Math.PI * Kp);
     let Eg = 0;
@@ -813,6 +815,7 @@ function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table
   const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
   let last: LastLayer12 = { k1: [0, 0, 0], cov: wick3(K0.k11, K0.k12, K0.k11) };
   for (let l = 1; l <= L; l++) {
+    progressTick(l, L);
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
       const old = st;
       const s = grid.stages[nextStage++];
