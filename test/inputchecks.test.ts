@@ -102,7 +102,7 @@ describe('option ranges read from --help', () => {
 
   test('the parser applies the range to options the command may not use, and names a stray argument', () => {
     const specs = [{ name: 'depth', value: '<integer 4..1000>', help: '' }];
-    expect(thrown(() => parseArgs(['--depth', 'abc'], specs))!.message).toMatch(/^--depth: expected an integer 4\.\.1000, got "abc"/);
+    expect(thrown(() => parseArgs(['--depth', 'abc'], specs))!.message).toMatch(/^--depth: expected an integer in 4\.\.1000, got "abc"/);
     expect(parseArgs(['--depth', '1e2'], specs).opts.depth).toBe('1e2');
   });
 });

@@ -169,7 +169,8 @@ function intChecked(name: string, v: string, lo: number, hi: number, what: strin
   try {
     return intParam(name, v, lo, hi);
   } catch {
-    throw new InputError(name, `expected ${/^[-\d]/.test(what) ? `an integer in ${what}` : `an ${what}`}, got "${v}"`);
+    const range = what.replace(/^(odd )?integer /, '');
+    throw new InputError(name, `expected ${what.startsWith('odd') ? 'an odd integer' : 'an integer'}${/^[-\d]/.test(range) ? ' in' : ''} ${range}, got "${v}"`);
   }
 }
 
