@@ -7,6 +7,8 @@ import type { Command } from './options';
 import { parseArgs, helpText, OptionSpec } from './args';
 import { InputError } from '../model/errors';
 import { runNotebook } from '../notebook/notebook';
+import * as fs from 'fs';
+import { checkOutputFile } from '../io/files';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'small', flag: true, help: 'small sizes for CI (the notebooks read SMALL; also env FIELDPROP_NOTEBOOK_SMALL=1)' },
@@ -34,6 +36,8 @@ export const notebookCommand: Command = {
     const { opts, positional } = parseArgs(rest, OPTIONS);
     if (positional.length === 0) throw new InputError('notebook', 'needs at least one notebook file: fieldprop notebook run <file.ipynb...>');
     const small = opts.small === true || smallFromEnv();
+    // each notebook is written back: refuse one that cannot be before running any
+    for (const file of positional) if (fs.existsSync(file)) checkOutputFile('notebook', file);
     for (const file of positional) {
       const r = await runNotebook(file, {
         small,
