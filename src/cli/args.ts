@@ -6,7 +6,7 @@
  * the parser cannot disagree; output files and directories are checked for writability.
  */
 import { InputError } from '../model/errors';
-import { intParam, realParam } from '../model/network';
+import { intParam, realParam } from '../model/params';
 import { checkOutputFile, checkOutputDirPath } from '../io/files';
 
 export interface OptionSpec {
