@@ -313,7 +313,7 @@ describe('fieldprop exponents', () => {
     [['--act', 'relu-power:1.5'], /--act: relu-power:k needs 0 < k <= 1/],
     [['--act', 'erf'], /--act: .*tanh and relu-power/],
     [['--arch', 'deep'], /--arch: must be "reduced" or "full"/],
-    [['--depth', '500'], /--depth: must be >= 10000/],
+    [['--depth', '500'], /--depth: .*10\^4\.\.10\^7/],
     [['--c0', '1'], /--c0: must be in \[-1, 1\)/],
     [['--sw2', '0'], /--sw2: must be > 0/],
     [['--sa2', '-1'], /--sa2: must be >= 0/],

@@ -24,6 +24,7 @@ import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simu
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
 import { writeFileAtomic } from '../simulate/plot';
+import { checkCost, UNIT_COST } from './cost';
 
 const GEOMETRY: OptionSpec[] = [
   { name: 'kernel-size', value: '<odd integer <= image>', help: 'kernel width k (k taps per axis, centred)', default: '3' },
@@ -235,6 +236,8 @@ const cnnCommand: Command = {
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const digits = intParam('digits', opts.digits as string, 6, 15);
     const plot = plotFile(opts);
+    checkCost('depth', `propagating the covariance over ${depth} layers on ${spec.shape.join('x')} positions`,
+      UNIT_COST.cnnLayerPosition * depth * spec.shape.reduce((a, n) => a * n, 1), 'reduce --depth or --image');
     const v = fixedPointAnalysis(spec.act, spec.sw2, spec.sb2, { digits: digits + 2 });
     const xiQ = v.xi_q === 'Infinity' ? Infinity : Number(v.xi_q);
     const fp: CnnFixedPoint = {
@@ -442,6 +445,10 @@ const cnnSimulateCommand: Command = {
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const plot = plotFile(opts);
+    const geo = specFrom({ ...opts, image: String(image) }, inits[0]);
+    const positions = geo.shape.reduce((a, n) => a * n, 1);
+    checkCost('networks', `simulating ${inits.length} x ${networks} CNNs of width ${width}, depth ${depth} on ${geo.shape.join('x')} positions`,
+      UNIT_COST.cnnSimulate * inits.length * networks * depth * width * width * positions * Math.pow(geo.kernelSize, geo.dims), 'reduce --networks, --depth, --width or --image');
     const record = logLayers(depth).concat(Array.from({ length: 20 }, (_, i) => Math.round(((i + 1) * depth) / 20)));
     const results = inits.map((init) => {
       const spec = specFrom({ ...opts, image: String(image) }, init);
@@ -514,6 +521,8 @@ const cnnOrthogonalCommand: Command = {
     const spec = cnnSpec({ dims: opts.dims as string, image: opts.image as string, kernelSize: opts['kernel-size'] as string });
     if (spec.image > 256) throw new InputError('image', `must be an integer in 1..256, got ${spec.image}`);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
+    checkCost('channels', `the singular values of a ${C}-channel kernel on ${spec.shape.join('x')} positions`, UNIT_COST.cnnOrthogonal * C * C * C * spec.shape.reduce((a, n) => a * n, 1),
+      'reduce --channels or --image');
     const kind = String(opts.kernel);
     const outFile = opts.out === undefined ? undefined : String(opts.out);
     if (outFile !== undefined) checkOutPath(outFile);

@@ -21,6 +21,7 @@ import { readNetworkFile } from '../model/net/json';
 import { intParam } from '../model/network';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
+import { checkLayers, checkLoopLayers } from './cost';
 import {
   Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, parse, table, describe, networkJson,
 } from './options';
@@ -37,6 +38,7 @@ const kernelCommand: Command = {
     if (opts.net !== undefined) return runKernelNet(opts, io);
     const net = networkFrom(opts);
     const digits = digitsFrom(opts);
+    checkLayers('kernel', net, digits);
     const v = kernel(net, { digits });
     if (opts.json) {
       io.out(JSON.stringify({ network: networkJson(net), digits, q: v.q, k12: v.k12, c: v.c }) + '\n');
@@ -98,7 +100,7 @@ const criticalCommand: Command = {
   },
 };
 
-const WIDTH: OptionSpec = { name: 'width', value: '<integer >= 1>', help: 'also the finite-width (1/N, one-loop) numbers at this width' };
+const WIDTH: OptionSpec = { name: 'width', value: '<integer 1..10^9>', help: 'also the finite-width (1/N, one-loop) numbers at this width' };
 
 const responseCommand: Command = {
   name: 'response',
@@ -109,7 +111,10 @@ const responseCommand: Command = {
     if (!opts) return 0;
     if (opts.net !== undefined && opts.width === undefined) return runResponseNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-    const r = response(networkFrom(opts, 'response --width (the one-loop theory)'), { digits: digitsFrom(opts), width });
+    const rnet = networkFrom(opts, 'response --width (the one-loop theory)');
+    checkLayers('response', rnet, digitsFrom(opts), 3);
+    if (width !== undefined) checkLoopLayers(rnet.depth);
+    const r = response(rnet, { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop response: warning: ${w}\n`);
     if (opts.json) {
       const fw = width === undefined ? {} : { width, sensitivity_N: r.sensitivity_N, sensitivity_1: r.sensitivity_1, sensitivity_1_error: r.sensitivity_1_error, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
@@ -147,7 +152,10 @@ const optimalAlphaCommand: Command = {
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);
-    const r = optimalAlphaAnalysis(residualOnly(networkFrom({ ...opts, alpha: '1', skip: 'residual' }, 'optimal-alpha --width/--plot')), { digits: digitsFrom(opts), width });
+    const onet = residualOnly(networkFrom({ ...opts, alpha: '1', skip: 'residual' }, 'optimal-alpha --width/--plot'));
+    checkLayers('optimal-alpha', onet, digitsFrom(opts), 20);
+    if (width !== undefined) checkLoopLayers(onet.depth);
+    const r = optimalAlphaAnalysis(onet, { digits: digitsFrom(opts), width });
     for (const w of r.warnings ?? []) io.err(`fieldprop optimal-alpha: warning: ${w}\n`);
     if (plot !== undefined) await writeSensitivityPlot(r.network, { alpha: r.alpha === null ? null : Number(r.alpha), s: r.sensitivity === null ? null : Number(r.sensitivity) }, plot);
     const out = {

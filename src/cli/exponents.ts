@@ -41,12 +41,24 @@ export function deviation(l: Law): number | null {
   return l.error > 0 ? dev / l.error : dev === 0 ? 0 : Infinity;
 }
 
+/** Significant digits of e* that its source supports: 12, or fewer from the relu-power:k table's error. */
+export function eStarDigits(a: ExponentAnalysis): number {
+  if (a.eStarError === undefined) return 12;
+  const rel = a.eStarError / Math.max(Math.abs(a.eStar), 1e-300);
+  return Math.max(2, Math.min(12, Math.floor(-Math.log10(Math.max(rel, 1e-16)))));
+}
+
+function eStarNote(a: ExponentAnalysis): string {
+  return `${eStarDigits(a)} significant digits: e* solves f(e) = e on the relu-power interpolation table, accurate to ${(a.eStarError ?? 0).toExponential(1)} in e*`;
+}
+
 export function exponentsJson(a: ExponentAnalysis): Record<string, unknown> {
   return {
     network: specJson(a.spec),
     seconds: fmt(a.seconds, 3),
     fit_windows: a.windows,
-    e_star: fmt(a.eStar, 12),
+    e_star: fmt(a.eStar, eStarDigits(a)),
+    ...(a.eStarError !== undefined ? { e_star_note: eStarNote(a) } : {}),
     slope_at_e_star: fmt(a.slopeAtEStar, 12),
     distance_candidates: a.distanceCandidates.map((c) => ({ source: c.source, exponent: fmt(c.exponent, 12) })),
     laws: a.laws.map((l) => ({
@@ -62,7 +74,8 @@ export function exponentsJson(a: ExponentAnalysis): Record<string, unknown> {
       extrapolated: fmt(l.extrapolated),
       error: fmt(l.error, 3),
       stderr: fmt(l.stderr, 3),
-      deviation_in_errors: fmt(deviation(l), 3),
+      deviation_in_errors: deviation(l) === Infinity ? null : fmt(deviation(l), 3),
+      ...(deviation(l) === Infinity ? { deviation_note: 'the fit\'s error estimate is 0, so the deviation cannot be measured in errors: compare extrapolated with derived' } : {}),
       ...(l.note ? { note: l.note } : {}),
     })),
     ...(a.warnings.length ? { warnings: a.warnings } : {}),
@@ -122,7 +135,7 @@ export const exponentsCommand: Command = {
     const s = spec;
     io.out(`Mean-field ${s.arch} residual network: act = ${s.act.name}, sv2 = ${s.sv2}, sw2 = ${s.sw2}, sa2 = ${s.sa2}, sb2 = ${s.sb2}, q0 = ${s.q0}, c0 = ${s.c0}, depth = ${s.depth}\n`);
     io.out(`Recursion iterated in float64 in ${a.seconds.toFixed(2)} s; slopes fitted over the decades ${a.windows.map((w) => `[${w[0]}, ${w[1]}]`).join(', ')}.\n`);
-    io.out(`Asymptotic cosine e* = ${fmt(a.eStar, 10)}, slope of the asymptotic correlation map there ${fmt(a.slopeAtEStar, 10)}.\n\n`);
+    io.out(`Asymptotic cosine e* = ${fmt(a.eStar, Math.min(10, eStarDigits(a)))}${a.eStarError !== undefined ? ` (${eStarNote(a)})` : ''}, slope of the asymptotic correlation map there ${fmt(a.slopeAtEStar, 10)}.\n\n`);
     const rows = a.laws.map((l) => [
       l.law,
       l.form,
@@ -130,7 +143,7 @@ export const exponentsCommand: Command = {
       fmt(l.fitted, 6) ?? '-',
       fmt(l.extrapolated, 6) ?? '-',
       fmt(l.error, 2) ?? '-',
-      fmt(deviation(l), 2) ?? '-',
+      deviation(l) === Infinity ? 'n/a (error 0)' : fmt(deviation(l), 2) ?? '-',
     ]);
     io.out(table(['law', 'form', 'derived', 'fit (last decade)', 'extrapolated', 'error', '|dev|/error'], rows, 'exponents'));
     io.out('\n');

@@ -12,6 +12,7 @@ import { intParam, network } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { formatNumber } from '../numeric/field';
 import { agreedArray } from '../numeric/agreed';
+import { checkLoopLayers } from './cost';
 
 const KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
 const KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12', 'chat1'] as const;
@@ -22,7 +23,7 @@ export const loopCommand: Command = {
   summary: 'one-loop (1/N) corrections: k1, c1, varC, varK per layer (and their off-diagonal versions and chat1, the shift of the empirical correlation, with --c0)',
   options: [
     ...NETWORK_OPTIONS.map((o) => (o.name === 'c0' ? { ...o, default: undefined, help: 'input correlation: also the off-diagonal arrays (_12)' } : o)),
-    { name: 'width', value: '<integer >= 1>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
+    { name: 'width', value: '<integer 1..10^9>', help: 'also the corrected predictions q_N = K + k1/N (and k12_N) at this width' },
     JSON_OPT,
     CSV_OPT,
     HELP,
@@ -33,6 +34,9 @@ export const loopCommand: Command = {
     const two = opts.c0 !== undefined || opts.net !== undefined;
     const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' }, 'the one-loop theory');
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    checkLoopLayers(net.depth);
+    // a growing activation: the (checked) mean-field pass first, so that a diverging expectation is named
+    if (net.act.growth) meanFieldKernels(float64Interp, net);
     const a = oneLoop64(net, { twoInputs: two });
     const info = a.info;
     // the check: the one-input table on half the step (or pairwise quadrature), the two-input

@@ -6,6 +6,7 @@
 import { InputError, NumericalError } from '../model/errors';
 import { COMMANDS, Command } from './commands';
 import { runWithCsv } from './csv';
+import { withProgress } from '../io/progress';
 
 export const VERSION = '0.1.0';
 
@@ -51,7 +52,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 2;
   }
   try {
-    return await runWithCsv(cmd, rest, io);
+    // progress on stderr (TTY only) for long loops that report through progressTick
+    return await withProgress(io.err, () => runWithCsv(cmd, rest, io), 'layers (this pass)', io === defaultIo && process.stderr.isTTY === true);
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`fieldprop ${name}: ${e.message}\n`);
@@ -59,6 +61,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (e instanceof NumericalError) {
       io.err(`fieldprop ${name}: ${e.message}\n`);
+      return 3;
+    }
+    // a quadrature that met a non-finite integrand outside the checked interpretations
+    if (e instanceof RangeError && /integrand not finite/.test(e.message)) {
+      io.err(`fieldprop ${name}: a Gaussian expectation met a non-finite integrand (${e.message.replace(/^.*integrand not finite/, 'not finite')}): the activation overflows or is singular there\n`);
       return 3;
     }
     throw e;

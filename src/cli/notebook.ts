@@ -12,6 +12,7 @@ import { parseArgs, helpText, OptionSpec } from './args';
 import { InputError } from '../model/errors';
 import { runNotebook } from '../notebook/notebook';
 import { smallFromEnv } from '../notebook/runtime';
+import { checkOutputFile } from '../io/files';
 
 export { smallFromEnv } from '../notebook/runtime';
 
@@ -55,6 +56,8 @@ export const notebookCommand: Command = {
         throw new InputError('out', `cannot create the output directory "${outDir}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
+    // a notebook written back in place: refuse one that cannot be before running any
+    if (outDir === undefined) for (const file of positional) if (fs.existsSync(file)) checkOutputFile('notebook', file);
     for (const file of positional) {
       const r = await runNotebook(file, {
         small,

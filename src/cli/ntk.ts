@@ -14,6 +14,7 @@ import { formatNumber } from '../numeric/field';
 import { readNetworkFile } from '../model/net/json';
 import { describeStandard, standardNetwork } from '../model/net/standard';
 import { runNtkNet, ntkWidths, empiricalNetEntries, empiricalNetText } from './ntkNet';
+import { checkLayers } from './cost';
 
 /** z = (Monte Carlo mean - theory) / standard error. */
 function z(mean: number, se: number, theory: number): number | null {
@@ -58,7 +59,7 @@ export const ntkCommand: Command = {
     { name: 'width', value: '<1..1024>', help: 'also the empirical NTK of explicit networks of this width (mean over --samples networks, z-scores against the theory at the last layer)' },
     { name: 'widths', value: '<N1,N2,...>', help: 'the empirical NTK at several widths (replaces --width): each entry fitted by A + B/N, the intercept A tested against the theory' },
     { name: 'samples', value: '<2..100000>', help: 'networks in the empirical average', default: '100' },
-    { name: 'seed', value: '<integer >= 0>', help: 'random seed of the empirical networks', default: '1' },
+    { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed of the empirical networks', default: '1' },
     DIGITS,
     JSON_OPT,
     CSV_OPT,
@@ -93,6 +94,7 @@ export const ntkCommand: Command = {
       };
       checkNtkSpec(spec); // before the (possibly long) verified theory
     }
+    checkLayers('ntk', net, digits);
     const r = ntkAnalysis(net, { digits, biases: opts.biases as string, inputLayer: opts['input-layer'] as string });
     const empWidths = widths && widths.length >= 2 ? empiricalNetEntries(describeStandard(net), widths, intParam('samples', opts.samples as string, 2, 100_000), intParam('seed', opts.seed as string, 0, Number.MAX_SAFE_INTEGER), { biases: r.biases, inputLayer: r.input_layer }, [[Number(r.ntk[net.depth]), Number(r.ntk12[net.depth])], [Number(r.ntk12[net.depth]), Number(r.ntk[net.depth])]]) : undefined;
     let emp: EmpiricalBlock | undefined;

@@ -3,7 +3,7 @@
  * network for every command), and small helpers. Kept apart from commands.ts so that command
  * modules (validate.ts) can use them without an import cycle.
  */
-import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
+import { parseArgs, helpText, OptionSpec, ParsedArgs, strayArgument } from './args';
 import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
 import { InputError } from '../model/errors';
@@ -36,7 +36,7 @@ export const NETWORK_OPTIONS: OptionSpec[] = [
   { name: 'alpha', value: '<real >= 0>', help: 'residual-branch scaling (amplitude; see --scaling)', default: String(DEFAULT_NETWORK.alpha) },
   { ...SW2, default: String(DEFAULT_NETWORK.sw2) },
   { ...SB2, default: String(DEFAULT_NETWORK.sb2) },
-  { name: 'depth', value: '<integer >= 1>', help: 'number of layers L', default: String(DEFAULT_NETWORK.depth) },
+  { name: 'depth', value: '<integer 1..10^7>', help: 'number of layers L', default: String(DEFAULT_NETWORK.depth) },
   { name: 'q0', value: '<real > 0>', help: 'input variance K^0_11 = K^0_22', default: String(DEFAULT_NETWORK.q0) },
   { name: 'c0', value: '<real in [-1,1]>', help: 'input correlation K^0_12 / q0', default: String(DEFAULT_NETWORK.c0) },
   { name: 'skip', value: '<residual|none>', help: '"none" gives the plain feed-forward network K^l = C^l', default: 'residual' },
@@ -76,7 +76,7 @@ export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefi
     io.out(helpText(cmd.name, cmd.summary, cmd.options));
     return undefined;
   }
-  if (positional.length > 0) throw new InputError(cmd.name, `unexpected argument "${positional[0]}"`);
+  if (positional.length > 0) throw strayArgument(cmd.name, positional[0]);
   checkNetFlags(argv, opts);
   return opts;
 }

@@ -38,7 +38,7 @@ export const phaseCommand: Command = {
     { name: 'sw2', value: '<from:to:points>', help: 'weight-variance grid (default 0.5:4:29; alpha-sw2: 0.5:3:11)' },
     { name: 'sb2', value: '<from:to:points|real>', help: 'bias-variance grid (default 0:0.5:11); alpha-sw2: one value (default 0.05)' },
     { name: 'alpha', value: '<from:to:points>', help: 'alpha-sw2 only: residual-scaling grid (default 0.02:1.5:38)' },
-    { name: 'depth', value: '<integer >= 1>', help: 'alpha-sw2 only: number of layers L (default 100)' },
+    { name: 'depth', value: '<integer 1..100000>', help: 'alpha-sw2 only: number of layers L (default 100)' },
     { name: 'q0', value: '<real > 0>', help: 'alpha-sw2 only: input variance (default 1)' },
     { name: 'c0', value: '<real in [-1,1]>', help: 'alpha-sw2 only: input correlation (default 0.99)' },
     { name: 'scaling', value: '<amplitude|variance>', help: 'alpha-sw2 only: alpha as branch amplitude or variance factor (default amplitude)' },

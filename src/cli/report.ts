@@ -50,7 +50,7 @@ export const reportCommand: Command = {
   options: [
     { name: 'out', value: '<dir>', help: 'output directory (created if needed)', default: 'report' },
     { name: 'quick', flag: true, help: 'small sizes (depth 20, one width, 400 networks): a few seconds, for tests' },
-    { name: 'threads', value: '<integer >= 1>', help: 'worker threads of the Monte Carlo stage (default: both cores)' },
+    { name: 'threads', value: '<integer 1..64>', help: 'worker threads of the Monte Carlo stage (default: both cores)' },
     { ...JSON_OPT, help: 'print report.json on stdout instead of the summary' },
     HELP,
   ],

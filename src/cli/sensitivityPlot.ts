@@ -4,12 +4,10 @@
  * maximum alpha* marked. Curves are float64 scans (the same scan `optimal-alpha` uses to locate
  * the maximum); the mark of the requested depth is the verified alpha*.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Network, withChanges } from '../model/network';
-import { InputError } from '../model/errors';
 import { locateMaximum } from '../quantities/optimal';
 import { renderSvg, writeFileAtomic, fittedLog } from '../simulate/plot';
+import { checkOutputFile } from '../io/files';
 
 export interface SensitivityCurve {
   depth: number;
@@ -20,14 +18,7 @@ export interface SensitivityCurve {
 
 /** Fail early (before any computation) when the plot file cannot be written. */
 export function checkPlotPath(file: string): void {
-  if (file.trim() === '') throw new InputError('plot', 'needs a file name');
-  if (!file.endsWith('.svg')) throw new InputError('plot', `must name an .svg file, got "${file}"`);
-  const dir = path.dirname(path.resolve(file));
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new InputError('plot', `cannot write into directory ${dir} (missing or not writable)`);
-  }
+  checkOutputFile('plot', file, '.svg');
 }
 
 export function plotDepths(L: number): number[] {

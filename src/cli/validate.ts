@@ -3,7 +3,7 @@
  * Registered in COMMANDS (src/cli/commands.ts).
  * and add `validateCommand` to the array.
  */
-import { parseArgs, helpText, OptionSpec, ParsedArgs } from './args';
+import { parseArgs, helpText, OptionSpec, ParsedArgs, strayArgument } from './args';
 import type { Io } from './main';
 import type { Command } from './options';
 import * as commands from './options';
@@ -19,8 +19,21 @@ import { checkNetFlags, standardFromNet } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import { standardNetwork } from '../model/net/standard';
 import { runValidateNet } from './validateNet';
+import { checkLoopLayers, checkMonteCarlo } from './cost';
+import { ProgressLine } from '../io/progress';
 
 const MAX_SAMPLES = 1_000_000_000;
+
+/**
+ * Fewest networks per width for a verdict. The z-scores divide by a standard error estimated from
+ * the same n networks and are compared with normal quantiles at the Bonferroni level (|z| about
+ * 3.3..4.5); the real tail is Student-t with n - 1 degrees of freedom, whose false-alarm rate at
+ * those thresholds is 1.4..2.6 times the normal one at n = 100, 2.6..13 times at n = 30 and over
+ * 10^4 times at n = 2.
+ */
+export const MIN_SAMPLES = 100;
+const SAMPLES_RULE = (v: string): string =>
+  `at least ${MIN_SAMPLES} networks per width are needed for a verdict, got ${v}: the z-scores use a standard error estimated from the samples and normal tails, which below ${MIN_SAMPLES} samples understate the false-alarm rate by more than a factor 3 (docs/validate.md, "Sample size")`;
 
 export const VALIDATE_DEFAULTS = { width: '32', samples: '10000', seed: '1', sampler: 'fast', delta: '0.01', fwer: '0.01' };
 
@@ -37,14 +50,19 @@ const buildOptions = (): OptionSpec[] => [
       ? { ...o, default: undefined, help: 'input correlation: simulate two inputs (and dc/dc0 with --delta); without it, one input' }
       : o,
   ),
-  { name: 'width', value: '<integer >= 1>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
+  { name: 'width', value: '<integer 1..2^20>', help: 'hidden width N', default: VALIDATE_DEFAULTS.width },
   { name: 'widths', value: '<N1,N2,...>', help: 'several widths (replaces --width): also fits N (MC - mean field) = a + b/N and tests the intercept' },
-  { name: 'samples', value: '<integer >= 2>', help: 'simulated networks per width', default: VALIDATE_DEFAULTS.samples },
+  {
+    name: 'samples', value: `<integer ${MIN_SAMPLES}..10^9>`, help: `simulated networks per width (at least ${MIN_SAMPLES}: see docs/validate.md, "Sample size")`, default: VALIDATE_DEFAULTS.samples,
+    check: (v) => {
+      if (Number(v) >= 2 && Number(v) < MIN_SAMPLES) throw new InputError('samples', SAMPLES_RULE(v));
+    },
+  },
   { name: 'seed', value: `<integer 0..2^53-1>`, help: 'random seed (network k uses its own stream of (seed, k): same numbers on any machine and thread count)', default: VALIDATE_DEFAULTS.seed },
   { name: 'sampler', value: '<fast|full>', help: 'fast: exact conditional-Gaussian sampler, O(N) per layer; full: explicit N x N weights, O(N^2)', default: VALIDATE_DEFAULTS.sampler },
-  { name: 'delta', value: '<real >= 0>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
-  { name: 'fwer', value: '<real in (0,1)>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
-  { name: 'threads', value: '<integer >= 1>', help: 'worker threads (default: both cores for runs longer than about a second)' },
+  { name: 'delta', value: '<real in [0,1]>', help: 'with --c0: central-difference step of dc^l/dc^0 (two extra inputs at c0 +- delta); 0 turns it off', default: VALIDATE_DEFAULTS.delta },
+  { name: 'fwer', value: '<real in (0,0.5]>', help: 'family-wise false-alarm rate of the verdict (Bonferroni over all checked values)', default: VALIDATE_DEFAULTS.fwer },
+  { name: 'threads', value: '<integer 1..64>', help: 'worker threads (default: both cores for runs longer than about a second)' },
   { name: 'plot', value: '<file.svg>', help: 'write an SVG: theory vs simulation across layers (and the 1/N fits with --widths)' },
   { name: 'shard', value: '<i/n>', help: 'simulate only shard i of n (1-based; needs --out): blocks b with b mod n = i - 1 of every width' },
   { name: 'out', value: '<file.json>', help: "write the shard's raw moment sums and the run specification (alone: the whole run as shard 1/1)" },
@@ -81,7 +99,7 @@ export function validateSettings(opts: ParsedArgs): ValidateSettings {
   } else {
     widths = [intParam('width', opts.width as string, 1, MAX_WIDTH)];
   }
-  const samples = intParam('samples', opts.samples as string, 2, MAX_SAMPLES);
+  const samples = intParam('samples', opts.samples as string, MIN_SAMPLES, MAX_SAMPLES);
   const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
   const sampler = String(opts.sampler);
   if (sampler !== 'fast' && sampler !== 'full') throw new InputError('sampler', `must be "fast" or "full", got "${sampler}"`);
@@ -201,28 +219,6 @@ export function jsonSafe(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
-class Progress {
-  private readonly t0 = Date.now();
-  private last = 0;
-  private shown = false;
-  constructor(private readonly write: (s: string) => void, private readonly enabled: boolean) {}
-  update(done: number, total: number): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    const elapsed = (now - this.t0) / 1000;
-    if (elapsed < 1 || now - this.last < 100) return;
-    this.last = now;
-    this.shown = true;
-    const frac = total > 0 ? done / total : 0;
-    const width = 30;
-    const fill = Math.round(frac * width);
-    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
-    this.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${done}/${total} networks  ${elapsed.toFixed(1)} s${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}   `);
-  }
-  clear(): void {
-    if (this.shown) this.write('\r' + ' '.repeat(90) + '\r');
-  }
-}
 
 export interface ValidateRunHooks {
   /** Abort signal (tests); by default SIGINT aborts the run. */
@@ -243,7 +239,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     io.out(helpText(validateCommand.name, validateCommand.summary, validateOptions()));
     return 0;
   }
-  if (positional.length > 0) throw new InputError('validate', `unexpected argument "${positional[0]}"`);
+  if (positional.length > 0) throw strayArgument('validate', positional[0]);
   checkNetFlags(argv, opts);
   const desc = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
   if (desc && standardNetwork(desc) === undefined) return runValidateNet(desc, argv, opts, io, hooks);
@@ -252,8 +248,10 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     depth: opts.depth as string, q0: opts.q0 as string, c0: (opts.c0 as string | undefined) ?? '0', skip: opts.skip as string, scaling: opts.scaling as string,
   });
   const s = validateSettings(opts);
+  checkLoopLayers(net.depth);
+  checkMonteCarlo(s.samples, s.widths, net.depth, s.sampler);
   const shard = shardOption(opts, s);
-  const progress = new Progress(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true));
+  const progress = new ProgressLine(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true), 'networks', 1);
   let controller: AbortController | undefined;
   let onSigint: (() => void) | undefined;
   let signal = hooks.signal;

@@ -13,6 +13,7 @@ import { deriveOneLoop } from './oneLoop';
 import { deriveOptimalAlpha } from './optimalAlpha';
 import { Derivation } from './notation';
 import { alignBlock, loadLiterate, literateErrors, standaloneTex, theoryMd, GENERAL_ACT, LiterateFile, DerivationTable } from './literate';
+import { writeFileAtomic } from '../io/files';
 
 export { Derivation, Equation, Check } from './notation';
 export { deriveMeanField } from './meanField';
@@ -144,12 +145,10 @@ export function theoryMarkdown(ds: Derivation[], lit: LiterateFile[] = loadLiter
   return theoryMd(lit, literateFor(ds, lit), DOC_ACTIVATIONS, NOTATION, HEADER.replace(/^% (.*)\n$/, '<!-- $1 -->'), intro);
 }
 
-/** Write atomically (temp file + rename). */
+/** Write atomically (temp file + rename), creating the directory first. */
 export function writeAtomic(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, content);
 }
 
 /** docs/derivations of this checkout (works from src/ under ts-jest and from dist/). */

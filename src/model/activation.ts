@@ -16,6 +16,7 @@ import {
 } from '../symbolic';
 import { InputError } from './errors';
 import { arcCosineJ } from './arccos';
+import { analyseActivation } from './singularities';
 import { plainMath } from '../numeric/plainMath';
 import { memoDecimal } from '../numeric/memo';
 import * as el from '../numeric/elementary';
@@ -67,6 +68,8 @@ export interface Activation {
   readonly rectified?: Rectified;
   /** phi is affine in x (its image of a Gaussian field is Gaussian). */
   readonly linear: boolean;
+  /** c when |phi(x)| grows like exp(c x^2) (user expressions; E[phi^2] diverges for variance >= 1/(4c)). */
+  readonly growth?: number;
   f64(x: number): number;
   dec(x: Decimal): Decimal;
   /** The almost-everywhere derivative (distributional deltas at kinks are dropped). */
@@ -84,6 +87,7 @@ interface ActivationInit {
   closedForm?: ClosedForm;
   rectified?: Rectified;
   linear?: boolean;
+  growth?: number;
   f64?: (x: number) => number;
   dec?: (x: Decimal) => Decimal;
 }
@@ -102,6 +106,7 @@ function makeActivation(init: ActivationInit): Activation {
     closedForm: init.closedForm,
     rectified: init.rectified,
     linear: init.linear ?? false,
+    growth: init.growth,
     f64,
     dec: decCompiled,
     derivative() {
@@ -116,6 +121,7 @@ function makeActivation(init: ActivationInit): Activation {
           parity: init.parity === 'odd' ? 'even' : init.parity === 'even' ? 'odd' : undefined,
           // the derivative of an affine map is a constant, itself affine
           linear: init.linear,
+          growth: init.growth,
         });
       }
       return deriv;
@@ -358,7 +364,10 @@ function userExpression(src: string): Activation {
   const at0 = linear ? simplify(substitute(expr, { x: parse('0') })) : undefined;
   const parity = at0 !== undefined && at0.kind === 'num' && at0.n === 0n ? 'odd' as const : undefined;
   const rectified = simplify(expr) === simplify(parse('abs(x)')) ? { k: 1, a: 1, b: -1 } : undefined;
-  return makeActivation({ name: src, expr, kinks, continuity, linear, parity, rectified, homogeneousDegree: rectified ? 1 : undefined });
+  const f64 = compileF64(expr, ['x']);
+  const dec = compileDecimal(expr, ['x']);
+  const growth = analyseActivation(src, expr, f64, dec);
+  return makeActivation({ name: src, expr, kinks, continuity, linear, parity, rectified, homogeneousDegree: rectified ? 1 : undefined, f64, dec, growth });
 }
 
 /** Spellings of max(0, x) a user may write. */

@@ -6,8 +6,10 @@ export class InputError extends Error {
   constructor(
     readonly parameter: string,
     detail: string,
+    /** The detail is the whole message (no "--parameter:" prefix), e.g. for a stray argument. */
+    whole = false,
   ) {
-    super(`--${parameter}: ${detail}`);
+    super(whole ? detail : `--${parameter}: ${detail}`);
     this.name = 'InputError';
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Activation, activation } from './activation';
 import { InputError } from './errors';
+import { realParam, intParam } from './params';
 import { Field } from '../numeric/field';
 
 export type Skip = 'residual' | 'none';
@@ -53,29 +54,7 @@ export const DEFAULT_NETWORK: NetworkOptions = {
 
 export const MAX_DEPTH = 10_000_000;
 
-const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Parse a real parameter given as text or number; returns its canonical decimal string. */
-export function realParam(name: string, v: string | number, range: { min?: number; max?: number; minExclusive?: boolean; what: string }): string {
-  const text = typeof v === 'number' ? String(v) : v.trim();
-  if (!DECIMAL_RE.test(text)) throw new InputError(name, `expected a real number ${range.what}, got "${text}"`);
-  const x = Number(text);
-  if (!Number.isFinite(x)) throw new InputError(name, `expected a finite real number ${range.what}, got "${text}"`);
-  if (range.min !== undefined && (range.minExclusive ? x <= range.min : x < range.min)) {
-    throw new InputError(name, `must be ${range.what}, got ${text}`);
-  }
-  if (range.max !== undefined && x > range.max) throw new InputError(name, `must be ${range.what}, got ${text}`);
-  return text.replace(/^\+/, '');
-}
-
-/** Parse an integer parameter in [min, max]. */
-export function intParam(name: string, v: string | number, min: number, max: number): number {
-  const text = typeof v === 'number' ? String(v) : v.trim();
-  if (!/^[+-]?\d+$/.test(text)) throw new InputError(name, `expected an integer in ${min}..${max}, got "${text}"`);
-  const n = Number(text);
-  if (n < min || n > max) throw new InputError(name, `must be an integer in ${min}..${max}, got ${text}`);
-  return n;
-}
+export { realParam, intParam } from './params';
 
 export function network(options: Partial<NetworkOptions> | Network = {}): Network {
   if ((options as Network).kind === 'network') return options as Network;

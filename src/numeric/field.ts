@@ -78,7 +78,19 @@ export const float64: Field<number> = {
 /** Shortest faithful decimal string of a float64 value at `digits` significant digits. */
 export function formatNumber(x: number, digits = 16): string {
   if (!Number.isFinite(x)) return String(x);
-  return new Decimal(x.toPrecision(Math.min(Math.max(digits, 1), 17))).toString();
+  const d = Math.min(Math.max(digits, 1), 17);
+  return significant(new Decimal(x.toPrecision(d)), d);
+}
+
+/**
+ * `v` rounded to `digits` significant digits, in plain decimal notation unless that would print
+ * zeros that are not significant (an integer part longer than `digits`): then in exponent form,
+ * e.g. 4.65664736798e16 rather than 46566473679800000.
+ */
+export function significant(v: Decimal, digits: number): string {
+  const r = v.toSignificantDigits(digits);
+  if (r.isFinite() && !r.isZero() && r.e >= digits) return r.toExponential(digits - 1).replace('e+', 'e');
+  return r.toString();
 }
 
 export type DecimalCtor = typeof Decimal;

@@ -56,6 +56,8 @@ export interface ExponentAnalysis {
   spec: ResidualSpec;
   /** Asymptotic cosine e* and, for the distance law, the slope of the asymptotic map there. */
   eStar: number;
+  /** Error bound of e* when it comes from the interpolation table of relu-power:k (its checked error / |1 - slope|). */
+  eStarError?: number;
   slopeAtEStar: number | null;
   /** Competing exponents of the distance law: linearisation and forcing by subleading terms. */
   distanceCandidates: { source: string; exponent: number }[];
@@ -230,7 +232,7 @@ function bisect(h: (x: number) => number, a: number, b: number): number {
  *  relu-power k < 1: f(e) = W_k(e)/W_k(1), slope f'(e*) = k^2 W_(k-1)(e*) / W_k(1) (derivative identity);
  *  relu: e* = 1.
  */
-export function asymptoticCosine(spec: ResidualSpec): { eStar: number; slope: number | null } {
+export function asymptoticCosine(spec: ResidualSpec): { eStar: number; slope: number | null; eStarError?: number } {
   const k = powerOf(spec.act);
   const sv2 = Number(spec.sv2), sa2 = Number(spec.sa2);
   // The common mean dominates both inputs' representations: the cosine tends to 1.
@@ -255,7 +257,7 @@ export function asymptoticCosine(spec: ResidualSpec): { eStar: number; slope: nu
   if (h(b) >= 0) throw new NumericalError(`no fixed point of the relu-power:${k} correlation map below 1`);
   const eStar = bisect(h, -1, b);
   const slope = (k * k * angularW64(k - 1, Math.acos(eStar))) / T.diag;
-  return { eStar, slope };
+  return { eStar, slope, eStarError: T.checkedError / Math.max(Math.abs(1 - slope), 1e-3) };
 }
 
 export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number } = {}): ExponentAnalysis {
@@ -281,7 +283,7 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
     return { fitted: a, previous: b, previous2: c, extrapolated, error, stderr: s3.stderr };
   };
   const laws: Law[] = [];
-  const { eStar, slope } = asymptoticCosine(spec);
+  const { eStar, slope, eStarError } = asymptoticCosine(spec);
   const candidates: { source: string; exponent: number }[] = [];
 
   const mean = carriesMean(spec);
@@ -448,6 +450,7 @@ export function analyseExponents(spec: ResidualSpec, opts: { perDecade?: number 
     warnings,
     spec,
     eStar,
+    eStarError,
     slopeAtEStar: slope,
     distanceCandidates: candidates,
     laws,

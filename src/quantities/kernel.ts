@@ -10,6 +10,7 @@ import { Network, branchFactor } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { Interpretation } from '../interpret/numeric';
 import { phiPhi, phiSquare } from './moments';
+import { progressTick } from '../io/progress';
 
 export interface KernelTable<T> {
   /** K^l_11 (= K^l_22), l = 0..L. */
@@ -48,6 +49,7 @@ export function meanFieldKernels<T>(I: Interpretation<T>, net: Network, a: T = b
   let q = k0.q;
   let k12 = k0.k12;
   for (let l = 1; l <= net.depth; l++) {
+    progressTick(l, net.depth);
     const s = kernelStep(I, net, q, k12, a);
     q = s.q;
     k12 = s.k12;

@@ -30,6 +30,7 @@ import { meanFieldKernels, KernelTable } from './kernel';
 import { dPairdK12 } from './response';
 import { fixedPoint } from './fixedpoint';
 import { plainMath } from '../numeric/plainMath';
+import { progressTick } from '../io/progress';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -129,6 +130,7 @@ export function ntkRecursion<T>(I: Interpretation<T>, net: Network, opts: NtkOpt
   let t12 = inputTrained ? kernels.k12[0] : zero;
   const out: NtkTable<T> = { kernels, ntk: [t11], ntk12: [t12], ratio: [], g11: [zero], g12: [zero] };
   for (let l = 1; l <= net.depth; l++) {
+    progressTick(l, net.depth);
     const q = kernels.q[l - 1];
     const k12 = kernels.k12[l - 1];
     const g11 = derivSquare(I, net.act, q);

@@ -24,6 +24,7 @@ import { evaluateIn, symbolicField } from '../interpret/symbolic';
 import { Expr, sym, diff, simplify } from '../symbolic';
 import { meanFieldKernels, KernelTable } from './kernel';
 import { compileIn, CompiledIn } from '../interpret/compiled';
+import { progressTick } from '../io/progress';
 
 interface ClosedDerivs {
   /** d<phi_1 phi_2>/dK12 */
@@ -119,6 +120,7 @@ export function meanFieldResponse<T>(I: Interpretation<T>, net: Network, branch:
   let chi = one;
   let chi12 = one;
   for (let l = 1; l <= net.depth; l++) {
+    progressTick(l, net.depth);
     const q = kernels.q[l - 1];
     const k = kernels.k12[l - 1];
     const fq = F.add(base, F.mul(a, F.mul(sw2, dSquaredK(I, net.act, q))));

@@ -8,6 +8,7 @@ import Decimal from 'decimal.js';
 import { decimalInterp, Interpretation } from '../interpret/numeric';
 import { NumericalError } from '../model/errors';
 import { binaryInterp, formatBF, BF } from '../numeric/binary';
+import { significant } from '../numeric/field';
 
 export type DecValue = Decimal | null | DecValue[];
 export type DecRecord = Record<string, DecValue>;
@@ -57,7 +58,7 @@ const decimalOps: ValueOps<Decimal> = {
     if (b.isZero()) return -Infinity;
     return -Math.log10(diff.div(b.abs()).toNumber() || Number.MIN_VALUE);
   },
-  format: (v, digits) => v.toSignificantDigits(digits).toString(),
+  format: (v, digits) => significant(v, digits),
 };
 
 const binaryOps: ValueOps<BF> = {
@@ -73,7 +74,8 @@ const binaryOps: ValueOps<BF> = {
     const rel = Math.abs(bigRatio(diff, b.m)) * 2 ** (e - b.e);
     return -Math.log10(rel || Number.MIN_VALUE);
   },
-  format: (v, digits) => formatBF(v, digits),
+  // the same notation as the Decimal route: exponent form when the integer part has >= digits digits
+  format: (v, digits) => significant(new Decimal(formatBF(v, digits)), digits),
 };
 
 /** x / y in float64 for BigInts of any size. */

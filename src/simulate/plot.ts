@@ -8,11 +8,10 @@
  *
  * Files are written atomically: a temporary file in the same directory, then rename.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
 import type { QuantityReport, ValidationReport } from './validate';
+import { writeFileAtomic } from '../io/files';
 
 const RENDER = `
 const { parentPort, workerData } = require('worker_threads');
@@ -50,24 +49,7 @@ export function renderSvg(spec: object, timeoutMs = 60_000): Promise<string> {
   });
 }
 
-/** Write a file so that readers never see it half-written: temporary file, fsync, rename. */
-export function writeFileAtomic(file: string, content: string): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+export { writeFileAtomic };
 
 type Row = Record<string, number | string | null>;
 

@@ -112,8 +112,9 @@ export function meanField1(P: Params): { K: number[]; C: number[] } {
 
 export type Kind = 'relu' | 'linear' | 'other';
 export function kindOf(act: Activation): Kind {
-  if (act.name === 'relu') return 'relu';
-  if (act.name === 'linear') return 'linear';
+  const r = act.rectified;
+  if (r && r.k === 1 && r.a === 1 && r.b === 0) return 'relu';
+  if (r && r.k === 1 && r.a === 1 && r.b === 1) return 'linear';
   return 'other';
 }
 

@@ -4,6 +4,7 @@ import { OneLoopTable, OneLoopOptions, Params, meanField1, richardson } from './
 import { Res1Layers, assembleResidual1 } from './oneInput';
 import { fftReal, omegas, R_TAIL, MAX_N1, nextPow2, defaultStep, trapezoidCheck } from './gridCommon';
 import { plainMath } from '../../numeric/plainMath';
+import { progressTick } from '../../io/progress';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -36,6 +37,7 @@ export function residual1Grid(P: Params, h: number): { t: OneLoopTable; n: numbe
   const lay: Res1Layers = { mu: [NaN], d2m: [NaN], Vll: [NaN], u: [NaN], Q: [NaN], Mem: [NaN] };
   const norm = h / n;
   for (let l = 1; l <= L; l++) {
+    progressTick(l, L);
     const Kp = K[l - 1];
     const cst = h / Math.sqrt(2 * Math.PI * Kp);
     let Eg = 0;

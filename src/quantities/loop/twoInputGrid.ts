@@ -4,6 +4,7 @@ import { KernelTable } from '../kernel';
 import { Params } from './common';
 import { fftOf, omegas, MAX_POINTS2 } from './gridCommon';
 import { plainMath } from '../../numeric/plainMath';
+import { progressTick } from '../../io/progress';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -335,6 +336,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   };
   recordChat(0);
   for (let l = 1; l <= L; l++) {
+    progressTick(l, L);
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
       const old = st;
       const s = grid.stages[nextStage++];
