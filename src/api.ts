@@ -12,7 +12,8 @@ import { Interpretation } from './interpret/numeric';
 import { meanFieldResponse } from './quantities/response';
 import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FINITE_WIDTH_ALPHA_STEP } from './quantities/optimal';
 import { NumericalError } from './model/errors';
-import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInputGridFor } from './quantities/loop';
+import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInputGridFor, oneLoop64, oneLoopExpansionParameter, OneLoopTable, comparisonGrid2 } from './quantities/loop';
+import { agreedArray } from './numeric/agreed';
 import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
@@ -254,4 +255,63 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
   // closed forms (and their derivatives) need no quadrature: binary floating point on BigInt
   const v = (net.act.closedForm ? verifiedBinary(digits, compute) : verifiedDecimal(digits, compute)).values as Record<string, string>;
   return { ...base, interior: true, alpha: v.alpha, sensitivity: v.sensitivity };
+}
+
+/** The one-loop arrays that `loopTable` verifies: one input, and with two inputs their 12 entries and chat1. */
+export const LOOP_KEYS = ['k1', 'c1', 'varC', 'varK', 'c1_curvature'] as const;
+export const LOOP_KEYS12 = ['k1_12', 'c1_12', 'varC_12', 'varK_12', 'chat1'] as const;
+export type LoopKey = (typeof LOOP_KEYS)[number] | (typeof LOOP_KEYS12)[number];
+
+export interface LoopTableResult {
+  /** Every array, each entry printed with the digits on which two evaluations agree (null: none). */
+  arrays: Partial<Record<LoopKey, (string | null)[]>>;
+  keys: LoopKey[];
+  /** The algorithm and the independent check it was compared with. */
+  method?: string;
+  check?: string;
+  /** With a width: q_N = K + k1/N (and k12_N), the expansion parameter and the warnings. */
+  width?: number;
+  q_N?: string[];
+  k12_N?: string[];
+  expansion_parameter?: string;
+  warnings: string[];
+}
+
+/**
+ * The one-loop coefficients of every layer, each entry with the digits on which two evaluations
+ * agree: the default grid against a grid of half the step (the two-input arrays on the comparison
+ * grid of the first run's two-input grid), or for relu/linear the closed forms against the angular
+ * Gauss-Legendre pairs. Each entry's scale is the largest |entry| of its array up to its layer
+ * (for the curvature share, c1 at the same layer: it is a part of c1).
+ */
+export function loopTable(options: Partial<NetworkOptions> | Network, opts: { twoInputs?: boolean; width?: number } = {}): LoopTableResult {
+  const net = network(options);
+  const two = opts.twoInputs ?? false;
+  // a growing activation: the (checked) mean-field pass first, so that a diverging expectation is named
+  if (net.act.growth) meanFieldKernels(float64Interp, net);
+  const a = oneLoop64(net, { twoInputs: two });
+  const info = a.info;
+  const grid12 = info?.grid12 !== undefined ? comparisonGrid2(info.grid12, net.depth) : undefined;
+  const b: OneLoopTable = info?.gridStep !== undefined
+    ? oneLoop64(net, { twoInputs: two, gridStep: info.gridStep / 2, grid12 })
+    : oneLoop64(net, { twoInputs: two, method: 'pairwise', grid12 });
+  const keys: LoopKey[] = two ? [...LOOP_KEYS, ...LOOP_KEYS12] : [...LOOP_KEYS];
+  const arrays: LoopTableResult['arrays'] = {};
+  for (const k of keys) {
+    const xs = a[k] as (number | null)[] | undefined;
+    const ys = b[k] as (number | null)[] | undefined;
+    if (!xs) throw new NumericalError(`one-loop: ${k} is not available (${info?.note12 ?? 'not computed'})`);
+    arrays[k] = agreedArray(xs, ys, k, k === 'c1_curvature' ? a.c1.map((c) => Math.abs(c ?? 0)) : undefined);
+  }
+  const out: LoopTableResult = { arrays, keys, method: info?.method, check: b.info?.method, warnings: [] };
+  if (opts.width !== undefined) {
+    const width = opts.width;
+    const mf = meanFieldKernels(float64Interp, net);
+    out.warnings.push(...widthWarnings(net, width));
+    out.width = width;
+    out.q_N = mf.q.map((q, l) => formatNumber(q + (a.k1[l] ?? 0) / width, 10));
+    if (two) out.k12_N = mf.k12.map((k, l) => formatNumber(k + ((a.k1_12 ?? [])[l] ?? 0) / width, 10));
+    out.expansion_parameter = formatNumber(oneLoopExpansionParameter(net, width), 4);
+  }
+  return out;
 }
