@@ -14,6 +14,8 @@ import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex,
 import { NumericalError } from './model/errors';
 import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInputGridFor, oneLoop64, oneLoopExpansionParameter, OneLoopTable, comparisonGrid2 } from './quantities/loop';
 import { agreedArray } from './numeric/agreed';
+import { CnnSpec, CnnFixedPoint, CnnModes, cnnModes, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes } from './quantities/cnn';
+import { rms } from './simulate/cnn';
 import { formatNumber } from './numeric/field';
 
 export interface KernelResult {
@@ -314,4 +316,134 @@ export function loopTable(options: Partial<NetworkOptions> | Network, opts: { tw
     out.expansion_parameter = formatNumber(oneLoopExpansionParameter(net, width), 4);
   }
   return out;
+}
+
+/**
+ * The fixed point a CNN's linearisation is taken at (the fully connected one: the map preserves
+ * translation invariance), its q*, c*, chi_1, chi_c verified to `digits + 2` digits by two
+ * Decimal runs, and chi_q = exp(-1/xi_q).
+ */
+export function cnnFixedPointVerified(spec: CnnSpec, digits: number): CnnFixedPoint {
+  const v = fixedPointAnalysis(spec.act, spec.sw2, spec.sb2, { digits: digits + 2 });
+  const xiQ = v.xi_q === 'Infinity' ? Infinity : Number(v.xi_q);
+  return {
+    q_star: Number(v.q_star),
+    c_star: Number(v.c_star),
+    chi1: Number(v.chi1),
+    chi_c: Number(v.chi_c),
+    chi_q: xiQ === Infinity ? 1 : Math.exp(-1 / xiQ),
+  };
+}
+
+/**
+ * Degree-one homogeneous activations (relu, linear) at sb2 = 0 with chi_q = 1: every q is a fixed
+ * point (the length map is linear in q); the slopes do not depend on q.
+ */
+export function lengthMapLinear(spec: CnnSpec, fp: CnnFixedPoint): boolean {
+  return spec.act.homogeneousDegree === 1 && Number(spec.sb2) === 0 && fp.chi_q === 1;
+}
+
+export interface CnnPropagation {
+  layers: number[];
+  mean_q: number[];
+  mean_c: number[][];
+  structure_q: number[];
+  structure_c: number[][];
+}
+
+export interface CnnAnalysis {
+  modes: CnnModes;
+  /** Re and Im of Ahat(f) (exact zeros snapped), whether any Im is non-zero. */
+  A: number[];
+  Aim: number[];
+  complex: boolean;
+  /** lambda_c(f) = chi_c Ahat(f), lambda_q(f) = chi_q Ahat(f) (real parts) and the depth scales -1/ln|lambda(f)|. */
+  lc: number[];
+  lq: number[];
+  xic: number[];
+  xiq: number[];
+  /** With depth > 0: a random image's covariance (variance and nearest-neighbour planes) at log-spaced layers. */
+  propagation?: CnnPropagation;
+  /** The FFT route checked against the dense-matrix route on the first layers. */
+  denseCheck?: { layers: number; max_rel_diff: number };
+}
+
+/** Layers 0, 1, 2, 5, 10, 20, 50, ... and the last. */
+export function logLayers(depth: number): number[] {
+  const out = new Set<number>([0]);
+  for (let d = 1; d <= depth; d *= 10) for (const m of [1, 2, 5]) if (m * d <= depth) out.add(m * d);
+  out.add(depth);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The mean of a plane over positions. */
+export function spatialMean(x: Float64Array): number {
+  let m = 0;
+  for (const v of x) m += v;
+  return m / x.length;
+}
+
+/**
+ * A circular-padded CNN's linearised dynamics at the fixed point (diagonal in Fourier modes) and,
+ * with depth > 0, the covariance of a random image propagated by the FFT route, checked against the
+ * dense-matrix route on the first layers (up to 4096 positions).
+ */
+export function cnnAnalysis(spec: CnnSpec, fp: CnnFixedPoint, o: { depth: number; channels: number; inputSeed: number }): CnnAnalysis {
+  const { depth, channels, inputSeed } = o;
+  const modes = cnnModes(spec, fp);
+  // Exact zeros of Ahat (e.g. f/n = 1/3 for k = 3) come out of the FFT as ~1e-17.
+  const snap = (x: number) => (Math.abs(x) < 1e-13 ? 0 : x);
+  const A = Array.from(modes.A, snap);
+  const lc = A.map((a) => a * fp.chi_c);
+  const lq = A.map((a) => a * fp.chi_q);
+  const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
+  // Asymmetric profiles have a complex Ahat: the depth scales use |lambda| = |chi| |Ahat|.
+  const Aim = Array.from(modes.A_im, snap);
+  const complex = Aim.some((x) => x !== 0);
+  const xic = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
+  const xiq = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
+
+  // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
+  let propagation: CnnPropagation | undefined;
+  let denseCheck: CnnAnalysis['denseCheck'];
+  if (depth > 0) {
+    const nn = displacementSet(spec.shape, 'nn');
+    const image = randomImage(spec.shape, channels, inputSeed);
+    const s0 = inputCovariance(spec, image, nn);
+    const rec = logLayers(depth);
+    const recSet = new Set(rec);
+    propagation = { layers: [], mean_q: [], mean_c: nn.slice(1).map(() => []), structure_q: [], structure_c: nn.slice(1).map(() => []) };
+    const take = (l: number, c: CovariancePlanes) => {
+      if (!recSet.has(l)) return;
+      const P = propagation!;
+      P.layers.push(l);
+      const q = c.planes[0];
+      P.mean_q.push(spatialMean(q));
+      P.structure_q.push(rms(q));
+      for (let p = 1; p < c.planes.length; p++) {
+        P.mean_c[p - 1].push(spatialMean(c.planes[p]) / spatialMean(q));
+        P.structure_c[p - 1].push(rms(c.planes[p]));
+      }
+    };
+    const fftMap = new CnnCovarianceMap(spec, 'fft');
+    let c = s0;
+    take(0, c);
+    // The FFT route, checked against the dense-matrix route on the first layers.
+    const checkLayers = spec.shape.reduce((a, b) => a * b, 1) <= 4096 ? Math.min(depth, 5) : 0;
+    let dc = s0;
+    const denseMap = checkLayers > 0 ? new CnnCovarianceMap(spec, 'dense') : undefined;
+    let worst = 0;
+    for (let l = 1; l <= depth; l++) {
+      c = fftMap.step(c);
+      if (denseMap && l <= checkLayers) {
+        dc = denseMap.step(dc);
+        for (let p = 0; p < c.planes.length; p++)
+          for (let a = 0; a < c.planes[p].length; a++) worst = Math.max(worst, Math.abs(c.planes[p][a] - dc.planes[p][a]) / Math.abs(dc.planes[0][a]));
+        if (worst > 1e-10) throw new NumericalError(`FFT and dense routes disagree at layer ${l} (relative ${worst})`);
+      }
+      take(l, c);
+    }
+    if (checkLayers > 0) denseCheck = { layers: checkLayers, max_rel_diff: worst };
+  }
+  return { modes, A, Aim, complex, lc, lq, xic, xiq, propagation, denseCheck };
 }

@@ -1,5 +1,5 @@
 /**
- * CNN commands (issue 6, seed 004):
+ * CNN commands (the mean field of Xiao et al. 2018):
  *   fieldprop cnn             fixed point, Fourier-mode eigenvalues and depth scales, and optional
  *                             covariance propagation of a random image (FFT route, checked
  *                             against the dense route)
@@ -13,9 +13,11 @@ import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
 import { InputError, NumericalError } from '../model/errors';
 import { intParam } from '../model/network';
-import { fixedPointAnalysis } from '../api';
+import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, logLayers, spatialMean } from '../api';
+
+export { logLayers } from '../api';
 import {
-  cnnSpec, CnnSpec, cnnModes, CnnFixedPoint, depthScale, cnnFixedPoint, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes, CNN_INITS,
+  cnnSpec, CnnSpec, CnnFixedPoint, depthScale, cnnFixedPoint, displacementSet, randomImage, CNN_INITS,
 } from '../quantities/cnn';
 import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
 import { zeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from '../quantities/cnnZeroPad';
@@ -97,18 +99,6 @@ function describeSpec(s: CnnSpec): string {
 }
 
 /** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
-export function logLayers(depth: number): number[] {
-  const out = new Set<number>([0]);
-  for (let d = 1; d <= depth; d *= 10) for (const m of [1, 2, 5]) if (m * d <= depth) out.add(m * d);
-  out.add(depth);
-  return [...out].sort((a, b) => a - b);
-}
-
-function meanOf(x: Float64Array): number {
-  let m = 0;
-  for (const v of x) m += v;
-  return m / x.length;
-}
 
 /** `cnn --padding zero`: the boundary's fixed-point variance map, depth scales and a propagation. */
 function zeroPadRun(
@@ -131,10 +121,10 @@ function zeroPadRun(
       if (!rec.has(l)) return;
       const planes = zeroPadPlanes(spec.shape, S, nn);
       P.layers.push(l);
-      P.mean_q.push(meanOf(planes[0]));
+      P.mean_q.push(spatialMean(planes[0]));
       P.structure_q.push(rms(planes[0]));
       for (let p = 1; p < planes.length; p++) {
-        P.mean_c[p - 1].push(meanOf(planes[p]) / meanOf(planes[0]));
+        P.mean_c[p - 1].push(spatialMean(planes[p]) / spatialMean(planes[0]));
         P.structure_c[p - 1].push(rms(planes[p]));
       }
       marks.forEach((m, i) => P.q_at[i].push(S[m.index * N + m.index]));
@@ -238,79 +228,14 @@ const cnnCommand: Command = {
     const plot = plotFile(opts);
     checkCost('depth', `propagating the covariance over ${depth} layers on ${spec.shape.join('x')} positions`,
       UNIT_COST.cnnLayerPosition * depth * spec.shape.reduce((a, n) => a * n, 1), 'reduce --depth or --image');
-    const v = fixedPointAnalysis(spec.act, spec.sw2, spec.sb2, { digits: digits + 2 });
-    const xiQ = v.xi_q === 'Infinity' ? Infinity : Number(v.xi_q);
-    const fp: CnnFixedPoint = {
-      q_star: Number(v.q_star),
-      c_star: Number(v.c_star),
-      chi1: Number(v.chi1),
-      chi_c: Number(v.chi_c),
-      chi_q: xiQ === Infinity ? 1 : Math.exp(-1 / xiQ),
-    };
-    // Degree-one homogeneous activations (relu, linear) at sb2 = 0 with chi_q = 1: every q is a
-    // fixed point (the length map is linear in q); the slopes do not depend on q.
-    const anyQ = spec.act.homogeneousDegree === 1 && Number(spec.sb2) === 0 && fp.chi_q === 1;
+    const fp = cnnFixedPointVerified(spec, digits);
+    const anyQ = lengthMapLinear(spec, fp);
     const qText = anyQ ? null : fmt(fp.q_star, digits);
     if (spec.padding === 'zero') {
       if (plot) throw new InputError('plot', 'the depth-scale plot is per Fourier mode: not available with --padding zero');
       return zeroPadRun(spec, fp, { depth, channels, inputSeed, digits, qText, json: !!opts.json }, io);
     }
-    const modes = cnnModes(spec, fp);
-    // Exact zeros of Ahat (e.g. f/n = 1/3 for k = 3) come out of the FFT as ~1e-17.
-    const snap = (x: number) => (Math.abs(x) < 1e-13 ? 0 : x);
-    const A = Array.from(modes.A, snap);
-    const lc = A.map((a) => a * fp.chi_c);
-    const lq = A.map((a) => a * fp.chi_q);
-    const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
-    // Asymmetric profiles have a complex Ahat: the depth scales use |lambda| = |chi| |Ahat|.
-    const Aim = Array.from(modes.A_im, snap);
-    const complex = Aim.some((x) => x !== 0);
-    const xic = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
-    const xiq = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
-
-    // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
-    let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][] } | undefined;
-    let denseCheck: { layers: number; max_rel_diff: number } | undefined;
-    if (depth > 0) {
-      const nn = displacementSet(spec.shape, 'nn');
-      const image = randomImage(spec.shape, channels, inputSeed);
-      const s0 = inputCovariance(spec, image, nn);
-      const rec = logLayers(depth);
-      const recSet = new Set(rec);
-      propagation = { layers: [], mean_q: [], mean_c: nn.slice(1).map(() => []), structure_q: [], structure_c: nn.slice(1).map(() => []) };
-      const take = (l: number, c: CovariancePlanes) => {
-        if (!recSet.has(l)) return;
-        const P = propagation!;
-        P.layers.push(l);
-        const q = c.planes[0];
-        P.mean_q.push(meanOf(q));
-        P.structure_q.push(rms(q));
-        for (let p = 1; p < c.planes.length; p++) {
-          P.mean_c[p - 1].push(meanOf(c.planes[p]) / meanOf(q));
-          P.structure_c[p - 1].push(rms(c.planes[p]));
-        }
-      };
-      const fftMap = new CnnCovarianceMap(spec, 'fft');
-      let c = s0;
-      take(0, c);
-      // The FFT route, checked against the dense-matrix route on the first layers.
-      const checkLayers = spec.shape.reduce((a, b) => a * b, 1) <= 4096 ? Math.min(depth, 5) : 0;
-      let dc = s0;
-      const denseMap = checkLayers > 0 ? new CnnCovarianceMap(spec, 'dense') : undefined;
-      let worst = 0;
-      for (let l = 1; l <= depth; l++) {
-        c = fftMap.step(c);
-        if (denseMap && l <= checkLayers) {
-          dc = denseMap.step(dc);
-          for (let p = 0; p < c.planes.length; p++)
-            for (let a = 0; a < c.planes[p].length; a++) worst = Math.max(worst, Math.abs(c.planes[p][a] - dc.planes[p][a]) / Math.abs(dc.planes[0][a]));
-          if (worst > 1e-10) throw new NumericalError(`FFT and dense routes disagree at layer ${l} (relative ${worst})`);
-        }
-        take(l, c);
-      }
-      if (checkLayers > 0) denseCheck = { layers: checkLayers, max_rel_diff: worst };
-    }
-
+    const { modes, A, Aim, complex, lc, lq, xic, xiq, propagation, denseCheck } = cnnAnalysis(spec, fp, { depth, channels, inputSeed });
     if (plot) {
       await writeSvg(
         depthScalePlotSpec({
