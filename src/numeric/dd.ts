@@ -180,9 +180,29 @@ const EXPM1_TABLE: DD[] = (() => {
 
 /** expm1(s) for |s| <= 1/512 + 1e-16: Taylor, 10 terms (1e-34). */
 function expm1Tiny(s: DD): DD {
-  let p = INV_FACT[11];
-  for (let n = 10; n >= 1; n--) p = ddAdd(INV_FACT[n], ddMul(s, p));
+  // s (1 + s (1/2 + ... + s (1/5! + s q))): the tail q = 1/6! + s/7! + ... + s^4/10! enters
+  // multiplied by s^6 < 1e-16, so float64 suffices for it; the Horner steps add a small
+  // correction to a constant (no cancellation), so the sloppy addition is exact enough
+  const x = s.h;
+  const q = INV6 + x * (INV7 + x * (INV8 + x * (INV9 + x * INV10)));
+  let p = ddAddNum(INV_FACT[5], x * q);
+  for (let n = 4; n >= 1; n--) p = ddAddSloppy(INV_FACT[n], ddMul(s, p));
   return ddMul(s, p);
+}
+
+const INV6 = 1 / 720;
+const INV7 = 1 / 5040;
+const INV8 = 1 / 40320;
+const INV9 = 1 / 362880;
+const INV10 = 1 / 3628800;
+
+/** x + y when no cancellation can occur (QD's sloppy addition). */
+function ddAddSloppy(x: DD, y: DD): DD {
+  const s = x.h + y.h;
+  const bb = s - x.h;
+  const e = x.h - (s - bb) + (y.h - bb) + (x.l + y.l);
+  const h = s + e;
+  return new DD(h, e - (h - s));
 }
 
 /** expm1(r), r = j / 256 + s with |s| <= 1/512: expm1(a) + expm1(s) + expm1(a) expm1(s). */
