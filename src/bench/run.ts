@@ -15,6 +15,7 @@ import { iterate64, residualSpec } from '../quantities/residualMF';
 import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
 import { twoInputBenches } from './twoInput';
+import { quadActBenches } from './quadAct';
 
 export interface BenchResult {
   name: string;
@@ -84,6 +85,7 @@ export const BENCHES: Bench[] = [
   },
   // the staged two-input grid (issue 3's finite-width example)
   ...twoInputBenches(),
+  ...quadActBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',
