@@ -103,19 +103,40 @@ export function decimalInterp(precision: number, quadDigits = precision - 4): In
       return check(fd ? expect1DD(fd, k, opts) : expect1Dec((x) => f.dec(x), k, opts), `E[${f.name ?? 'f'}]`);
     },
     expect2: (f, g, k11, k12, k22) => {
-      if (use64(f, g)) {
-        const r = expect2F64((x) => f.f64(x), (x) => g.f64(x), k11.toNumber(), k12.toNumber(), k22.toNumber(), { tol: tol64 });
-        return check(r, `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`);
+      // the same expectation is asked for more than once per layer (the response and its
+      // derivatives; <f(u) g(v)> = <g(u) f(v)> when K11 = K22): computed once
+      const kk = `${k11.toString()}|${k12.toString()}|${k22.toString()}`;
+      const hit = pairCache.get(f)?.get(g)?.get(kk) ?? (k11.eq(k22) ? pairCache.get(g)?.get(f)?.get(kk) : undefined);
+      if (hit !== undefined) return hit;
+      const v = expect2Uncached(f, g, k11, k12, k22);
+      if (pairCacheSize >= 20000) {
+        pairCache = new WeakMap();
+        pairCacheSize = 0;
       }
-      const fd = useDD ? integrandDD(f) : undefined;
-      const gd = fd ? integrandDD(g) : undefined;
-      const opts = { digits: quadDigits, kinksF: f.kinks, kinksG: g.kinks };
-      return check(
-        fd && gd ? expect2DD(fd, gd, k11, k12, k22, opts) : expect2Dec((x) => f.dec(x), (x) => g.dec(x), k11, k12, k22, opts),
-        `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`,
-      );
+      let byG = pairCache.get(f);
+      if (!byG) pairCache.set(f, (byG = new WeakMap()));
+      let byK = byG.get(g);
+      if (!byK) byG.set(g, (byK = new Map()));
+      byK.set(kk, v);
+      pairCacheSize++;
+      return v;
     },
   };
+  let pairCache = new WeakMap<Integrand, WeakMap<Integrand, Map<string, Decimal>>>();
+  let pairCacheSize = 0;
+  function expect2Uncached(f: Integrand, g: Integrand, k11: Decimal, k12: Decimal, k22: Decimal): Decimal {
+    if (use64(f, g)) {
+      const r = expect2F64((x) => f.f64(x), (x) => g.f64(x), k11.toNumber(), k12.toNumber(), k22.toNumber(), { tol: tol64 });
+      return check(r, `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`);
+    }
+    const fd = useDD ? integrandDD(f) : undefined;
+    const gd = fd ? integrandDD(g) : undefined;
+    const opts = { digits: quadDigits, kinksF: f.kinks, kinksG: g.kinks };
+    return check(
+      fd && gd ? expect2DD(fd, gd, k11, k12, k22, opts) : expect2Dec((x) => f.dec(x), (x) => g.dec(x), k11, k12, k22, opts),
+      `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`,
+    );
+  }
   decimalInterps.set(key, I);
   return I;
 }
