@@ -57,7 +57,7 @@ import {
 } from './quadrature';
 import { plainMath } from './plainMath';
 import {
-  DD, DD_EPS, DD_PI, DD_ZERO, ddAdd, ddSub, ddMul, ddDiv, ddNeg, ddExp, ddSqrt, ddScale2, ddSinh, ddCosh, ddCmp, ddToNumber,
+  DD, DD_EPS, DD_PI, DD_ZERO, ddAdd, ddSub, ddMul, ddMulNum, ddDiv, ddNeg, ddExp, ddSqrt, ddScale2, ddSinh, ddCosh, ddCmp, ddToNumber,
   ddFromDecimal, ddToDecimal,
 } from './dd';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
@@ -362,10 +362,22 @@ function ddMap(kind: MapKind, k: number, j: number): [DD, DD] {
   return v;
 }
 
+/**
+ * Pair weights exp(-z) of the separable rule with z above this cut are computed in float64
+ * (relative error <= 2e-14: z has an absolute error <= 2^-52 z). Their share of the sum is below
+ * e^-cut, so the absolute error stays below 2e-14 e^-cut L1 = 10^-(digits+8) L1 / 5 (L1 the
+ * sum of the absolute terms, < 1e5 times the accuracy floor): far below the target, and
+ * accounted for in the rounding estimate (roundoff).
+ */
+function ddFloatWeightCut(digits: number): number {
+  return Math.max(0, digits - 6) * Math.LN10;
+}
+
 function makeDDCtx(digits: number, zmax: number): Ctx<DD, DD> {
   const hit = ddCtxCache.get(digits);
   if (hit) return hit;
   const expNeg = (z: DD): DD => (z.h > zmax ? DD_ZERO : ddExp(ddNeg(z)));
+  const zFloat = ddFloatWeightCut(digits);
   const C: Ctx<DD, DD> = {
     kind: 'dd',
     digits,
@@ -410,7 +422,9 @@ function makeDDCtx(digits: number, zmax: number): Ctx<DD, DD> {
       for (let j = jlo; j < jhi; j++) {
         if (!allJ && lev[j] !== k) continue;
         const d = ddSub(Y[j], c);
-        sum = ddAdd(sum, ddMul(B[j], expNeg(ddScale2(ddMul(d, d), -1))));
+        const zf = 0.5 * d.h * d.h;
+        // small weights in float64 (see ddFloatWeightCut); the others in double-double
+        sum = ddAdd(sum, zf > zFloat ? ddMulNum(B[j], Math.exp(-zf)) : ddMul(B[j], expNeg(ddScale2(ddMul(d, d), -1))));
         n++;
       }
       return [sum, n];
@@ -595,7 +609,7 @@ function smoothScale<T, E>(C: Ctx<T, E>, sqrtK: E): E {
 
 /** Rounding error of a quadrature sum whose terms have (weighted) magnitude ~ scale. */
 function roundoff<T, E>(C: Ctx<T, E>, scale: number): number {
-  if (C.kind === 'dd') return scale * DD_EPS * 16;
+  if (C.kind === 'dd') return scale * 16 * Math.max(DD_EPS, 2e-14 * Math.exp(-ddFloatWeightCut(C.digits)));
   return C.kind === 'dec' ? scale * Math.pow(10, -(C.evalDigits - 2)) : scale * 2.3e-16 * 16;
 }
 
