@@ -65,6 +65,21 @@ export const float64Interp: Interpretation<number> = {
 
 const decimalInterps = new Map<string, Interpretation<Decimal>>();
 
+/**
+ * The float64 or double-double route when it applies and succeeds; decimal.js when it does not
+ * apply (undefined) or fails (an integrand that overflows the double exponent range, e.g.
+ * exp(x)/(1+exp(x)) at large x, or an estimate above the target).
+ */
+function orDecimal(fast: () => Decimal | undefined, slow: () => Decimal): Decimal {
+  try {
+    const v = fast();
+    if (v !== undefined) return v;
+  } catch (e) {
+    if (!(e instanceof RangeError) && !(e instanceof NumericalError)) throw e;
+  }
+  return slow();
+}
+
 /** Largest quadrature accuracy (significant digits) delegated to float64 (smooth integrands only). */
 export const F64_MAX_DIGITS = 11;
 
@@ -97,10 +112,13 @@ export function decimalInterp(precision: number, quadDigits = precision - 4): In
   const I: Interpretation<Decimal> = {
     F,
     expect1: (f, k) => {
-      if (use64(f)) return check(expect1F64((x) => f.f64(x), k.toNumber(), { tol: tol64 }), `E[${f.name ?? 'f'}]`);
-      const fd = useDD ? integrandDD(f) : undefined;
+      const what = `E[${f.name ?? 'f'}]`;
       const opts = { digits: quadDigits, kinks: f.kinks };
-      return check(fd ? expect1DD(fd, k, opts) : expect1Dec((x) => f.dec(x), k, opts), `E[${f.name ?? 'f'}]`);
+      return orDecimal(() => {
+        if (use64(f)) return check(expect1F64((x) => f.f64(x), k.toNumber(), { tol: tol64 }), what);
+        const fd = useDD ? integrandDD(f) : undefined;
+        return fd ? check(expect1DD(fd, k, opts), what) : undefined;
+      }, () => check(expect1Dec((x) => f.dec(x), k, opts), what));
     },
     expect2: (f, g, k11, k12, k22) => {
       // the same expectation is asked for more than once per layer (the response and its
@@ -125,17 +143,14 @@ export function decimalInterp(precision: number, quadDigits = precision - 4): In
   let pairCache = new WeakMap<Integrand, WeakMap<Integrand, Map<string, Decimal>>>();
   let pairCacheSize = 0;
   function expect2Uncached(f: Integrand, g: Integrand, k11: Decimal, k12: Decimal, k22: Decimal): Decimal {
-    if (use64(f, g)) {
-      const r = expect2F64((x) => f.f64(x), (x) => g.f64(x), k11.toNumber(), k12.toNumber(), k22.toNumber(), { tol: tol64 });
-      return check(r, `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`);
-    }
-    const fd = useDD ? integrandDD(f) : undefined;
-    const gd = fd ? integrandDD(g) : undefined;
+    const what = `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`;
     const opts = { digits: quadDigits, kinksF: f.kinks, kinksG: g.kinks };
-    return check(
-      fd && gd ? expect2DD(fd, gd, k11, k12, k22, opts) : expect2Dec((x) => f.dec(x), (x) => g.dec(x), k11, k12, k22, opts),
-      `E[${f.name ?? 'f'}(u) ${g.name ?? 'g'}(v)]`,
-    );
+    return orDecimal(() => {
+      if (use64(f, g)) return check(expect2F64((x) => f.f64(x), (x) => g.f64(x), k11.toNumber(), k12.toNumber(), k22.toNumber(), { tol: tol64 }), what);
+      const fd = useDD ? integrandDD(f) : undefined;
+      const gd = fd ? integrandDD(g) : undefined;
+      return fd && gd ? check(expect2DD(fd, gd, k11, k12, k22, opts), what) : undefined;
+    }, () => check(expect2Dec((x) => f.dec(x), (x) => g.dec(x), k11, k12, k22, opts), what));
   }
   decimalInterps.set(key, I);
   return I;
