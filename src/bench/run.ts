@@ -20,6 +20,7 @@ import { twoInputBenches } from './twoInput';
 import { netKernel, netOptimalAlpha } from '../netApi';
 import { net, repeat, residual, dense, act, describeStandard } from '../model/net';
 import { elementaryBenches } from './elementary';
+import { quadActBenches } from './quadAct';
 
 export interface BenchResult {
   name: string;
@@ -107,6 +108,8 @@ export const BENCHES: Bench[] = [
   ...startupBenches(),
   // arbitrary-precision elementary functions and the verified closed-form route, against mpmath
   ...elementaryBenches(),
+  // activations without closed forms (tanh): verified kernel, response, optimal alpha and NTK
+  ...quadActBenches(),
   {
     name: 'resnet-mf-relu-float64-depth1e6',
     description: 'mean-field full residual ReLU network (Yang & Schoenholz): length, cosine distance and gradient recursions over 10^6 layers, float64',

@@ -18,6 +18,8 @@ function zeroDeep(x: unknown): boolean {
   if (typeof n === 'object' && n !== null && 'v' in n && 'd' in n) return zeroDeep(n.v) && zeroDeep(n.d);
   return false;
 }
+import { ddFromDecimal, ddMul, ddDiv, ddAddNum } from '../numeric/dd';
+import { integrandDD } from '../numeric/ddCompile';
 
 function isActivation(f: Integrand): f is Activation & Integrand {
   return typeof (f as Partial<Activation>).derivative === 'function';
@@ -40,7 +42,10 @@ export function dualInterp<T>(I: Interpretation<T>): Interpretation<Dual<T>> {
       if (zero(k.d)) return { v, d: F.of(0) };
       const kn = F.toNumber(k.v);
       const kd = F.kind === 'decimal' ? (k.v as unknown as Decimal) : undefined;
+      const fd = kd ? integrandDD(f) : undefined;
+      const kdd = fd && kd ? ddFromDecimal(kd) : undefined;
       const weighted: Integrand = {
+        dd: fd && kdd ? (x) => ddMul(fd(x), ddAddNum(ddDiv(ddMul(x, x), kdd), -1)) : undefined,
         f64: (x) => f.f64(x) * ((x * x) / kn - 1),
         dec: (x) => f.dec(x).times(x.times(x).div(kd ?? new (x.constructor as typeof Decimal)(kn)).minus(1)),
         kinks: f.kinks,

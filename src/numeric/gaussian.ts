@@ -56,6 +56,10 @@ import {
   DecCtor, decContext, decPi, mapDec, map64, MapKind, psiLowCap, tsCap, levelEstimate, gaussHermite64, gaussHermiteDec,
 } from './quadrature';
 import { plainMath } from './plainMath';
+import {
+  DD, DD_EPS, DD_PI, DD_ZERO, ddAdd, ddSub, ddMul, ddMulNum, ddDiv, ddNeg, ddExp, ddSqrt, ddScale2, ddSinh, ddCosh, ddCmp, ddToNumber,
+  ddFromDecimal, ddToDecimal,
+} from './dd';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -82,7 +86,8 @@ type DecIn = Decimal | string | number;
 // type (Decimal, or number).
 
 interface Ctx<T, E> {
-  readonly dec: boolean;
+  /** float64, decimal.js evaluations with BigInt fixed-point sums, or double-double throughout */
+  readonly kind: 'f64' | 'dec' | 'dd';
   /** decimal digits the result must reach */
   readonly digits: number;
   /** significant digits of function evaluations (digits + guard; 16 for float64) */
@@ -118,6 +123,7 @@ interface Ctx<T, E> {
   eScale2(a: E, s: number): E;
   eMap(kind: MapKind, k: number, j: number): [E, E];
   ePi(): E;
+  eSqrt(a: E): E;
   /** Gauss–Hermite rule for N(0, 1): nodes (E) and weights (T) */
   gh(n: number): { x: E[]; w: T[] };
   /**
@@ -131,7 +137,7 @@ interface Ctx<T, E> {
 // float64
 
 const F64: Ctx<number, number> = {
-  dec: false,
+  kind: 'f64',
   digits: 16,
   evalDigits: 16,
   zero: 0,
@@ -158,6 +164,7 @@ const F64: Ctx<number, number> = {
   eScale2: (a, s) => a * Math.pow(2, s),
   eMap: (kind, k, j) => map64(kind, j * Math.pow(2, -k)),
   ePi: () => Math.PI,
+  eSqrt: (a) => Math.sqrt(a),
   gh: (n) => gaussHermite64(n),
   kernelSum: (B, Y, lev, jlo, jhi, c, allJ, k) => {
     let sum = 0;
@@ -269,7 +276,7 @@ function makeDecCtx(digits: number, guard: number, zmax: number): Ctx<bigint, De
   const halfP = P + 1n;
   const ghCache = new Map<number, { x: Decimal[]; w: bigint[] }>();
   const C: Ctx<bigint, Decimal> = {
-    dec: true,
+    kind: 'dec',
     digits,
     evalDigits: digits + guard,
     zero: 0n,
@@ -301,6 +308,7 @@ function makeDecCtx(digits: number, guard: number, zmax: number): Ctx<bigint, De
     eScale2: (a, s) => new D(a.times(pow2(s))),
     eMap: (kind, k, j) => mapDec(D, kind, k, j),
     ePi: () => decPi(D),
+    eSqrt: (a) => a.sqrt(),
     gh: (n) => {
       let r = ghCache.get(n);
       if (!r) {
@@ -324,6 +332,110 @@ function makeDecCtx(digits: number, guard: number, zmax: number): Ctx<bigint, De
   };
   decCtxCache.set(key, C);
   return C;
+}
+
+// ---------------------------------------------------------------------------------------
+// double-double: evaluations and sums in ~31 digits (for digits <= DD_MAX_DIGITS)
+
+const ddCtxCache = new Map<number, Ctx<DD, DD>>();
+/** Map values and Gauss–Hermite rules in double-double, shared by every call (nodes in t are fixed). */
+const ddMapCache = new Map<string, [DD, DD]>();
+const ddGhCache = new Map<number, { x: DD[]; w: DD[] }>();
+
+function ddMap(kind: MapKind, k: number, j: number): [DD, DD] {
+  while (k > 0 && j % 2 === 0) {
+    j /= 2;
+    k--;
+  }
+  const key = `${kind}:${k}:${j}`;
+  let v = ddMapCache.get(key);
+  if (!v) {
+    if (kind === 'sh') {
+      const t = ddScale2(new DD(j, 0), -k);
+      v = [ddSinh(t), ddCosh(t)];
+    } else {
+      const m = mapDec(decContext(40), kind, k, j);
+      v = [ddFromDecimal(m[0]), ddFromDecimal(m[1])];
+    }
+    ddMapCache.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Pair weights exp(-z) of the separable rule with z above this cut are computed in float64
+ * (relative error <= 2e-14: z has an absolute error <= 2^-52 z). Their share of the sum is below
+ * e^-cut, so the absolute error stays below 2e-14 e^-cut L1 = 10^-(digits+8) L1 / 5 (L1 the
+ * sum of the absolute terms, < 1e5 times the accuracy floor): far below the target, and
+ * accounted for in the rounding estimate (roundoff).
+ */
+function ddFloatWeightCut(digits: number): number {
+  return Math.max(0, digits - 6) * Math.LN10;
+}
+
+function makeDDCtx(digits: number, zmax: number): Ctx<DD, DD> {
+  const hit = ddCtxCache.get(digits);
+  if (hit) return hit;
+  const expNeg = (z: DD): DD => (z.h > zmax ? DD_ZERO : ddExp(ddNeg(z)));
+  const zFloat = ddFloatWeightCut(digits);
+  const C: Ctx<DD, DD> = {
+    kind: 'dd',
+    digits,
+    evalDigits: 31,
+    zero: DD_ZERO,
+    add: ddAdd,
+    sub: ddSub,
+    mul: ddMul,
+    halfSq: (a) => ddScale2(ddMul(a, a), -1),
+    scale2: ddScale2,
+    expNeg,
+    num: ddToNumber,
+    toT: (a) => a,
+    toTScaled: (a, s) => ddScale2(a, -s),
+    fromT: (a) => a,
+    e: (x) => (typeof x === 'number' ? new DD(x, 0) : ddFromDecimal(x)),
+    eAdd: ddAdd,
+    eSub: ddSub,
+    eMul: ddMul,
+    eDiv: ddDiv,
+    eNum: ddToNumber,
+    eIsZero: (a) => a.h === 0,
+    eFinite: (a) => Number.isFinite(a.h),
+    eCmp: ddCmp,
+    eLog2: (a) => (a.h === 0 ? null : Math.floor(Math.log2(Math.abs(a.h)))),
+    eScale2: ddScale2,
+    eMap: ddMap,
+    ePi: () => DD_PI,
+    eSqrt: ddSqrt,
+    gh: (n) => {
+      let r = ddGhCache.get(n);
+      if (!r) {
+        const g = gaussHermiteDec(decContext(40), n);
+        r = { x: g.x.map((v) => ddFromDecimal(v)), w: g.w.map((v) => ddFromDecimal(v)) };
+        ddGhCache.set(n, r);
+      }
+      return r;
+    },
+    kernelSum: (B, Y, lev, jlo, jhi, c, allJ, k) => {
+      let sum = DD_ZERO;
+      let n = 0;
+      for (let j = jlo; j < jhi; j++) {
+        if (!allJ && lev[j] !== k) continue;
+        const d = ddSub(Y[j], c);
+        const zf = 0.5 * d.h * d.h;
+        // small weights in float64 (see ddFloatWeightCut); the others in double-double
+        sum = ddAdd(sum, zf > zFloat ? ddMulNum(B[j], Math.exp(-zf)) : ddMul(B[j], expNeg(ddScale2(ddMul(d, d), -1))));
+        n++;
+      }
+      return [sum, n];
+    },
+  };
+  ddCtxCache.set(digits, C);
+  return C;
+}
+
+function ddFront(digits: number): Front<DD, DD> {
+  return { C: makeDDCtx(digits, planDec(digits).zmax + 10), fromDec: (d) => ddFromDecimal(d), toDec: (e, D) => ddToDecimal(e, D) };
 }
 
 // =======================================================================================
@@ -497,12 +609,13 @@ function smoothScale<T, E>(C: Ctx<T, E>, sqrtK: E): E {
 
 /** Rounding error of a quadrature sum whose terms have (weighted) magnitude ~ scale. */
 function roundoff<T, E>(C: Ctx<T, E>, scale: number): number {
-  return C.dec ? scale * Math.pow(10, -(C.evalDigits - 2)) : scale * 2.3e-16 * 16;
+  if (C.kind === 'dd') return scale * 16 * Math.max(DD_EPS, 2e-14 * Math.exp(-ddFloatWeightCut(C.digits)));
+  return C.kind === 'dec' ? scale * Math.pow(10, -(C.evalDigits - 2)) : scale * 2.3e-16 * 16;
 }
 
 /** Exponent s of the normalisation 2^-s for function values (largest Gaussian-weighted value). */
 function normExp<T, E>(C: Ctx<T, E>, xs: number[], vals: E[]): number {
-  if (!C.dec) return 0;
+  if (C.kind !== 'dec') return 0;
   let best: number | null = null;
   let bestW = -Infinity;
   for (let i = 0; i < xs.length; i++) {
@@ -801,7 +914,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
   }
   // absolute tolerance of inner integrals (normalized g units): first assume |value| >~ 1e-2
   // of the scale of f g; tightened (and the outer rule restarted) if inner errors dominate
-  const tolFloor = C.dec ? 0 : 64 * 2.2e-16 * gScale;
+  const tolFloor = C.kind === 'dec' ? 0 : 64 * (C.kind === 'dd' ? DD_EPS : 2.2e-16) * gScale;
   let tolIn = Math.max(gScale * plan.tolRel * 1e-3, tolFloor);
   let gEvals = 0;
   const gN = (vStd: E): T => {
@@ -840,11 +953,65 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
   let ghStart = 1; // index into GH_N
 
   /** E_y[g(rho x + sigma y)] (normalized) and its error estimate. */
+  // Double-double, g without kinks and a wide inner Gaussian (s = sigma sqrt(K22) above 0.1):
+  // Gauss–Hermite would need hundreds of nodes for 20+ digits (g(rho x + sigma y) has poles at
+  // ~1/s from the real y-axis), so the inner integral is the sinh-map trapezoid of the 1D rule,
+  // y = a sinh(t), a = min(1, 1.5 / s), whose nodes and Gaussian weights are the same for every
+  // outer node (computed once per level here).
+  const sIn = sig * C.eNum(P.sK22);
+  const sinhLevels: { y: E[]; w: T[] }[] = [];
+  const useSinh = C.kind === 'dd' && bg.length === 0 && sIn > 0.1;
+  const aIn = 1.5 / sIn >= 1 ? 1 : 1.5 / sIn;
+  const TIn = Math.asinh(Ry / aIn) + 0.25;
+  const sinhLevel = (kk: number): { y: E[]; w: T[] } => {
+    while (sinhLevels.length <= kk) {
+      const k = sinhLevels.length;
+      const jMax = Math.floor(TIn * Math.pow(2, k));
+      const lv: { y: E[]; w: T[] } = { y: [], w: [] };
+      const aE = C.e(aIn);
+      for (let j = -jMax; j <= jMax; j++) {
+        if (k > 0 && j % 2 === 0) continue;
+        const [ma, mb] = C.eMap('sh', k, j);
+        const y = C.eMul(aE, ma);
+        const Y = C.toT(y);
+        lv.y.push(y);
+        lv.w.push(C.mul(C.mul(C.toT(C.eMul(aE, mb)), C.expNeg(C.halfSq(Y))), C.toT(invS2pE)));
+      }
+      sinhLevels.push(lv);
+    }
+    return sinhLevels[kk];
+  };
+  const innerSinh = (mean: E): [T, number] => {
+    let acc = C.zero;
+    let prev: T | undefined;
+    let d1: number | undefined;
+    let d2: number | undefined;
+    let e = Infinity;
+    let kk = 0;
+    for (; kk <= 12; kk++) {
+      const lv = sinhLevel(kk);
+      for (let l = 0; l < lv.y.length; l++) acc = C.add(acc, C.mul(gN(C.eAdd(mean, C.eMul(P.sigma, lv.y[l]))), lv.w[l]));
+      const s = C.scale2(acc, -kk);
+      if (kk >= FIRST_LEVEL) {
+        if (prev !== undefined) {
+          const d = Math.abs(C.num(C.sub(s, prev)));
+          e = levelEstimate(d, d1, d2);
+          d2 = d1;
+          d1 = d;
+          if (kk >= FIRST_LEVEL + 2 && e <= tolIn) return [s, e];
+        }
+        prev = s;
+      }
+    }
+    return [prev!, e];
+  };
+
   const inner = (x: E, xf: number): [T, number] => {
     const ys = bgf.map((b) => (b - rho * xf) / sig);
     const active: number[] = [];
     for (let m = 0; m < ys.length; m++) if (Math.abs(ys[m]) < Ry) active.push(m);
     const mean = C.eMul(P.rho, x);
+    if (useSinh) return innerSinh(mean);
     if (active.length === 0) {
       // Gauss–Hermite with growing n (GH_N), from one rung below the previous node's choice
       let prev: T | undefined;
@@ -1000,8 +1167,7 @@ function expect2Conditional<T, E>(C: Ctx<T, E>, plan: Plan, P0: Pair2D<E>): RawR
 }
 
 function eSqrt2Pi<T, E>(C: Ctx<T, E>): E {
-  const v = C.eMul(C.e(2), C.ePi());
-  return C.dec ? ((v as unknown as Decimal).sqrt() as unknown as E) : (Math.sqrt(C.eNum(v)) as unknown as E);
+  return C.eSqrt(C.eMul(C.e(2), C.ePi()));
 }
 
 // =======================================================================================
@@ -1042,7 +1208,11 @@ const SEP_MAX_PREDICTED = 20000;
  * the other rule, keeping the result with the smaller estimate.
  */
 function expect2Rule<T, E>(C: Ctx<T, E>, plan: Plan, P: Pair2D<E>, sigma: number, sK11: number, sK22: number, rule?: 'separable' | 'conditional'): RawResult<T> {
-  const choice = rule ?? chooseRule(C.dec, P.bpsF.length > 0, P.bpsG.length > 0, sigma, sK11, sK22);
+  const smooth = P.bpsF.length === 0 && P.bpsG.length === 0;
+  // double-double, both smooth: the separable rule's pair weights cost a double-double exp each,
+  // the conditional rule's inner nodes none; measured crossover (CPU time, tanh at K = 1..30,
+  // 20 digits) at rho ~ 0.85-0.9. Otherwise the evaluation-count model, as for decimal.js.
+  const choice = rule ?? (C.kind === 'dd' && smooth ? (sigma >= 0.5 ? 'separable' : 'conditional') : chooseRule(C.kind !== 'f64', P.bpsF.length > 0, P.bpsG.length > 0, sigma, sK11, sK22));
   const run = (r: 'separable' | 'conditional') => (r === 'separable' ? expect2Separable(C, plan, P) : expect2Conditional(C, plan, P));
   const first = run(choice);
   if (rule || first.converged !== false) return first;
@@ -1085,23 +1255,121 @@ export interface Expect2Opts64 {
   rule?: 'separable' | 'conditional';
 }
 
-function finishDec(C: Ctx<bigint, Decimal>, r: RawResult<bigint>, constant: Decimal, D: DecCtor): ExpectResultDec {
-  const v = C.eScale2(C.fromT(r.S), r.hExp + r.scaleExp);
+/**
+ * The arbitrary-precision entry points, generic over the evaluation type: decimal.js (Decimal
+ * evaluations, BigInt sums) or double-double. Covariances arrive as decimals either way; the
+ * determinant, sigma and rho are computed in decimal.js (exactly, resp. at digits + GUARD) and
+ * then handed to the context.
+ */
+interface Front<T, E> {
+  C: Ctx<T, E>;
+  /** Decimal at digits + GUARD -> E */
+  fromDec(d: Decimal): E;
+  /** E -> Decimal (of the constructor D) */
+  toDec(e: E, D: DecCtor): Decimal;
+}
+
+function finishFront<T, E>(fr: Front<T, E>, r: RawResult<T>, constant: Decimal, D: DecCtor): ExpectResultDec {
+  const v = fr.toDec(fr.C.eScale2(fr.C.fromT(r.S), r.hExp + r.scaleExp), D);
   return { value: new D(v.times(constant)), error: r.est * Math.pow(2, r.scaleExp), method: r.method, evaluations: r.evals };
+}
+
+function invSqrt2PiDec(D: DecCtor): Decimal {
+  return new D(1).div(new D(2).times(decPi(D)).sqrt());
+}
+
+function decFront(digits: number, zmax: number): Front<bigint, Decimal> {
+  return { C: makeDecCtx(digits, GUARD, zmax), fromDec: (d) => d, toDec: (e) => e };
+}
+
+function expect1Front<T, E>(fr: Front<T, E>, plan: Plan, f: (u: E) => E, K: DecIn, kinks: number[] | undefined, digits: number, name: string): ExpectResultDec {
+  const C = fr.C;
+  const D = decContext(digits + GUARD);
+  const Kd = new D(K);
+  if (!Kd.isFinite() || Kd.lt(0)) throw new RangeError(`${name}: K must be finite and >= 0`);
+  if (Kd.isZero()) return { value: new D(fr.toDec(f(fr.fromDec(new D(0))), D)), error: 0, method: 'degenerate', evaluations: 1 };
+  const sK = fr.fromDec(Kd.sqrt());
+  const r = expect1Core(C, plan, (x) => f(C.eMul(x, sK)), stdBreakpoints(C, kinks, sK), smoothScale(C, sK));
+  return finishFront(fr, r, invSqrt2PiDec(D), D);
+}
+
+function expect2Front<T, E>(
+  fr: Front<T, E>,
+  plan: Plan,
+  f: (u: E) => E,
+  g: (v: E) => E,
+  K11: DecIn,
+  K12: DecIn,
+  K22: DecIn,
+  opts: Expect2OptsDec,
+  name: string,
+): ExpectResultDec {
+  const C = fr.C;
+  const digits = opts.digits;
+  const D = decContext(digits + GUARD);
+  const a = new D(K11);
+  const c = new D(K12);
+  const b = new D(K22);
+  if (!a.isFinite() || !b.isFinite() || !c.isFinite() || a.lt(0) || b.lt(0)) throw new RangeError(`${name}: invalid covariance`);
+  const zero = new D(0);
+  const at0 = (h: (u: E) => E): Decimal => fr.toDec(h(fr.fromDec(zero)), D);
+  if (a.isZero() || b.isZero()) {
+    if (!c.isZero()) throw new RangeError(`${name}: covariance matrix is not positive semi-definite`);
+    // one variable is identically 0
+    if (a.isZero() && b.isZero()) return { value: new D(at0(f).times(at0(g))), error: 0, method: 'degenerate', evaluations: 2 };
+    if (a.isZero()) {
+      const fz = at0(f);
+      const r = expect1Front(fr, plan, g, b, opts.kinksG, digits, name);
+      return { value: new D(r.value.times(fz)), error: r.error * Math.abs(fz.toNumber()), method: 'degenerate', evaluations: (r.evaluations ?? 0) + 1 };
+    }
+    const gz = at0(g);
+    const r = expect1Front(fr, plan, f, a, opts.kinksF, digits, name);
+    return { value: new D(r.value.times(gz)), error: r.error * Math.abs(gz.toNumber()), method: 'degenerate', evaluations: (r.evaluations ?? 0) + 1 };
+  }
+  // det = K11 K22 - K12^2 exactly (the inputs are exact decimals; at working precision
+  // K12^2 would round and rho = 1 - 1e-30 would become rho = 1)
+  const X = decContext(Math.max(a.sd() + b.sd(), 2 * c.sd()) + 5);
+  const prod = a.times(b);
+  let det = new D(new X(a).times(b).minus(new X(c).times(c)));
+  if (det.isNeg()) {
+    if (det.div(prod).gt(new D(10).pow(-(digits + GUARD - 4)).neg())) det = zero;
+    else throw new RangeError(`${name}: covariance matrix is not positive semi-definite`);
+  }
+  const sK11d = a.sqrt();
+  const sK22d = b.sqrt();
+  const sK11 = fr.fromDec(sK11d);
+  const sK22 = fr.fromDec(sK22d);
+  const invSqrt2pi = invSqrt2PiDec(D);
+  if (det.isZero()) {
+    // rho = +-1: v = +-sqrt(K22/K11) u
+    const neg = c.isNeg();
+    const bps = [...stdBreakpoints(C, opts.kinksF, sK11), ...stdBreakpoints(C, opts.kinksG, sK22).map((x) => (neg ? C.eSub(C.e(0), x) : x))];
+    const sv = fr.fromDec(neg ? sK22d.neg() : sK22d);
+    const r = expect1Core(C, plan, (x) => C.eMul(f(C.eMul(x, sK11)), g(C.eMul(x, sv))), bps, smoothScale(C, a.gt(b) ? sK11 : sK22));
+    return finishFront(fr, r, invSqrt2pi, D);
+  }
+  const sigmaD = det.div(prod).sqrt(); // sqrt(1 - rho^2) without cancellation
+  const sigma = fr.fromDec(sigmaD);
+  const P: Pair2D<E> = {
+    f,
+    g,
+    sK11,
+    sK22,
+    rho: fr.fromDec(c.div(prod.sqrt())),
+    sigma,
+    bpsF: stdBreakpoints(C, opts.kinksF, sK11),
+    bpsG: stdBreakpoints(C, opts.kinksG, sK22),
+    scaleF: smoothScale(C, sK11),
+    scaleG: smoothScale(C, sK22),
+  };
+  const r = expect2Rule(C, plan, P, sigmaD.toNumber(), sK11d.toNumber(), sK22d.toNumber(), opts.rule);
+  return finishFront(fr, r, r.method === 'separable' ? new D(1).div(decPi(D).times(2).times(sigmaD)) : invSqrt2pi, D);
 }
 
 /** E[f(u)], u ~ N(0, K), to `digits` significant digits. f receives Decimals at digits + 10 digits. */
 export function expect1Dec(f: (u: Decimal) => Decimal, K: DecIn, opts: Expect1OptsDec): ExpectResultDec {
-  const digits = opts.digits;
-  const plan = planDec(digits);
-  const C = makeDecCtx(digits, GUARD, plan.zmax + 10);
-  const D = decContext(digits + GUARD);
-  const Kd = new D(K);
-  if (!Kd.isFinite() || Kd.lt(0)) throw new RangeError('expect1Dec: K must be finite and >= 0');
-  if (Kd.isZero()) return { value: new D(f(new D(0))), error: 0, method: 'degenerate', evaluations: 1 };
-  const sK = Kd.sqrt();
-  const r = expect1Core(C, plan, (x) => f(x.times(sK)), stdBreakpoints(C, opts.kinks, sK), smoothScale(C, sK));
-  return finishDec(C, r, new D(1).div(eSqrt2Pi(C)), D);
+  const plan = planDec(opts.digits);
+  return expect1Front(decFront(opts.digits, plan.zmax + 10), plan, f, K, opts.kinks, opts.digits, 'expect1Dec');
 }
 
 /**
@@ -1116,63 +1384,24 @@ export function expect2Dec(
   K22: DecIn,
   opts: Expect2OptsDec,
 ): ExpectResultDec {
-  const digits = opts.digits;
-  const plan = planDec(digits);
-  const C = makeDecCtx(digits, GUARD, plan.zmax + 10);
-  const D = decContext(digits + GUARD);
-  const a = new D(K11);
-  const c = new D(K12);
-  const b = new D(K22);
-  if (!a.isFinite() || !b.isFinite() || !c.isFinite() || a.lt(0) || b.lt(0)) throw new RangeError('expect2Dec: invalid covariance');
-  const zero = new D(0);
-  if (a.isZero() || b.isZero()) {
-    if (!c.isZero()) throw new RangeError('expect2Dec: covariance matrix is not positive semi-definite');
-    // one variable is identically 0
-    if (a.isZero() && b.isZero()) return { value: new D(f(zero).times(g(zero))), error: 0, method: 'degenerate', evaluations: 2 };
-    if (a.isZero()) {
-      const fz = f(zero);
-      const r = expect1Dec(g, b, { digits, kinks: opts.kinksG });
-      return { value: new D(r.value.times(fz)), error: r.error * Math.abs(fz.toNumber()), method: 'degenerate', evaluations: (r.evaluations ?? 0) + 1 };
-    }
-    const gz = g(zero);
-    const r = expect1Dec(f, a, { digits, kinks: opts.kinksF });
-    return { value: new D(r.value.times(gz)), error: r.error * Math.abs(gz.toNumber()), method: 'degenerate', evaluations: (r.evaluations ?? 0) + 1 };
-  }
-  // det = K11 K22 - K12^2 exactly (the inputs are exact decimals; at working precision
-  // K12^2 would round and rho = 1 - 1e-30 would become rho = 1)
-  const X = decContext(Math.max(a.sd() + b.sd(), 2 * c.sd()) + 5);
-  const prod = a.times(b);
-  let det = new D(new X(a).times(b).minus(new X(c).times(c)));
-  if (det.isNeg()) {
-    if (det.div(prod).gt(new D(10).pow(-(digits + GUARD - 4)).neg())) det = zero;
-    else throw new RangeError('expect2Dec: covariance matrix is not positive semi-definite');
-  }
-  const sK11 = a.sqrt();
-  const sK22 = b.sqrt();
-  const invSqrt2pi = new D(1).div(eSqrt2Pi(C));
-  if (det.isZero()) {
-    // rho = +-1: v = +-sqrt(K22/K11) u
-    const neg = c.isNeg();
-    const bps = [...stdBreakpoints(C, opts.kinksF, sK11), ...stdBreakpoints(C, opts.kinksG, sK22).map((x) => (neg ? x.neg() : x))];
-    const sv = neg ? sK22.neg() : sK22;
-    const r = expect1Core(C, plan, (x) => f(x.times(sK11)).times(g(x.times(sv))), bps, smoothScale(C, a.gt(b) ? sK11 : sK22));
-    return finishDec(C, r, invSqrt2pi, D);
-  }
-  const sigma = det.div(prod).sqrt(); // sqrt(1 - rho^2) without cancellation
-  const P: Pair2D<Decimal> = {
-    f,
-    g,
-    sK11,
-    sK22,
-    rho: c.div(prod.sqrt()),
-    sigma,
-    bpsF: stdBreakpoints(C, opts.kinksF, sK11),
-    bpsG: stdBreakpoints(C, opts.kinksG, sK22),
-    scaleF: smoothScale(C, sK11),
-    scaleG: smoothScale(C, sK22),
-  };
-  const r = expect2Rule(C, plan, P, sigma.toNumber(), sK11.toNumber(), sK22.toNumber(), opts.rule);
-  return finishDec(C, r, r.method === 'separable' ? new D(1).div(decPi(D).times(2).times(sigma)) : invSqrt2pi, D);
+  const plan = planDec(opts.digits);
+  return expect2Front(decFront(opts.digits, plan.zmax + 10), plan, f, g, K11, K12, K22, opts, 'expect2Dec');
+}
+
+/**
+ * E[f(u)], u ~ N(0, K), to `digits` <= DD_MAX_DIGITS significant digits, with f evaluated and
+ * the quadrature summed in double-double arithmetic (~31 digits). Same rules, error estimates
+ * and accuracy target as expect1Dec; the value is returned as a Decimal at digits + 10 digits.
+ */
+export function expect1DD(f: (u: DD) => DD, K: DecIn, opts: Expect1OptsDec): ExpectResultDec {
+  const plan = planDec(opts.digits);
+  return expect1Front(ddFront(opts.digits), plan, f, K, opts.kinks, opts.digits, 'expect1DD');
+}
+
+/** E[f(u) g(v)] as expect2Dec, in double-double (digits <= DD_MAX_DIGITS). */
+export function expect2DD(f: (u: DD) => DD, g: (v: DD) => DD, K11: DecIn, K12: DecIn, K22: DecIn, opts: Expect2OptsDec): ExpectResultDec {
+  const plan = planDec(opts.digits);
+  return expect2Front(ddFront(opts.digits), plan, f, g, K11, K12, K22, opts, 'expect2DD');
 }
 
 /** E[f(u)], u ~ N(0, K), in float64 (relative tolerance tol, default 1e-13). */

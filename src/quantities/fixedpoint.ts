@@ -35,7 +35,7 @@ export interface FixedPoint<T> {
   xi_c: T | null;
 }
 
-const IDENTITY: Integrand = { f64: (x) => x, dec: (x) => x, kinks: [], name: 'u' };
+const IDENTITY: Integrand = { f64: (x) => x, dec: (x) => x, dd: (x) => x, kinks: [], name: 'u' };
 
 function requireContinuous(act: Activation, what: string): void {
   if (act.continuity === 'discontinuous') {

@@ -114,19 +114,25 @@ export function maximiseBySecant<T>(I: Interpretation<T>, slope: (alpha: T) => {
   // 1 - spread in the field itself (in float64, 1 - 1e-22 would be exactly 1)
   let x0 = F.mul(x1, F.sub(F.of(1), F.of(spread)));
   let g0 = slope(x0).ds;
-  let g1 = slope(x1).ds;
+  let at1 = slope(x1);
+  let g1 = at1.ds;
   const tol = 10 ** -(Math.min(F.digits, 300) - 3);
   for (let it = 0; it < 100; it++) {
     const denom = F.sub(g1, g0);
     if (F.toNumber(denom) === 0 && (F.kind !== 'decimal' || (denom as unknown as Decimal).isZero())) break;
     const x2 = F.sub(x1, F.div(F.mul(g1, F.sub(x1, x0)), denom));
     const step = Math.abs(F.toNumber(F.sub(x2, x1)));
+    if (step <= tol * Math.abs(F.toNumber(x2))) {
+      // S is stationary at the maximum: S(x2) - S(x1) = O(S'' step^2), far below the working
+      // precision for a step below tol, so S at the last evaluated point serves
+      return { alpha: x2, sensitivity: at1.s };
+    }
     x0 = x1; g0 = g1; x1 = x2;
-    if (step <= tol * Math.abs(F.toNumber(x1))) break;
-    g1 = slope(x1).ds;
+    at1 = slope(x1);
+    g1 = at1.ds;
     if (it === 99) throw new NumericalError('optimal alpha: the secant iteration did not converge');
   }
-  return { alpha: x1, sensitivity: slope(x1).s };
+  return { alpha: x1, sensitivity: at1.s };
 }
 
 export interface AsymptoticOptimum {

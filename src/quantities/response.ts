@@ -69,7 +69,7 @@ export function closedFormDerivatives(act: Activation): ClosedDerivs | undefined
   return d;
 }
 
-const IDENTITY: Integrand = { f64: (x) => x, dec: (x) => x, kinks: [], name: 'u' };
+const IDENTITY: Integrand = { f64: (x) => x, dec: (x) => x, dd: (x) => x, kinks: [], name: 'u' };
 
 /** <phi'(u) phi'(v)> = d<phi(u) phi(v)>/dK12. */
 export function dPairdK12<T>(I: Interpretation<T>, act: Activation, k11: T, k12: T, k22: T): T {
