@@ -129,7 +129,7 @@ describe('validate --net', () => {
     expect(a.err.trim().split('\n')).toHaveLength(1);
     expect(a.err).toContain('layers[1] (batchnorm): the simulator does not cover this layer');
     const actOnSum = file({ inputs: { q0: 1, c0: 0.6 }, layers: [{ residual: { alpha: 1, branch: [{ dense: { sw2: 1 } }, { act: 'relu' }] } }, { act: 'relu' }] });
-    const b = await run(['validate', '--net', actOnSum, '--samples', '10']);
+    const b = await run(['validate', '--net', actOnSum, '--samples', '100']);
     expect(b.code).toBe(2);
     expect(b.err).toContain('layers[1] (act)');
     const c = await run(['validate', '--net', file(POST_ERF), '--delta', '0.1']);
