@@ -250,7 +250,9 @@ function optimalAlphaMeanField(net: Network, digits: number): OptimalAlphaResult
   let warm: { alpha: string; spread: number } | undefined;
   const compute = <T>(I: Interpretation<T>) => {
     // the first pass starts from the float64 estimate, later ones from the previous pass
-    const r = warm === undefined ? optimalAlpha(I, net, polished) : optimalAlpha(I, net, warm.alpha, warm.spread);
+    // the passes are compared to digits + 1: a secant step below 10^-(digits + 6) ends the iteration
+    const relTol = 10 ** -(digits + 6);
+    const r = warm === undefined ? optimalAlpha(I, net, polished, undefined, relTol) : optimalAlpha(I, net, warm.alpha, warm.spread, relTol);
     warm = { alpha: String(r.alpha), spread: 10 ** -(I.F.digits - 6) };
     return { alpha: r.alpha, sensitivity: r.sensitivity };
   };

@@ -73,17 +73,22 @@ export function productIntegrand(...fs: Integrand[]): Integrand {
   };
 }
 
-export const float64Interp: Interpretation<number> = {
-  F: float64,
-  expect1: (f, k) => {
-    gaussianCheck1(f.name, f.growth, k);
-    return finiteIntegrand(f.name, () => expect1F64((x) => f.f64(x), k, { kinks: f.kinks, tol: 1e-13 }).value);
-  },
-  expect2: (f, g, k11, k12, k22) => {
-    gaussianCheck2(pairName(f, g), f.growth, g.growth, k11, k12, k22);
-    return finiteIntegrand(pairName(f, g), () => expect2F64((x) => f.f64(x), (x) => g.f64(x), k11, k12, k22, { kinksF: f.kinks, kinksG: g.kinks, tol: 1e-13 }).value);
-  },
-};
+/** float64 with adaptive quadratures to relative tolerance `tol`. */
+export function float64InterpTol(tol: number): Interpretation<number> {
+  return {
+    F: float64,
+    expect1: (f, k) => {
+      gaussianCheck1(f.name, f.growth, k);
+      return finiteIntegrand(f.name, () => expect1F64((x) => f.f64(x), k, { kinks: f.kinks, tol }).value);
+    },
+    expect2: (f, g, k11, k12, k22) => {
+      gaussianCheck2(pairName(f, g), f.growth, g.growth, k11, k12, k22);
+      return finiteIntegrand(pairName(f, g), () => expect2F64((x) => f.f64(x), (x) => g.f64(x), k11, k12, k22, { kinksF: f.kinks, kinksG: g.kinks, tol }).value);
+    },
+  };
+}
+
+export const float64Interp: Interpretation<number> = float64InterpTol(1e-13);
 
 const decimalInterps = new Map<string, Interpretation<Decimal>>();
 
