@@ -278,3 +278,81 @@ describe('input validation and the CLI', () => {
     }
   });
 });
+
+describe('eps, gamma, beta (radial chi^2 x batch-sphere quadrature)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { batchNormEps, symmetricMap, chiSquareRule, chiSquareMoment } = require('../src/quantities/batchnormEps');
+
+  test('the chi^2 rule integrates t, t^2 (k = 1, 3, 7, 99) and 1/t (k = 7, 99; at k = 3 the t^(-1/2) tail in ln t converges slowly)', () => {
+    for (const k of [1, 3, 7, 99]) {
+      const { t, w } = chiSquareRule(k, 128);
+      const m = (p: number) => t.reduce((s: number, ti: number, i: number) => s + w[i] * ti ** p, 0);
+      expect(rel(m(1), k)).toBeLessThan(1e-12);
+      expect(rel(m(2), chiSquareMoment(k, 2))).toBeLessThan(1e-12);
+      if (k > 4) expect(rel(m(-1), 1 / (k - 2))).toBeLessThan(1e-10);
+    }
+  });
+
+  test('eps = 0, gamma = 1, beta = 0 through the new route equals the plain quadrature', () => {
+    const spec = batchNormSpec({ act: 'relu', batch: 8, sw2: '1.5', sb2: '0.1' });
+    const a = batchNormQuadrature(spec);
+    const b = batchNormEps(spec);
+    expect(b.layers).toBe(1);
+    expect(b.lambda_triv).toBe(0);
+    for (const k of ['q_star', 'c_star', 'grad_rate', 'lambda_std', 'lambda_2'] as const) expect(rel(b[k], a[k] as number)).toBeLessThan(1e-12);
+  });
+
+  test('B = 2: q*, c* and the scale eigenvalue match mpmath (test/fixtures/make_batchnorm_eps.py)', () => {
+    const cases = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'batchnorm_eps.json'), 'utf8'));
+    for (const c of cases) {
+      const r = batchNormEps(batchNormSpec(c));
+      expect(rel(r.q_star, Number(c.q_star))).toBeLessThan(1e-10);
+      expect(Math.abs(r.c_star - Number(c.c_star))).toBeLessThan(1e-10);
+      expect(Math.abs(r.lambda_triv - Number(c.lambda_triv))).toBeLessThan(1e-10);
+      expect(r.layers).toBeGreaterThan(1);
+    }
+  });
+
+  test('B = 2, tanh, eps = 0.1, gamma = 1.5, beta = 0.3: finite-width networks agree on q*, c* and the (finite) gradient rate', () => {
+    const spec = batchNormSpec({ act: 'tanh', batch: 2, eps: '0.1', gamma: '1.5', beta: '0.3' });
+    const r = batchNormEps(spec);
+    const net = simulateBatchNorm({ act: spec.act, batch: 2, width: 128, depth: 10, sw2: 1, sb2: 0, networks: 10, seed: 2, eps: 0.1, gamma: 1.5, beta: 0.3 });
+    for (const [e, t] of [[net.q, r.q_star], [net.c, r.c_star], [net.grad_rate, r.grad_rate as number]] as const) {
+      expect(Math.abs(e.mean - t)).toBeLessThan(4 * e.se + 0.01 * Math.abs(t));
+    }
+  });
+
+  (LONG ? test : test.skip)('tanh, B = 4, eps = 0.1, gamma = 1.5, beta = 0.3: scale eigenvalue = d v\'/dv; Monte Carlo of networks and of the map agree', () => {
+    const spec = batchNormSpec({ act: 'tanh', batch: 4, eps: '0.1', gamma: '1.5', beta: '0.3' });
+    const r = batchNormEps(spec);
+    const v = r.q_star * (1 - r.c_star);
+    const h = 1e-4 * v;
+    const fd = (symmetricMap(spec, v + h, r.nodes.sphere, r.nodes.radial, true).v - symmetricMap(spec, v - h, r.nodes.sphere, r.nodes.radial, true).v) / (2 * h);
+    expect(Math.abs(fd - r.lambda_triv)).toBeLessThan(1e-7);
+    const bn = { eps: 0.1, gamma: 1.5, beta: 0.3 };
+    const net = simulateBatchNorm({ act: spec.act, batch: 4, width: 64, depth: 8, sw2: 1, sb2: 0, networks: 8, seed: 5, ...bn });
+    for (const [e, t] of [[net.q, r.q_star], [net.c, r.c_star], [net.grad_rate, r.grad_rate as number]] as const) {
+      expect(Math.abs(e.mean - t)).toBeLessThan(4 * e.se + 0.01 * Math.abs(t));
+    }
+    const dirs = irrepDirections(4);
+    const map = mapMonteCarlo({
+      act: spec.act, batch: 4, sw2: 1, sb2: 0, sigma: fixedPointMatrix(4, r.q_star, r.c_star), directions: [dirs.std!, dirs.pair!], samples: 8000, seed: 3, bn,
+    });
+    expect(Math.abs(map.phi2.mean - r.phi2)).toBeLessThan(4 * map.phi2.se);
+    expect(Math.abs(map.lambda[0].mean - (r.lambda_std as number))).toBeLessThan(4 * map.lambda[0].se);
+    expect(Math.abs(map.lambda[1].mean - (r.lambda_2 as number))).toBeLessThan(4 * map.lambda[1].se);
+  });
+
+  test('fieldprop batchnorm --eps/--gamma/--beta: bad values exit 2 naming the option; good ones print the scale eigenvalue', async () => {
+    for (const [opt, val] of [['eps', '-1'], ['gamma', '0'], ['beta', '1000']]) {
+      const r = await run(['batchnorm', '--batch', '2', `--${opt}`, val]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(opt);
+    }
+    const ok = await run(['batchnorm', '--act', 'tanh', '--batch', '2', '--eps', '0.1', '--gamma', '1.5', '--beta', '0.3', '--json']);
+    expect(ok.code).toBe(0);
+    const j = JSON.parse(ok.out);
+    expect(Math.abs(Number(j.lambda_triv) - 0.14783765110692764)).toBeLessThan(1e-5);
+    expect(j.layers).toBeGreaterThan(1);
+  });
+});
