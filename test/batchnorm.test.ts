@@ -356,3 +356,30 @@ describe('eps, gamma, beta (radial chi^2 x batch-sphere quadrature)', () => {
     expect(j.layers).toBeGreaterThan(1);
   });
 });
+
+describe('the general B x B map from a perturbed symmetric point (J_phi route)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { iterateGeneral, perturbedStart } = require('../src/quantities/batchnormGeneral');
+
+  test('relu, B = 8 (lambda_std < 1): returns to the symmetric Sigma* of the quadrature route', () => {
+    const spec = batchNormSpec({ act: 'relu', batch: 8 });
+    const r = batchNormQuadrature(spec);
+    const g = iterateGeneral(spec, perturbedStart(8, r.q_star, r.c_star, 1e-3, 1));
+    expect(g.symmetric).toBe(true);
+    expect(rel(g.sigma[0][0], r.q_star)).toBeLessThan(1e-9);
+    expect(rel(g.sigma[0][1] / g.sigma[0][0], r.c_star)).toBeLessThan(1e-9);
+  });
+
+  test('relu-power:2, B = 8 (lambda_std > 1): the batch splits into two blocks; B = 4 (lambda_std < 1) stays symmetric', () => {
+    const spec = batchNormSpec({ act: 'relu-power:2', batch: 8 });
+    const r = batchNormQuadrature(spec);
+    expect(r.lambda_std as number).toBeGreaterThan(1);
+    const g = iterateGeneral(spec, perturbedStart(8, r.q_star, r.c_star, 1e-3, 1));
+    expect(g.symmetric).toBe(false);
+    expect(g.blocks.length).toBe(2);
+    expect(g.blocks[0].members.length + g.blocks[1].members.length).toBe(8);
+    const s4 = batchNormSpec({ act: 'relu-power:2', batch: 4 });
+    const r4 = batchNormQuadrature(s4);
+    expect(iterateGeneral(s4, perturbedStart(4, r4.q_star, r4.c_star, 1e-3, 1)).symmetric).toBe(true);
+  });
+});
