@@ -378,6 +378,11 @@ describe('the general B x B map from a perturbed symmetric point (J_phi route)',
     expect(g.symmetric).toBe(false);
     expect(g.blocks.length).toBe(2);
     expect(g.blocks[0].members.length + g.blocks[1].members.length).toBe(8);
+    // the broken point is a fixed point of the sampled map too (every entry within 4.5 standard errors)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { sampleMapEntries } = require('../src/simulate/batchnorm');
+    const mc = sampleMapEntries({ act: spec.act, sigma: g.sigma, sw2: 1, sb2: 0, samples: 20000, seed: 4 });
+    for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(Math.abs(mc[i][j].mean - g.sigma[i][j])).toBeLessThan(4.5 * mc[i][j].se + 1e-12);
     const s4 = batchNormSpec({ act: 'relu-power:2', batch: 4 });
     const r4 = batchNormQuadrature(s4);
     expect(iterateGeneral(s4, perturbedStart(4, r4.q_star, r4.c_star, 1e-3, 1)).symmetric).toBe(true);

@@ -405,3 +405,50 @@ export function simulateLinearisation(o: LinearisationOptions): Estimate {
   }
   return estimate(rs);
 }
+
+/**
+ * Every entry of F(S) = sw2 E[phi(y) phi(y)^T] + sb2 11^T sampled at any covariance S (h ~ N(0, S),
+ * plain BN): an independent check of a fixed point of the general B x B map. S may be singular
+ * (e.g. a block of perfectly correlated inputs): the factor is a Cholesky factor with zero pivots dropped.
+ */
+export function sampleMapEntries(o: { act: Activation; sigma: number[][]; sw2: number; sb2: number; samples: number; seed: number }): Estimate[][] {
+  const B = o.sigma.length;
+  const f = o.act.f64;
+  const sqrtB = Math.sqrt(B);
+  const scale = o.sigma.reduce((s, r, i) => s + r[i], 0) / B;
+  const A = o.sigma.map((r) => r.map((v) => v + scale));
+  const Lm = Array.from({ length: B }, () => new Array<number>(B).fill(0));
+  for (let j = 0; j < B; j++) {
+    let d = A[j][j];
+    for (let k = 0; k < j; k++) d -= Lm[j][k] * Lm[j][k];
+    const piv = d > 1e-12 * scale ? Math.sqrt(d) : 0;
+    Lm[j][j] = piv;
+    for (let i = j + 1; i < B; i++) {
+      let s = A[i][j];
+      for (let k = 0; k < j; k++) s -= Lm[i][k] * Lm[j][k];
+      Lm[i][j] = piv > 0 ? s / piv : 0;
+    }
+  }
+  const rng = Rng.stream(o.seed, 0, 13);
+  const z = new Float64Array(B);
+  const hv = new Float64Array(B);
+  const p = new Float64Array(B);
+  const acc: number[][][] = Array.from({ length: B }, () => Array.from({ length: B }, () => [] as number[]));
+  for (let n = 0; n < o.samples; n++) {
+    rng.fillNormal(z, 0, B, 1);
+    let m = 0;
+    for (let i = 0; i < B; i++) {
+      let s = 0;
+      for (let k = 0; k <= i; k++) s += Lm[i][k] * z[k];
+      hv[i] = s;
+      m += s;
+    }
+    m /= B;
+    let r2 = 0;
+    for (let i = 0; i < B; i++) r2 += (hv[i] - m) ** 2;
+    const r = Math.sqrt(r2);
+    for (let i = 0; i < B; i++) p[i] = f((sqrtB * (hv[i] - m)) / r);
+    for (let i = 0; i < B; i++) for (let j = i; j < B; j++) acc[i][j].push(o.sw2 * p[i] * p[j] + o.sb2);
+  }
+  return Array.from({ length: B }, (_, i) => Array.from({ length: B }, (_, j) => estimate(i <= j ? acc[i][j] : acc[j][i])));
+}
