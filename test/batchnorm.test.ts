@@ -388,3 +388,13 @@ describe('the general B x B map from a perturbed symmetric point (J_phi route)',
     expect(iterateGeneral(s4, perturbedStart(4, r4.q_star, r4.c_star, 1e-3, 1)).symmetric).toBe(true);
   });
 });
+
+test('fieldprop batchnorm --fixed-point general: the broken relu-power:2 point at B = 8 (JSON); tanh and a bad mode exit 2', async () => {
+  const r = await run(['batchnorm', '--act', 'relu-power:2', '--batch', '8', '--fixed-point', 'general', '--json']);
+  expect(r.code).toBe(0);
+  const g = JSON.parse(r.out).general_fixed_point;
+  expect(g.symmetric).toBe(false);
+  expect(g.blocks.map((b: { size: number }) => b.size)).toEqual([3, 5]);
+  expect((await run(['batchnorm', '--act', 'tanh', '--fixed-point', 'general'])).code).toBe(2);
+  expect((await run(['batchnorm', '--fixed-point', 'foo'])).code).toBe(2);
+});

@@ -14,6 +14,7 @@ import {
   irrepDirections, fixedPointMatrix, isPlainBatchNorm, BatchNormResult, BatchNormOptions, JphiResult,
 } from '../quantities/batchnorm';
 import { batchNormEps, EpsResult } from '../quantities/batchnormEps';
+import { iterateGeneral, perturbedStart, GeneralFixedPoint } from '../quantities/batchnormGeneral';
 import { simulateBatchNorm, mapMonteCarlo, simulateLinearisation, Estimate } from '../simulate/batchnorm';
 import { MAX_SEED } from '../simulate/rng';
 
@@ -95,6 +96,7 @@ export const batchNormCommand: Command = {
     { name: 'eps', value: '<real in [0, 1e6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
     { name: 'gamma', value: '<real in (0, 100]>', help: 'BN scale gamma', default: '1' },
     { name: 'beta', value: '<real in [-100, 100]>', help: 'BN shift beta', default: '0' },
+    { name: 'fixed-point', value: '<symmetric|general>', help: 'general: also iterate the B x B map from Sigma* + 1e-3 q* E (E seeded by --seed; relu, linear, relu-power:k, default eps/gamma/beta) and report the point reached', default: 'symmetric' },
     { name: 'simulate', flag: true, help: 'also run Monte Carlo: finite-width BN networks and the sampled B x B map' },
     { name: 'width', value: '<integer 8..4096>', help: 'Monte Carlo network width N', default: '256' },
     { name: 'depth', value: '<integer 4..1000>', help: 'Monte Carlo network depth L', default: '20' },
@@ -113,6 +115,20 @@ export const batchNormCommand: Command = {
       eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string,
     });
     const aff = rep.affine;
+    const fpMode = String(opts['fixed-point']);
+    if (fpMode !== 'symmetric' && fpMode !== 'general') throw new InputError('fixed-point', `must be symmetric or general, got "${fpMode}"`);
+    let general: GeneralFixedPoint | null = null;
+    if (fpMode === 'general') {
+      const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2, eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string });
+      general = iterateGeneral(spec, perturbedStart(rep.batch, rep.result.q_star, rep.result.c_star, 1e-3, intParam('seed', opts.seed as string, 0, MAX_SEED)));
+    }
+    const generalJson = general ? {
+      general_fixed_point: {
+        symmetric: general.symmetric, layers: general.layers,
+        blocks: general.blocks.map((b) => ({ size: b.members.length, members: b.members, variance: formatNumber(b.variance, 8) })),
+        offdiagonal: general.offdiagonal.map((x) => formatNumber(x, 8)),
+      },
+    } : {};
     const B = rep.batch;
     const r = rep.result;
     const d = rep.digits;
@@ -167,6 +183,7 @@ export const batchNormCommand: Command = {
           } : null,
           ...(aff ? { radial: { nodes: aff.nodes.radial } } : {}),
         },
+        ...generalJson,
         ...(sim ? {
           simulation: {
             ...sim.options,
@@ -209,6 +226,14 @@ export const batchNormCommand: Command = {
     ];
     io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows, 'quadrature'));
     if (j && !j.eigen) io.out(`(J_phi eigenvalues are computed for B <= ${JPHI_EIGEN_MAX_BATCH}.)\n`);
+    if (general) {
+      io.out(`\nGeneral B x B map from Sigma* + 1e-3 q* E, after ${general.layers} layers: ` +
+        (general.symmetric ? 'back at the symmetric fixed point.\n' : `a symmetry-broken fixed point, ${general.blocks.length} blocks of equal variance:\n`));
+      if (!general.symmetric) {
+        for (const b of general.blocks) io.out(`  ${b.members.length} inputs (${b.members.join(', ')}): variance ${formatNumber(b.variance, 8)}\n`);
+        io.out(`  distinct covariances between inputs: ${general.offdiagonal.map((x) => formatNumber(x, 8)).join(', ')}\n`);
+      }
+    }
     if (sim) {
       const s = sim;
       io.out(`\nMonte Carlo (seed ${s.options.seed}): ${s.options.networks} networks of width ${s.options.width}, depth ${s.options.depth}; ${s.options.samples} samples of the map.\n`);
