@@ -398,3 +398,28 @@ test('fieldprop batchnorm --fixed-point general: the broken relu-power:2 point a
   expect((await run(['batchnorm', '--act', 'tanh', '--fixed-point', 'general'])).code).toBe(2);
   expect((await run(['batchnorm', '--fixed-point', 'foo'])).code).toBe(2);
 });
+
+test('fieldprop batchnorm --net repeat(L, [dense, batchnorm, act]) prints the digits of the flags; other forms and bad fields get one line naming the path', async () => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'bn-net-'));
+  const write = (name: string, layers: unknown[]) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify({ inputs: { q0: 1, c0: 0.5 }, layers: [{ repeat: 20, layers }] }));
+    return f;
+  };
+  const bn = (o: Record<string, unknown>) => ({ batchnorm: { batch: 2, eps: 0.1, gamma: 1.5, beta: 0.3, ...o } });
+  const good = write('good.json', [{ dense: { sw2: 1.2, sb2: 0.1 } }, bn({}), { act: 'tanh' }]);
+  const a = await run(['batchnorm', '--net', good]);
+  const b = await run(['batchnorm', '--act', 'tanh', '--batch', '2', '--sw2', '1.2', '--sb2', '0.1', '--eps', '0.1', '--gamma', '1.5', '--beta', '0.3']);
+  expect(a.code).toBe(0);
+  expect(a.out).toBe(b.out);
+  const plain = write('plain.json', [{ dense: { sw2: 1, sb2: 0 } }, { batchnorm: { batch: 8 } }, { act: 'relu' }]);
+  expect((await run(['batchnorm', '--net', plain])).out).toBe((await run(['batchnorm', '--act', 'relu', '--batch', '8'])).out);
+  const wrong = await run(['batchnorm', '--net', write('wrong.json', [bn({}), { dense: { sw2: 1 } }, { act: 'tanh' }])]);
+  expect(wrong.code).toBe(2);
+  expect(wrong.err).toContain('layers[0].repeat.layers[0] (batchnorm)');
+  const bad = await run(['batchnorm', '--net', write('bad.json', [{ dense: { sw2: 1 } }, bn({ gamma: 0 }), { act: 'tanh' }])]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toContain('layers[0].repeat.layers[1].batchnorm.gamma');
+  expect(bad.err.trim().split('\n')).toHaveLength(1);
+  expect((await run(['batchnorm', '--net', good, '--eps', '0.2'])).code).toBe(2);
+});

@@ -17,6 +17,49 @@ import { batchNormEps, EpsResult } from '../quantities/batchnormEps';
 import { iterateGeneral, perturbedStart, GeneralFixedPoint } from '../quantities/batchnormGeneral';
 import { simulateBatchNorm, mapMonteCarlo, simulateLinearisation, Estimate } from '../simulate/batchnorm';
 import { MAX_SEED } from '../simulate/rng';
+import { NET_OPTION } from './netForm';
+import { readNetworkFile } from '../model/net/json';
+import { Layer, NetDescription, netError } from '../model/net/layers';
+
+/** The flags a `--net` file replaces for this command. */
+const BN_NET_REPLACES = ['act', 'batch', 'sw2', 'sb2', 'eps', 'gamma', 'beta'];
+
+/**
+ * The batch-norm parameters of a description repeat(L, [dense(sw2, sb2), batchnorm(B, eps, gamma, beta), act(phi)])
+ * (serial blocks flattened), or the one-line refusal naming the first layer outside that form.
+ * The inputs and L do not enter the fixed-point quantities.
+ */
+export function batchNormFromNet(d: NetDescription): BatchNormOptions {
+  const flat = (ls: readonly Layer[]): { l: Layer; path: string }[] =>
+    ls.flatMap((l, i) => (l.kind === 'serial' ? flat(l.layers).map((x) => ({ ...x, path: `[${i}].serial${x.path}` })) : [{ l, path: `[${i}]` }]));
+  const form = 'batchnorm covers repeat(L, [dense(sw2, sb2), batchnorm(batch, eps, gamma, beta), act(phi)]) only';
+  const top = flat(d.layers);
+  if (top.length !== 1 || top[0].l.kind !== 'repeat') {
+    const bad = top[0].l.kind !== 'repeat' ? top[0] : top[1];
+    throw netError({ source: d.source, path: `layers${bad.path} (${bad.l.kind})` }, form);
+  }
+  const body = flat(top[0].l.layers);
+  const want = ['dense', 'batchnorm', 'act'];
+  const wrong = want.findIndex((k, i) => body[i]?.l.kind !== k);
+  if (wrong >= 0 || body.length !== 3) {
+    const bad = body[wrong >= 0 ? Math.min(wrong, body.length - 1) : 3];
+    throw netError({ source: d.source, path: `layers${top[0].path}.repeat.layers${bad.path} (${bad.l.kind})` }, form);
+  }
+  const w = body[0].l as Extract<Layer, { kind: 'dense' }>;
+  const bn = body[1].l as Extract<Layer, { kind: 'batchnorm' }>;
+  const a = body[2].l as Extract<Layer, { kind: 'act' }>;
+  const o: BatchNormOptions = { act: a.phi, batch: bn.batch, sw2: w.sw2, sb2: w.sb2, eps: bn.eps, gamma: bn.gamma, beta: bn.beta };
+  try {
+    batchNormSpec(o);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const p = e.parameter;
+    const layer = ['batch', 'eps', 'gamma', 'beta'].includes(p) ? 1 : p === 'act' ? 2 : 0;
+    const field = layer === 1 ? `.batchnorm.${p}` : layer === 2 ? '.act' : `.dense.${p}`;
+    throw netError({ source: d.source, path: `layers${top[0].path}.repeat.layers${body[layer].path}${field}` }, e.message.replace(/^--[\w-]+: /, ''));
+  }
+  return o;
+}
 
 /** Largest batch for which the J_phi route also computes the eigenvalues (cost ~ B^3 per node). */
 export const JPHI_EIGEN_MAX_BATCH = 24;
@@ -96,6 +139,7 @@ export const batchNormCommand: Command = {
     { name: 'eps', value: '<real in [0, 1e6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
     { name: 'gamma', value: '<real in (0, 100]>', help: 'BN scale gamma', default: '1' },
     { name: 'beta', value: '<real in [-100, 100]>', help: 'BN shift beta', default: '0' },
+    { ...NET_OPTION, help: 'the network as a layer description repeat(L, [dense, batchnorm, act]) (docs/networks.md); replaces --act, --batch, --sw2, --sb2, --eps, --gamma, --beta' },
     { name: 'fixed-point', value: '<symmetric|general>', help: 'general: also iterate the B x B map from Sigma* + 1e-3 q* E (E seeded by --seed; relu, linear, relu-power:k, default eps/gamma/beta) and report the point reached', default: 'symmetric' },
     { name: 'simulate', flag: true, help: 'also run Monte Carlo: finite-width BN networks and the sampled B x B map' },
     { name: 'width', value: '<integer 8..4096>', help: 'Monte Carlo network width N', default: '256' },
@@ -110,16 +154,21 @@ export const batchNormCommand: Command = {
   async run(argv, io) {
     const opts = parse(batchNormCommand, argv, io);
     if (!opts) return 0;
-    const rep = batchNormReport({
+    if (opts.net !== undefined) {
+      const typed = BN_NET_REPLACES.find((name) => argv.some((x) => x === `--${name}` || x.startsWith(`--${name}=`)));
+      if (typed) throw new InputError('net', `replaces --${typed} (the file describes the whole network); give one or the other`);
+    }
+    const o: BatchNormOptions = opts.net !== undefined ? batchNormFromNet(readNetworkFile(String(opts.net))) : {
       act: opts.act as string, batch: opts.batch as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
       eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string,
-    });
+    };
+    const rep = batchNormReport(o);
     const aff = rep.affine;
     const fpMode = String(opts['fixed-point']);
     if (fpMode !== 'symmetric' && fpMode !== 'general') throw new InputError('fixed-point', `must be symmetric or general, got "${fpMode}"`);
     let general: GeneralFixedPoint | null = null;
     if (fpMode === 'general') {
-      const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2, eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string });
+      const spec = batchNormSpec(o);
       general = iterateGeneral(spec, perturbedStart(rep.batch, rep.result.q_star, rep.result.c_star, 1e-3, intParam('seed', opts.seed as string, 0, MAX_SEED)));
     }
     const generalJson = general ? {
