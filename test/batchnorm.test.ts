@@ -423,3 +423,14 @@ test('fieldprop batchnorm --net repeat(L, [dense, batchnorm, act]) prints the di
   expect(bad.err.trim().split('\n')).toHaveLength(1);
   expect((await run(['batchnorm', '--net', good, '--eps', '0.2'])).code).toBe(2);
 });
+
+test('Jacobian of the general map at Sigma* (36 dual-number columns, B = 8): lambda_std x 7 and lambda_2 x 20 of the quadrature route', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generalJacobianEigenvalues } = require('../src/quantities/batchnormGeneral');
+  const spec = batchNormSpec({ act: 'relu-power:2', batch: 8 });
+  const r = batchNormQuadrature(spec);
+  const ev = generalJacobianEigenvalues(spec, fixedPointMatrix(8, r.q_star, r.c_star)).map((e: { modulus: number }) => e.modulus);
+  for (let k = 0; k < 7; k++) expect(rel(ev[k], r.lambda_std as number)).toBeLessThan(1e-9);
+  for (let k = 7; k < 27; k++) expect(rel(ev[k], r.lambda_2 as number)).toBeLessThan(1e-9);
+  expect(ev[27]).toBeLessThan(1e-8);
+});

@@ -6,7 +6,8 @@
  */
 import { InputError, NumericalError } from '../model/errors';
 import { float64 } from '../numeric/field';
-import { BatchNormSpec, jphiMap, fastKernel, homogeneousForm, isPlainBatchNorm } from './batchnorm';
+import { BatchNormSpec, jphiMap, fastKernel, homogeneousForm, isPlainBatchNorm, jphiDirectional } from './batchnorm';
+import { Matrix, EigenvalueDecomposition } from 'ml-matrix';
 import { Rng } from '../simulate/rng';
 
 export interface GeneralFixedPoint {
@@ -73,4 +74,32 @@ export function perturbedStart(B: number, q: number, c: number, amp: number, see
     const e = i <= j ? z[i * B + j] : z[j * B + i];
     return (i === j ? q : q * c) + amp * q * e;
   }));
+}
+
+/**
+ * Eigenvalues of the Jacobian of the general map at S, on the symmetric B x B matrices (basis
+ * E_ij + E_ji, i <= j; columns by dual numbers through the J_phi map), sorted by modulus, largest first.
+ * The B directions S -> S + a 1^T + 1 a^T change nothing (BN subtracts the batch mean) and give B zeros.
+ * The point is linearly stable when the largest modulus is below 1. S must be positive definite on
+ * 1-perp (the broken points found so far have a perfectly correlated block and are not: refused).
+ */
+export function generalJacobianEigenvalues(spec: BatchNormSpec, S: number[][]): { re: number; im: number; modulus: number }[] {
+  const B = spec.batch;
+  const idx: [number, number][] = [];
+  for (let i = 0; i < B; i++) for (let j = i; j < B; j++) idx.push([i, j]);
+  const n = idx.length;
+  const J = new Matrix(n, n);
+  idx.forEach(([i, j], k) => {
+    const D = Array.from({ length: B }, () => new Array<number>(B).fill(0));
+    D[i][j] = 1;
+    D[j][i] = 1;
+    const dF = jphiDirectional(spec, S, D);
+    // coordinates of dF in the same basis: the (a, b) entry, a <= b
+    idx.forEach(([a, b], r) => J.set(r, k, dF[a][b]));
+  });
+  if (!J.to1DArray().every(Number.isFinite)) throw new NumericalError('batchnorm: the Jacobian of the general map is not finite at this covariance (singular on 1-perp)');
+  const e = new EigenvalueDecomposition(J);
+  return e.realEigenvalues
+    .map((re, k) => ({ re, im: e.imaginaryEigenvalues[k], modulus: Math.hypot(re, e.imaginaryEigenvalues[k]) }))
+    .sort((x, y) => y.modulus - x.modulus);
 }
