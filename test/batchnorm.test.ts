@@ -278,3 +278,159 @@ describe('input validation and the CLI', () => {
     }
   });
 });
+
+describe('eps, gamma, beta (radial chi^2 x batch-sphere quadrature)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { batchNormEps, symmetricMap, chiSquareRule, chiSquareMoment } = require('../src/quantities/batchnormEps');
+
+  test('the chi^2 rule integrates t, t^2 (k = 1, 3, 7, 99) and 1/t (k = 7, 99; at k = 3 the t^(-1/2) tail in ln t converges slowly)', () => {
+    for (const k of [1, 3, 7, 99]) {
+      const { t, w } = chiSquareRule(k, 128);
+      const m = (p: number) => t.reduce((s: number, ti: number, i: number) => s + w[i] * ti ** p, 0);
+      expect(rel(m(1), k)).toBeLessThan(1e-12);
+      expect(rel(m(2), chiSquareMoment(k, 2))).toBeLessThan(1e-12);
+      if (k > 4) expect(rel(m(-1), 1 / (k - 2))).toBeLessThan(1e-10);
+    }
+  });
+
+  test('eps = 0, gamma = 1, beta = 0 through the new route equals the plain quadrature', () => {
+    const spec = batchNormSpec({ act: 'relu', batch: 8, sw2: '1.5', sb2: '0.1' });
+    const a = batchNormQuadrature(spec);
+    const b = batchNormEps(spec);
+    expect(b.layers).toBe(1);
+    expect(b.lambda_triv).toBe(0);
+    for (const k of ['q_star', 'c_star', 'grad_rate', 'lambda_std', 'lambda_2'] as const) expect(rel(b[k], a[k] as number)).toBeLessThan(1e-12);
+  });
+
+  test('B = 2: q*, c* and the scale eigenvalue match mpmath (test/fixtures/make_batchnorm_eps.py)', () => {
+    const cases = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'batchnorm_eps.json'), 'utf8'));
+    for (const c of cases) {
+      const r = batchNormEps(batchNormSpec(c));
+      expect(rel(r.q_star, Number(c.q_star))).toBeLessThan(1e-10);
+      expect(Math.abs(r.c_star - Number(c.c_star))).toBeLessThan(1e-10);
+      expect(Math.abs(r.lambda_triv - Number(c.lambda_triv))).toBeLessThan(1e-10);
+      expect(r.layers).toBeGreaterThan(1);
+    }
+  });
+
+  test('B = 2, tanh, eps = 0.1, gamma = 1.5, beta = 0.3: finite-width networks agree on q*, c* and the (finite) gradient rate', () => {
+    const spec = batchNormSpec({ act: 'tanh', batch: 2, eps: '0.1', gamma: '1.5', beta: '0.3' });
+    const r = batchNormEps(spec);
+    const net = simulateBatchNorm({ act: spec.act, batch: 2, width: 128, depth: 10, sw2: 1, sb2: 0, networks: 10, seed: 2, eps: 0.1, gamma: 1.5, beta: 0.3 });
+    for (const [e, t] of [[net.q, r.q_star], [net.c, r.c_star], [net.grad_rate, r.grad_rate as number]] as const) {
+      expect(Math.abs(e.mean - t)).toBeLessThan(4 * e.se + 0.01 * Math.abs(t));
+    }
+  });
+
+  (LONG ? test : test.skip)('tanh, B = 4, eps = 0.1, gamma = 1.5, beta = 0.3: scale eigenvalue = d v\'/dv; Monte Carlo of networks and of the map agree', () => {
+    const spec = batchNormSpec({ act: 'tanh', batch: 4, eps: '0.1', gamma: '1.5', beta: '0.3' });
+    const r = batchNormEps(spec);
+    const v = r.q_star * (1 - r.c_star);
+    const h = 1e-4 * v;
+    const fd = (symmetricMap(spec, v + h, r.nodes.sphere, r.nodes.radial, true).v - symmetricMap(spec, v - h, r.nodes.sphere, r.nodes.radial, true).v) / (2 * h);
+    expect(Math.abs(fd - r.lambda_triv)).toBeLessThan(1e-7);
+    const bn = { eps: 0.1, gamma: 1.5, beta: 0.3 };
+    const net = simulateBatchNorm({ act: spec.act, batch: 4, width: 64, depth: 8, sw2: 1, sb2: 0, networks: 8, seed: 5, ...bn });
+    for (const [e, t] of [[net.q, r.q_star], [net.c, r.c_star], [net.grad_rate, r.grad_rate as number]] as const) {
+      expect(Math.abs(e.mean - t)).toBeLessThan(4 * e.se + 0.01 * Math.abs(t));
+    }
+    const dirs = irrepDirections(4);
+    const map = mapMonteCarlo({
+      act: spec.act, batch: 4, sw2: 1, sb2: 0, sigma: fixedPointMatrix(4, r.q_star, r.c_star), directions: [dirs.std!, dirs.pair!], samples: 8000, seed: 3, bn,
+    });
+    expect(Math.abs(map.phi2.mean - r.phi2)).toBeLessThan(4 * map.phi2.se);
+    expect(Math.abs(map.lambda[0].mean - (r.lambda_std as number))).toBeLessThan(4 * map.lambda[0].se);
+    expect(Math.abs(map.lambda[1].mean - (r.lambda_2 as number))).toBeLessThan(4 * map.lambda[1].se);
+  });
+
+  test('fieldprop batchnorm --eps/--gamma/--beta: bad values exit 2 naming the option; good ones print the scale eigenvalue', async () => {
+    for (const [opt, val] of [['eps', '-1'], ['gamma', '0'], ['beta', '1000']]) {
+      const r = await run(['batchnorm', '--batch', '2', `--${opt}`, val]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(opt);
+    }
+    const ok = await run(['batchnorm', '--act', 'tanh', '--batch', '2', '--eps', '0.1', '--gamma', '1.5', '--beta', '0.3', '--json']);
+    expect(ok.code).toBe(0);
+    const j = JSON.parse(ok.out);
+    expect(Math.abs(Number(j.lambda_triv) - 0.14783765110692764)).toBeLessThan(1e-5);
+    expect(j.layers).toBeGreaterThan(1);
+  });
+});
+
+describe('the general B x B map from a perturbed symmetric point (J_phi route)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { iterateGeneral, perturbedStart } = require('../src/quantities/batchnormGeneral');
+
+  test('relu, B = 8 (lambda_std < 1): returns to the symmetric Sigma* of the quadrature route', () => {
+    const spec = batchNormSpec({ act: 'relu', batch: 8 });
+    const r = batchNormQuadrature(spec);
+    const g = iterateGeneral(spec, perturbedStart(8, r.q_star, r.c_star, 1e-3, 1));
+    expect(g.symmetric).toBe(true);
+    expect(rel(g.sigma[0][0], r.q_star)).toBeLessThan(1e-9);
+    expect(rel(g.sigma[0][1] / g.sigma[0][0], r.c_star)).toBeLessThan(1e-9);
+  });
+
+  test('relu-power:2, B = 8 (lambda_std > 1): the batch splits into two blocks; B = 4 (lambda_std < 1) stays symmetric', () => {
+    const spec = batchNormSpec({ act: 'relu-power:2', batch: 8 });
+    const r = batchNormQuadrature(spec);
+    expect(r.lambda_std as number).toBeGreaterThan(1);
+    const g = iterateGeneral(spec, perturbedStart(8, r.q_star, r.c_star, 1e-3, 1));
+    expect(g.symmetric).toBe(false);
+    expect(g.blocks.length).toBe(2);
+    expect(g.blocks[0].members.length + g.blocks[1].members.length).toBe(8);
+    // the broken point is a fixed point of the sampled map too (every entry within 4.5 standard errors)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { sampleMapEntries } = require('../src/simulate/batchnorm');
+    const mc = sampleMapEntries({ act: spec.act, sigma: g.sigma, sw2: 1, sb2: 0, samples: 20000, seed: 4 });
+    for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(Math.abs(mc[i][j].mean - g.sigma[i][j])).toBeLessThan(4.5 * mc[i][j].se + 1e-12);
+    const s4 = batchNormSpec({ act: 'relu-power:2', batch: 4 });
+    const r4 = batchNormQuadrature(s4);
+    expect(iterateGeneral(s4, perturbedStart(4, r4.q_star, r4.c_star, 1e-3, 1)).symmetric).toBe(true);
+  });
+});
+
+test('fieldprop batchnorm --fixed-point general: the broken relu-power:2 point at B = 8 (JSON); tanh and a bad mode exit 2', async () => {
+  const r = await run(['batchnorm', '--act', 'relu-power:2', '--batch', '8', '--fixed-point', 'general', '--json']);
+  expect(r.code).toBe(0);
+  const g = JSON.parse(r.out).general_fixed_point;
+  expect(g.symmetric).toBe(false);
+  expect(g.blocks.map((b: { size: number }) => b.size)).toEqual([3, 5]);
+  expect((await run(['batchnorm', '--act', 'tanh', '--fixed-point', 'general'])).code).toBe(2);
+  expect((await run(['batchnorm', '--fixed-point', 'foo'])).code).toBe(2);
+});
+
+test('fieldprop batchnorm --net repeat(L, [dense, batchnorm, act]) prints the digits of the flags; other forms and bad fields get one line naming the path', async () => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'bn-net-'));
+  const write = (name: string, layers: unknown[]) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify({ inputs: { q0: 1, c0: 0.5 }, layers: [{ repeat: 20, layers }] }));
+    return f;
+  };
+  const bn = (o: Record<string, unknown>) => ({ batchnorm: { batch: 2, eps: 0.1, gamma: 1.5, beta: 0.3, ...o } });
+  const good = write('good.json', [{ dense: { sw2: 1.2, sb2: 0.1 } }, bn({}), { act: 'tanh' }]);
+  const a = await run(['batchnorm', '--net', good]);
+  const b = await run(['batchnorm', '--act', 'tanh', '--batch', '2', '--sw2', '1.2', '--sb2', '0.1', '--eps', '0.1', '--gamma', '1.5', '--beta', '0.3']);
+  expect(a.code).toBe(0);
+  expect(a.out).toBe(b.out);
+  const plain = write('plain.json', [{ dense: { sw2: 1, sb2: 0 } }, { batchnorm: { batch: 8 } }, { act: 'relu' }]);
+  expect((await run(['batchnorm', '--net', plain])).out).toBe((await run(['batchnorm', '--act', 'relu', '--batch', '8'])).out);
+  const wrong = await run(['batchnorm', '--net', write('wrong.json', [bn({}), { dense: { sw2: 1 } }, { act: 'tanh' }])]);
+  expect(wrong.code).toBe(2);
+  expect(wrong.err).toContain('layers[0].repeat.layers[0] (batchnorm)');
+  const bad = await run(['batchnorm', '--net', write('bad.json', [{ dense: { sw2: 1 } }, bn({ gamma: 0 }), { act: 'tanh' }])]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toContain('layers[0].repeat.layers[1].batchnorm.gamma');
+  expect(bad.err.trim().split('\n')).toHaveLength(1);
+  expect((await run(['batchnorm', '--net', good, '--eps', '0.2'])).code).toBe(2);
+});
+
+test('Jacobian of the general map at Sigma* (36 dual-number columns, B = 8): lambda_std x 7 and lambda_2 x 20 of the quadrature route', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generalJacobianEigenvalues } = require('../src/quantities/batchnormGeneral');
+  const spec = batchNormSpec({ act: 'relu-power:2', batch: 8 });
+  const r = batchNormQuadrature(spec);
+  const ev = generalJacobianEigenvalues(spec, fixedPointMatrix(8, r.q_star, r.c_star)).map((e: { modulus: number }) => e.modulus);
+  for (let k = 0; k < 7; k++) expect(rel(ev[k], r.lambda_std as number)).toBeLessThan(1e-9);
+  for (let k = 7; k < 27; k++) expect(rel(ev[k], r.lambda_2 as number)).toBeLessThan(1e-9);
+  expect(ev[27]).toBeLessThan(1e-8);
+});

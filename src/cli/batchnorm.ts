@@ -11,10 +11,55 @@ import { InputError, NumericalError } from '../model/errors';
 import { formatNumber } from '../numeric/field';
 import {
   batchNormSpec, sphereMoments, sphereMomentsVerified, assemble, batchNormJphi, batchNormJphiFixedPoint, homogeneousForm, depthScale,
-  irrepDirections, fixedPointMatrix, BatchNormResult, JphiResult,
+  irrepDirections, fixedPointMatrix, isPlainBatchNorm, BatchNormResult, BatchNormOptions, JphiResult,
 } from '../quantities/batchnorm';
+import { batchNormEps, EpsResult } from '../quantities/batchnormEps';
+import { iterateGeneral, perturbedStart, GeneralFixedPoint } from '../quantities/batchnormGeneral';
 import { simulateBatchNorm, mapMonteCarlo, simulateLinearisation, Estimate } from '../simulate/batchnorm';
 import { MAX_SEED } from '../simulate/rng';
+import { NET_OPTION } from './netForm';
+import { readNetworkFile } from '../model/net/json';
+import { Layer, NetDescription, netError } from '../model/net/layers';
+
+/** The flags a `--net` file replaces for this command. */
+const BN_NET_REPLACES = ['act', 'batch', 'sw2', 'sb2', 'eps', 'gamma', 'beta'];
+
+/**
+ * The batch-norm parameters of a description repeat(L, [dense(sw2, sb2), batchnorm(B, eps, gamma, beta), act(phi)])
+ * (serial blocks flattened), or the one-line refusal naming the first layer outside that form.
+ * The inputs and L do not enter the fixed-point quantities.
+ */
+export function batchNormFromNet(d: NetDescription): BatchNormOptions {
+  const flat = (ls: readonly Layer[]): { l: Layer; path: string }[] =>
+    ls.flatMap((l, i) => (l.kind === 'serial' ? flat(l.layers).map((x) => ({ ...x, path: `[${i}].serial${x.path}` })) : [{ l, path: `[${i}]` }]));
+  const form = 'batchnorm covers repeat(L, [dense(sw2, sb2), batchnorm(batch, eps, gamma, beta), act(phi)]) only';
+  const top = flat(d.layers);
+  if (top.length !== 1 || top[0].l.kind !== 'repeat') {
+    const bad = top[0].l.kind !== 'repeat' ? top[0] : top[1];
+    throw netError({ source: d.source, path: `layers${bad.path} (${bad.l.kind})` }, form);
+  }
+  const body = flat(top[0].l.layers);
+  const want = ['dense', 'batchnorm', 'act'];
+  const wrong = want.findIndex((k, i) => body[i]?.l.kind !== k);
+  if (wrong >= 0 || body.length !== 3) {
+    const bad = body[wrong >= 0 ? Math.min(wrong, body.length - 1) : 3];
+    throw netError({ source: d.source, path: `layers${top[0].path}.repeat.layers${bad.path} (${bad.l.kind})` }, form);
+  }
+  const w = body[0].l as Extract<Layer, { kind: 'dense' }>;
+  const bn = body[1].l as Extract<Layer, { kind: 'batchnorm' }>;
+  const a = body[2].l as Extract<Layer, { kind: 'act' }>;
+  const o: BatchNormOptions = { act: a.phi, batch: bn.batch, sw2: w.sw2, sb2: w.sb2, eps: bn.eps, gamma: bn.gamma, beta: bn.beta };
+  try {
+    batchNormSpec(o);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const p = e.parameter;
+    const layer = ['batch', 'eps', 'gamma', 'beta'].includes(p) ? 1 : p === 'act' ? 2 : 0;
+    const field = layer === 1 ? `.batchnorm.${p}` : layer === 2 ? '.act' : `.dense.${p}`;
+    throw netError({ source: d.source, path: `layers${top[0].path}.repeat.layers${body[layer].path}${field}` }, e.message.replace(/^--[\w-]+: /, ''));
+  }
+  return o;
+}
 
 /** Largest batch for which the J_phi route also computes the eigenvalues (cost ~ B^3 per node). */
 export const JPHI_EIGEN_MAX_BATCH = 24;
@@ -35,11 +80,21 @@ export interface BatchNormReport {
   quad: { error: number; nodes: number };
   jphi: (Partial<JphiResult> & { eigen: boolean }) | null;
   route_difference: number | null;
+  /** With eps, gamma or beta away from 0, 1, 0: the radial x sphere quadrature and the symmetric iteration. */
+  affine: EpsResult | null;
 }
 
 /** Quadrature route with a digit count from the difference of two node counts, plus the J_phi route. */
-export function batchNormReport(o: { act: string; batch: string | number; sw2?: string | number; sb2?: string | number }): BatchNormReport {
+export function batchNormReport(o: BatchNormOptions): BatchNormReport {
   const spec = batchNormSpec(o);
+  if (!isPlainBatchNorm(spec)) {
+    const r = batchNormEps(spec);
+    // the two rules agree to quad_error <= 1e-7: print 6 significant digits
+    return {
+      act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits: 6, result: r,
+      quad: { error: r.quad_error, nodes: r.nodes.sphere }, jphi: null, route_difference: null, affine: r,
+    };
+  }
   const { moments, error, nodes } = sphereMomentsVerified(spec.act, spec.batch);
   const result = assemble(spec, moments);
   const coarse = assemble(spec, sphereMoments(spec.act, spec.batch, nodes / 2));
@@ -67,7 +122,7 @@ export function batchNormReport(o: { act: string; batch: string | number; sw2?: 
       throw new NumericalError(`batchnorm: the quadrature and J_phi routes disagree (relative ${diff.toExponential(2)}) for ${spec.act.name} at B = ${spec.batch}`);
     }
   }
-  return { act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits, result, quad: { error, nodes }, jphi, route_difference: diff };
+  return { act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits, result, quad: { error, nodes }, jphi, route_difference: diff, affine: null };
 }
 
 const fmt = (x: number | null | undefined, digits: number): string | null =>
@@ -81,6 +136,11 @@ export const batchNormCommand: Command = {
     { name: 'batch', value: '<integer 2..10000>', help: 'batch size B', default: '8' },
     { ...SW2, value: '<real > 0>', default: '1' },
     { ...SB2, default: '0' },
+    { name: 'eps', value: '<real in [0, 1e6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
+    { name: 'gamma', value: '<real in (0, 100]>', help: 'BN scale gamma', default: '1' },
+    { name: 'beta', value: '<real in [-100, 100]>', help: 'BN shift beta', default: '0' },
+    { ...NET_OPTION, help: 'the network as a layer description repeat(L, [dense, batchnorm, act]) (docs/networks.md); replaces --act, --batch, --sw2, --sb2, --eps, --gamma, --beta' },
+    { name: 'fixed-point', value: '<symmetric|general>', help: 'general: also iterate the B x B map from Sigma* + 1e-3 q* E (E seeded by --seed; relu, linear, relu-power:k, default eps/gamma/beta) and report the point reached', default: 'symmetric' },
     { name: 'simulate', flag: true, help: 'also run Monte Carlo: finite-width BN networks and the sampled B x B map' },
     { name: 'width', value: '<integer 8..4096>', help: 'Monte Carlo network width N', default: '256' },
     { name: 'depth', value: '<integer 4..1000>', help: 'Monte Carlo network depth L', default: '20' },
@@ -94,7 +154,30 @@ export const batchNormCommand: Command = {
   async run(argv, io) {
     const opts = parse(batchNormCommand, argv, io);
     if (!opts) return 0;
-    const rep = batchNormReport({ act: opts.act as string, batch: opts.batch as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string });
+    if (opts.net !== undefined) {
+      const typed = BN_NET_REPLACES.find((name) => argv.some((x) => x === `--${name}` || x.startsWith(`--${name}=`)));
+      if (typed) throw new InputError('net', `replaces --${typed} (the file describes the whole network); give one or the other`);
+    }
+    const o: BatchNormOptions = opts.net !== undefined ? batchNormFromNet(readNetworkFile(String(opts.net))) : {
+      act: opts.act as string, batch: opts.batch as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
+      eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string,
+    };
+    const rep = batchNormReport(o);
+    const aff = rep.affine;
+    const fpMode = String(opts['fixed-point']);
+    if (fpMode !== 'symmetric' && fpMode !== 'general') throw new InputError('fixed-point', `must be symmetric or general, got "${fpMode}"`);
+    let general: GeneralFixedPoint | null = null;
+    if (fpMode === 'general') {
+      const spec = batchNormSpec(o);
+      general = iterateGeneral(spec, perturbedStart(rep.batch, rep.result.q_star, rep.result.c_star, 1e-3, intParam('seed', opts.seed as string, 0, MAX_SEED)));
+    }
+    const generalJson = general ? {
+      general_fixed_point: {
+        symmetric: general.symmetric, layers: general.layers,
+        blocks: general.blocks.map((b) => ({ size: b.members.length, members: b.members, variance: formatNumber(b.variance, 8) })),
+        offdiagonal: general.offdiagonal.map((x) => formatNumber(x, 8)),
+      },
+    } : {};
     const B = rep.batch;
     const r = rep.result;
     const d = rep.digits;
@@ -115,17 +198,23 @@ export const batchNormCommand: Command = {
       });
     }
     const eig = [
-      { irrep: 'trivial', multiplicity: 1, value: 0, note: 'scale direction (BN is scale invariant)' },
+      aff ? { irrep: 'trivial', multiplicity: 1, value: aff.lambda_triv, note: 'scale direction q(1-c)' }
+        : { irrep: 'trivial', multiplicity: 1, value: 0, note: 'scale direction (BN is scale invariant)' },
       ...(B >= 3 ? [{ irrep: 'standard [B-1,1]', multiplicity: B - 1, value: r.lambda_std as number, note: '' }] : []),
       ...(B >= 4 ? [{ irrep: '[B-2,2]', multiplicity: (B * (B - 3)) / 2, value: r.lambda_2 as number, note: '' }] : []),
     ];
     const lamMax = Math.max(...eig.map((e) => Math.abs(e.value)));
-    const gradNote = B <= 3 ? 'infinite: E[1/chi^2_(B-1)] diverges for B <= 3' : null;
+    const gradNote = B <= 3 && r.grad_rate === null ? 'infinite: E[1/chi^2_(B-1)] diverges for B <= 3' : null;
     if (opts.json) {
       const est = (e: Estimate) => ({ mean: formatNumber(e.mean, 8), se: formatNumber(e.se, 3), n: e.n });
       const out = {
         act: rep.act, batch: B, sw2: String(rep.sw2), sb2: String(rep.sb2), digits: d,
         convention: 'h = W x + b, y = sqrt(B) G h / |G h| (BN per neuron over the batch), x = phi(y); fixed point of Sigma = E[h h^T]',
+        ...(aff ? {
+          eps: String(aff.eps), gamma: String(aff.gamma), beta: String(aff.beta),
+          convention: 'h = W x + b, y = gamma G h / sqrt(|G h|^2/B + eps) + beta, x = phi(y); fixed point of Sigma = E[h h^T]',
+          lambda_triv: fmt(aff.lambda_triv, d), layers: aff.layers, layers_tol: aff.layers_tol,
+        } : {}),
         q_star: fmt(r.q_star, d), c_star: fmt(r.c_star, d),
         phi2: fmt(r.phi2, d), phiphi: fmt(r.phiphi, d),
         grad_rate: fmt(r.grad_rate, d), ...(gradNote ? { grad_rate_note: gradNote } : {}),
@@ -141,7 +230,9 @@ export const batchNormCommand: Command = {
             eigen_residual: rep.jphi.eigen_residual === undefined ? null : formatNumber(rep.jphi.eigen_residual, 2),
             max_rel_difference: formatNumber(rep.route_difference as number, 2),
           } : null,
+          ...(aff ? { radial: { nodes: aff.nodes.radial } } : {}),
         },
+        ...generalJson,
         ...(sim ? {
           simulation: {
             ...sim.options,
@@ -158,10 +249,17 @@ export const batchNormCommand: Command = {
       io.out(JSON.stringify(out) + '\n');
       return 0;
     }
-    io.out(`Batch-norm mean field: act = ${rep.act}, B = ${B}, sw2 = ${rep.sw2}, sb2 = ${rep.sb2}\n`);
-    io.out('Layer: h = W x + b, y = BN(h) over the batch (mean 0, variance 1, no affine), x = phi(y); state Sigma = E[h h^T].\n');
-    io.out(`Quadrature over the batch sphere: ${d} significant digits (two node counts agree)` +
-      (rep.jphi ? `; J_phi route agrees to ${formatNumber(rep.route_difference as number, 2)} (relative).\n\n` : '.\n\n'));
+    if (aff) {
+      io.out(`Batch-norm mean field: act = ${rep.act}, B = ${B}, sw2 = ${rep.sw2}, sb2 = ${rep.sb2}, eps = ${aff.eps}, gamma = ${aff.gamma}, beta = ${aff.beta}\n`);
+      io.out('Layer: h = W x + b, y = gamma G h / sqrt(|G h|^2/B + eps) + beta over the batch, x = phi(y); state Sigma = E[h h^T].\n');
+      io.out(`Symmetric fixed point reached from unit iid inputs after ${aff.layers} BN layer${aff.layers === 1 ? '' : 's'} (to ${aff.layers_tol}); ` +
+        `radial x sphere quadrature: ${d} significant digits (two node counts agree to ${formatNumber(aff.quad_error, 2)}).\n\n`);
+    } else {
+      io.out(`Batch-norm mean field: act = ${rep.act}, B = ${B}, sw2 = ${rep.sw2}, sb2 = ${rep.sb2}\n`);
+      io.out('Layer: h = W x + b, y = BN(h) over the batch (mean 0, variance 1, no affine), x = phi(y); state Sigma = E[h h^T].\n');
+      io.out(`Quadrature over the batch sphere: ${d} significant digits (two node counts agree)` +
+        (rep.jphi ? `; J_phi route agrees to ${formatNumber(rep.route_difference as number, 2)} (relative).\n\n` : '.\n\n'));
+    }
     const j = rep.jphi;
     const row = (name: string, q: number | null, jv: number | null | undefined, meaning: string): string[] =>
       [name, fmt(q, d) ?? (name === 'grad_rate' && B <= 3 ? 'inf' : '-'), j ? (fmt(jv ?? null, d) ?? (name === 'grad_rate' && B <= 3 ? 'inf' : '-')) : 'n/a', meaning];
@@ -171,11 +269,20 @@ export const batchNormCommand: Command = {
       row('grad_rate', r.grad_rate, j?.grad_rate, gradNote ?? 'E|dL/dx^(l-1)|^2 / E|dL/dx^l|^2 per layer'),
       row('lambda_std', r.lambda_std, j?.lambda_std, B >= 3 ? `forward eigenvalue, multiplicity ${B - 1}` : 'none (B = 2)'),
       row('lambda_2', r.lambda_2, j?.lambda_2, B >= 4 ? `forward eigenvalue, multiplicity ${(B * (B - 3)) / 2}` : 'none (B <= 3)'),
+      ...(aff ? [row('lambda_triv', aff.lambda_triv, null, 'forward eigenvalue of the scale q(1-c) (eps > 0 breaks scale invariance)')] : []),
       [' xi_grad', fmt(depthScale(r.grad_rate), d) ?? '-', '', 'layers per e-fold of gradient growth'],
       [' xi_fwd', fmt(depthScale(lamMax), d) ?? '-', '', lamMax < 1 ? 'layers per e-fold of convergence to Sigma*' : 'symmetric fixed point UNSTABLE (|eigenvalue| >= 1)'],
     ];
     io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows, 'quadrature'));
     if (j && !j.eigen) io.out(`(J_phi eigenvalues are computed for B <= ${JPHI_EIGEN_MAX_BATCH}.)\n`);
+    if (general) {
+      io.out(`\nGeneral B x B map from Sigma* + 1e-3 q* E, after ${general.layers} layers: ` +
+        (general.symmetric ? 'back at the symmetric fixed point.\n' : `a symmetry-broken fixed point, ${general.blocks.length} blocks of equal variance:\n`));
+      if (!general.symmetric) {
+        for (const b of general.blocks) io.out(`  ${b.members.length} inputs (${b.members.join(', ')}): variance ${formatNumber(b.variance, 8)}\n`);
+        io.out(`  distinct covariances between inputs: ${general.offdiagonal.map((x) => formatNumber(x, 8)).join(', ')}\n`);
+      }
+    }
     if (sim) {
       const s = sim;
       io.out(`\nMonte Carlo (seed ${s.options.seed}): ${s.options.networks} networks of width ${s.options.width}, depth ${s.options.depth}; ${s.options.samples} samples of the map.\n`);
@@ -197,19 +304,20 @@ export const batchNormCommand: Command = {
 };
 
 function runSimulation(rep: BatchNormReport, o: { width: number; depth: number; networks: number; samples: number; seed: number }) {
-  const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2 });
+  const bn = rep.affine ? { eps: rep.affine.eps, gamma: rep.affine.gamma, beta: rep.affine.beta } : undefined;
+  const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2, ...bn });
   const B = rep.batch;
-  const net = simulateBatchNorm({ act: spec.act, batch: B, width: o.width, depth: o.depth, sw2: spec.sw2, sb2: spec.sb2, networks: o.networks, seed: o.seed });
+  const net = simulateBatchNorm({ act: spec.act, batch: B, width: o.width, depth: o.depth, sw2: spec.sw2, sb2: spec.sb2, networks: o.networks, seed: o.seed, ...bn });
   const dirs = irrepDirections(B);
   const directions = [dirs.std, dirs.pair].filter((x): x is number[][] => x !== null);
   const map = mapMonteCarlo({
     act: spec.act, batch: B, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
-    directions, samples: o.samples, seed: o.seed,
+    directions, samples: o.samples, seed: o.seed, bn,
   });
   // forward eigenvalues on finite-width layers: 5x as many (cheap, one-layer) networks
   const lin = directions.map((D, k) => simulateLinearisation({
     act: spec.act, batch: B, width: o.width, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
-    direction: D, eps: 0.1, networks: 5 * o.networks, seed: o.seed + 1 + k,
+    direction: D, eps: 0.1, networks: 5 * o.networks, seed: o.seed + 1 + k, bn,
   }));
   const z = (e: Estimate | undefined, t: number | null): number | null => (e && t !== null && e.se > 0 ? (e.mean - t) / e.se : null);
   return {

@@ -1,5 +1,5 @@
 /**
- * Mean field of a batch-normalised fully connected network (seed 003), over a batch of B inputs.
+ * Mean field of a batch-normalised fully connected network (Yang et al. 2019), over a batch of B inputs.
  *
  * Convention (docs/batchnorm.md): per layer, for every neuron i and batch index a,
  *
@@ -46,15 +46,37 @@ export interface BatchNormSpec {
   batch: number;
   sw2: number;
   sb2: number;
+  /** y = gamma G h / sqrt(|G h|^2 / B + eps) + beta (defaults 0, 1, 0: the plain normalisation). */
+  eps: number;
+  gamma: number;
+  beta: number;
+}
+
+/** The defaults eps = 0, gamma = 1, beta = 0 (every quantity then follows the closed routes below). */
+export function isPlainBatchNorm(spec: BatchNormSpec): boolean {
+  return spec.eps === 0 && spec.gamma === 1 && spec.beta === 0;
 }
 
 /** Validate the parameters (InputError naming the parameter and its range). */
-export function batchNormSpec(o: { act: string | Activation; batch: string | number; sw2?: string | number; sb2?: string | number }): BatchNormSpec {
+export interface BatchNormOptions {
+  act: string | Activation;
+  batch: string | number;
+  sw2?: string | number;
+  sb2?: string | number;
+  eps?: string | number;
+  gamma?: string | number;
+  beta?: string | number;
+}
+
+export function batchNormSpec(o: BatchNormOptions): BatchNormSpec {
   const act = typeof o.act === 'string' ? activation(o.act) : o.act;
   const batch = intParam('batch', o.batch, 2, MAX_BATCH);
   const sw2 = Number(realParam('sw2', o.sw2 ?? '1', { min: 0, minExclusive: true, what: '> 0 (a weight variance; sw2 = 0 makes every batch variance zero)' }));
   const sb2 = Number(realParam('sb2', o.sb2 ?? '0', { min: 0, what: '>= 0 (a variance)' }));
-  return { act, batch, sw2, sb2 };
+  const eps = Number(realParam('eps', o.eps ?? '0', { min: 0, max: 1e6, what: 'in [0, 1e6] (added to the batch variance)' }));
+  const gamma = Number(realParam('gamma', o.gamma ?? '1', { min: 0, max: 100, minExclusive: true, what: 'in (0, 100] (the BN scale; gamma = 0 makes every batch variance zero, and -gamma gives the same statistics as gamma)' }));
+  const beta = Number(realParam('beta', o.beta ?? '0', { min: -100, max: 100, what: 'in [-100, 100] (the BN shift)' }));
+  return { act, batch, sw2, sb2, eps, gamma, beta };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,9 +212,21 @@ const MOMENT_KEYS: (keyof SphereMoments)[] = ['qV', 'pV', 'd2', 'dd', 'd2y2', 'd
 
 /** The sphere moments with n Gauss-Legendre nodes per smooth piece of each angle. */
 export function sphereMoments(act: Activation, B: number, n: number): SphereMoments {
-  const f = act.f64;
-  const dphi = act.derivative().f64;
-  const kinks = act.kinks;
+  return sphereMomentsOf({ f: act.f64, df: act.derivative().f64, kinks: act.kinks }, B, n);
+}
+
+/** A function on the batch sphere: values, a.e. derivative and the points where it is not smooth. */
+export interface SphereFunction {
+  f: (y: number) => number;
+  df: (y: number) => number;
+  kinks: number[];
+}
+
+/** The sphere moments of any piecewise smooth function (sphereMoments for an activation). */
+export function sphereMomentsOf(fn: SphereFunction, B: number, n: number): SphereMoments {
+  const f = fn.f;
+  const dphi = fn.df;
+  const kinks = fn.kinks;
   // The inner expectation E[. | y1] is not smooth where a kink k of phi reaches the edge of
   // y2's conditional range: y1^2 + 2 k y1/(B-1) + k^2 - B(B-2)/(B-1) = 0. Split there too.
   const outerCuts = [...kinks];
@@ -281,6 +315,27 @@ export interface BatchNormResult {
   lambda_2: number | null;
 }
 
+/**
+ * The sphere sums behind the forward eigenvalues: sdiag = E[sum_a (y_a^2 - 1) phitilde_a^2] (standard
+ * irrep, B >= 3) and e (the [B-2,2] irrep, B >= 4), phitilde = G phi(y).
+ */
+export function eigenSums(B: number, m: SphereMoments): { sdiag: number; e: number } {
+  const v = m.qV - m.pV;
+  const sdiag = (B - 2) * m.u2f2 - 2 * (B - 1) * m.u2ff;
+  const phiY2 = B * m.f2y2 + B * (B - 1) * m.fyfy; // E[(phi . y)^2]
+  const tilde2 = (B - 1) * v; // E[|G phi|^2]
+  const e = phiY2 - (B / (B - 1)) * tilde2 - (B / (B - 2)) * sdiag;
+  return { sdiag, e };
+}
+
+/** The two traces of the backward map: T1 = E tr(G D G D) and T2 = E w^T D G D w (the grad rate takes T1 - T2), D = diag(phi'(y)), w = y/sqrt(B). */
+export function gradTraces(B: number, m: SphereMoments): { T1: number; T2: number } {
+  return {
+    T1: (B - 2) * m.d2 + (m.d2 + (B - 1) * m.dd) / B,
+    T2: m.d2y2 - (m.d2y2 + (B - 1) * m.dydy) / B,
+  };
+}
+
 export function assemble(spec: BatchNormSpec, m: SphereMoments): BatchNormResult {
   const B = spec.batch;
   const v = m.qV - m.pV;
@@ -297,14 +352,9 @@ export function assemble(spec: BatchNormSpec, m: SphereMoments): BatchNormResult
   let lamStd: number | null = null;
   let lam2: number | null = null;
   if (B >= 3) {
-    const sdiag = (B - 2) * m.u2f2 - 2 * (B - 1) * m.u2ff; // E[sum_a (y_a^2 - 1) phitilde_a^2]
+    const { sdiag, e } = eigenSums(B, m);
     lamStd = sdiag / (2 * v * (B - 2));
-    if (B >= 4) {
-      const phiY2 = B * m.f2y2 + B * (B - 1) * m.fyfy; // E[(phi . y)^2]
-      const tilde2 = (B - 1) * v; // E[|G phi|^2]
-      const e = phiY2 - (B / (B - 1)) * tilde2 - (B / (B - 2)) * sdiag;
-      lam2 = ((B - 1) * e) / (v * B * B * (B - 3));
-    }
+    if (B >= 4) lam2 = ((B - 1) * e) / (v * B * B * (B - 3));
   }
   return {
     act: spec.act.name, batch: B, sw2: spec.sw2, sb2: spec.sb2,
@@ -329,11 +379,8 @@ export interface Homogeneous {
 }
 
 export function homogeneousForm(act: Activation): Homogeneous | undefined {
-  if (act.name === 'relu') return { alpha: 1, a: 1, b: 0 };
-  if (act.name === 'linear') return { alpha: 1, a: 1, b: 1 };
-  const m = /^relu-power:(\d+)$/.exec(act.name);
-  if (m && Number(m[1]) >= 1 && Number(m[1]) <= 20) return { alpha: Number(m[1]), a: 1, b: 0 };
-  return undefined;
+  const r = act.rectified;
+  return r && Number.isInteger(r.k) && r.k >= 1 && r.k <= 20 ? { alpha: r.k, a: r.a, b: r.b } : undefined;
 }
 
 /** E[rho_k(u) rho_k(v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]]): c_k (k11 k22)^(k/2) J_k(rho), c_k = 1/(2 pi). */

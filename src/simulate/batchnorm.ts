@@ -24,6 +24,11 @@ export interface Estimate {
   n: number;
 }
 
+/** The batch-norm epsilon and affine parameters with their defaults 0, 1, 0. */
+function affine(o: { eps?: number; gamma?: number; beta?: number }): { eps: number; gamma: number; beta: number } {
+  return { eps: o.eps ?? 0, gamma: o.gamma ?? 1, beta: o.beta ?? 0 };
+}
+
 function estimate(xs: number[]): Estimate {
   const n = xs.length;
   const mean = xs.reduce((s, x) => s + x, 0) / n;
@@ -42,6 +47,10 @@ export interface BatchNormSimOptions {
   seed: number;
   /** Forward layers skipped before averaging the covariance (default 2). */
   burn?: number;
+  /** y = gamma G h / sqrt(|G h|^2/B + eps) + beta (defaults 0, 1, 0). */
+  eps?: number;
+  gamma?: number;
+  beta?: number;
 }
 
 export interface BatchNormSimResult {
@@ -65,6 +74,7 @@ export function simulateBatchNorm(o: BatchNormSimOptions): BatchNormSimResult {
   if (B < 2) throw new InputError('batch', `must be an integer >= 2, got ${B}`);
   if (L < 4) throw new InputError('depth', `the simulation needs depth >= 4, got ${L}`);
   const burn = o.burn ?? 2;
+  const { eps, gamma, beta } = affine(o);
   const f = act.f64;
   const df = act.derivative().f64;
   const sqrtB = Math.sqrt(B);
@@ -126,13 +136,13 @@ export function simulateBatchNorm(o: BatchNormSimOptions): BatchNormSimResult {
         const m = s / B;
         let r2 = 0;
         for (let a = 0; a < B; a++) r2 += (h[i * B + a] - m) ** 2;
-        const r = Math.sqrt(r2);
+        const r = Math.sqrt(r2 + B * eps);
         if (!(r > 0)) throw new NumericalError(`batch norm: neuron ${i} of layer ${l + 1} has zero batch variance (network ${k})`, l + 1);
         nl[i] = r;
         for (let a = 0; a < B; a++) {
           const y = (sqrtB * (h[i * B + a] - m)) / r;
           Yl[i * B + a] = y;
-          x[i * B + a] = f(y);
+          x[i * B + a] = f(gamma * y + beta);
         }
       }
       const ql = d2 / (N * B);
@@ -163,7 +173,7 @@ export function simulateBatchNorm(o: BatchNormSimOptions): BatchNormSimResult {
       for (let i = 0; i < N; i++) {
         let mean = 0;
         for (let a = 0; a < B; a++) {
-          u[a] = df(Yl[i * B + a]) * delta[i * B + a];
+          u[a] = df(gamma * Yl[i * B + a] + beta) * delta[i * B + a];
           mean += u[a];
         }
         mean /= B;
@@ -172,8 +182,8 @@ export function simulateBatchNorm(o: BatchNormSimOptions): BatchNormSimResult {
           u[a] -= mean;
           proj += u[a] * Yl[i * B + a];
         }
-        proj /= B; // (y.u)/|y|^2 with |y|^2 = B
-        const sc = sqrtB / nl[i];
+        proj /= B; // (y.u)/B: with eps = 0 this is (y.u)/|y|^2; with eps > 0 the Jacobian keeps this form
+        const sc = (gamma * sqrtB) / nl[i];
         for (let a = 0; a < B; a++) g[i * B + a] = sc * (u[a] - proj * Yl[i * B + a]);
       }
       // delta^(l-1) = W^T g (layer index l here is layer l+1 in the 1-based text)
@@ -221,6 +231,8 @@ export interface MapMonteCarloOptions {
    * O(eps) fraction of samples that cross a jump, so eps must not be tiny; the bias is O(eps^2)).
    */
   eps?: number;
+  /** The batch-norm epsilon and affine parameters (defaults 0, 1, 0). */
+  bn?: { eps: number; gamma: number; beta: number };
 }
 
 export interface MapMonteCarloResult {
@@ -254,6 +266,7 @@ export function mapMonteCarlo(o: MapMonteCarloOptions): MapMonteCarloResult {
   const sqrtB = Math.sqrt(B);
   const scale = o.sigma.reduce((s, r, i) => s + r[i], 0) / B;
   const eps = (o.eps ?? (o.act.continuity === 'discontinuous' ? 0.05 : 1e-4)) * scale;
+  const bn = affine(o.bn ?? {});
   // Adding t 11^T to the covariance does not change BN(h) (it shifts h by t' 1): use S + scale 11^T,
   // which is positive definite even when S itself is singular on 1 (e.g. linear phi with sb2 = 0).
   const shift = (S: number[][]) => S.map((r) => r.map((v) => v + scale));
@@ -275,8 +288,8 @@ export function mapMonteCarlo(o: MapMonteCarloOptions): MapMonteCarloResult {
     m /= B;
     let r2 = 0;
     for (let i = 0; i < B; i++) r2 += (hv[i] - m) ** 2;
-    const r = Math.sqrt(r2);
-    for (let i = 0; i < B; i++) out[i] = f((sqrtB * (hv[i] - m)) / r);
+    const r = Math.sqrt(r2 + B * bn.eps);
+    for (let i = 0; i < B; i++) out[i] = f(bn.gamma * ((sqrtB * (hv[i] - m)) / r) + bn.beta);
   };
   const p0 = new Float64Array(B);
   const pp = new Float64Array(B);
@@ -319,6 +332,8 @@ export interface LinearisationOptions {
   eps?: number;
   networks: number;
   seed: number;
+  /** The batch-norm epsilon and affine parameters (defaults 0, 1, 0). */
+  bn?: { eps: number; gamma: number; beta: number };
 }
 
 /**
@@ -335,6 +350,7 @@ export function simulateLinearisation(o: LinearisationOptions): Estimate {
   const D = o.direction;
   const scale = o.sigma.reduce((s, r, i) => s + r[i], 0) / B;
   const eps = (o.eps ?? 0.1) * scale;
+  const bn = affine(o.bn ?? {});
   const shift = (S: number[][]) => S.map((r) => r.map((v) => v + scale));
   const Lp = cholesky(shift(o.sigma.map((r, i) => r.map((v, j) => v + eps * D[i][j]))));
   const Lm = cholesky(shift(o.sigma.map((r, i) => r.map((v, j) => v - eps * D[i][j]))));
@@ -363,9 +379,9 @@ export function simulateLinearisation(o: LinearisationOptions): Estimate {
       m /= B;
       let r2 = 0;
       for (let a = 0; a < B; a++) r2 += (h[i * B + a] - m) ** 2;
-      const r = Math.sqrt(r2);
+      const r = Math.sqrt(r2 + B * bn.eps);
       if (!(r > 0)) throw new NumericalError('batch norm: zero batch variance in the linearisation run', 1);
-      for (let a = 0; a < B; a++) x[i * B + a] = f((sqrtB * (h[i * B + a] - m)) / r);
+      for (let a = 0; a < B; a++) x[i * B + a] = f(bn.gamma * ((sqrtB * (h[i * B + a] - m)) / r) + bn.beta);
     }
     h2.fill(0);
     for (let i = 0; i < N; i++) {
@@ -388,4 +404,51 @@ export function simulateLinearisation(o: LinearisationOptions): Estimate {
     rs.push((p2 - m2) / (p1 - m1));
   }
   return estimate(rs);
+}
+
+/**
+ * Every entry of F(S) = sw2 E[phi(y) phi(y)^T] + sb2 11^T sampled at any covariance S (h ~ N(0, S),
+ * plain BN): an independent check of a fixed point of the general B x B map. S may be singular
+ * (e.g. a block of perfectly correlated inputs): the factor is a Cholesky factor with zero pivots dropped.
+ */
+export function sampleMapEntries(o: { act: Activation; sigma: number[][]; sw2: number; sb2: number; samples: number; seed: number }): Estimate[][] {
+  const B = o.sigma.length;
+  const f = o.act.f64;
+  const sqrtB = Math.sqrt(B);
+  const scale = o.sigma.reduce((s, r, i) => s + r[i], 0) / B;
+  const A = o.sigma.map((r) => r.map((v) => v + scale));
+  const Lm = Array.from({ length: B }, () => new Array<number>(B).fill(0));
+  for (let j = 0; j < B; j++) {
+    let d = A[j][j];
+    for (let k = 0; k < j; k++) d -= Lm[j][k] * Lm[j][k];
+    const piv = d > 1e-12 * scale ? Math.sqrt(d) : 0;
+    Lm[j][j] = piv;
+    for (let i = j + 1; i < B; i++) {
+      let s = A[i][j];
+      for (let k = 0; k < j; k++) s -= Lm[i][k] * Lm[j][k];
+      Lm[i][j] = piv > 0 ? s / piv : 0;
+    }
+  }
+  const rng = Rng.stream(o.seed, 0, 13);
+  const z = new Float64Array(B);
+  const hv = new Float64Array(B);
+  const p = new Float64Array(B);
+  const acc: number[][][] = Array.from({ length: B }, () => Array.from({ length: B }, () => [] as number[]));
+  for (let n = 0; n < o.samples; n++) {
+    rng.fillNormal(z, 0, B, 1);
+    let m = 0;
+    for (let i = 0; i < B; i++) {
+      let s = 0;
+      for (let k = 0; k <= i; k++) s += Lm[i][k] * z[k];
+      hv[i] = s;
+      m += s;
+    }
+    m /= B;
+    let r2 = 0;
+    for (let i = 0; i < B; i++) r2 += (hv[i] - m) ** 2;
+    const r = Math.sqrt(r2);
+    for (let i = 0; i < B; i++) p[i] = f((sqrtB * (hv[i] - m)) / r);
+    for (let i = 0; i < B; i++) for (let j = i; j < B; j++) acc[i][j].push(o.sw2 * p[i] * p[j] + o.sb2);
+  }
+  return Array.from({ length: B }, (_, i) => Array.from({ length: B }, (_, j) => estimate(i <= j ? acc[i][j] : acc[j][i])));
 }
