@@ -79,10 +79,10 @@ export const BENCHES: Bench[] = [
     target: 30,
     run: () => netOptimalAlpha(net({ inputs: { q0: 1, c0: '0.99' }, layers: [repeat(100, residual(1, dense(1, 0), act('erf')))] }), { digits: 20 }).alpha as string,
   },
-  // Monte Carlo simulators (issue 4): throughput next to NumPy running the same algorithm. The
+  // Monte Carlo simulators: throughput next to NumPy running the same algorithm. The
   // measurements run in a child process (dist/simulate/bench.js) since they use worker threads.
   ...simulatorBenches(),
-  // CNN covariance propagation (issue 6): FFT against dense route, and 10,000 layers at 32x32.
+  // CNN covariance propagation: FFT against dense route, and 10,000 layers at 32x32.
   ...cnnBenches(),
   // float64 Gaussian expectations per call, next to a NumPy Gauss–Hermite rule
   ...gaussianBenches(),

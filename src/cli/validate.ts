@@ -1,5 +1,5 @@
 /**
- * `fieldprop validate`: Monte Carlo over finite-width networks against the theory (issue 4).
+ * `fieldprop validate`: Monte Carlo over finite-width networks against the theory.
  * Registered in COMMANDS (src/cli/commands.ts).
  * and add `validateCommand` to the array.
  */
