@@ -1,25 +1,12 @@
 /** `derive kernel --net`: the printed recursion of each layer, verified against netMeanField. */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { main } from '../src/cli/main';
+import { run, jsonFiles } from './cliRun';
 import { deriveNetKernel } from '../src/derivations/netKernel';
 import { net, dense, act, residual, repeat, parseNetwork } from '../src/model/net';
 import { evaluate64 } from '../src/interpret/symbolic';
 import { add, mul, pow, num, sym } from '../src/symbolic';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-derive-net-'));
-function file(name: string, json: unknown): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, JSON.stringify(json));
-  return p;
-}
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const files = jsonFiles('fieldprop-derive-net-');
+const file = (name: string, json: unknown): string => files.file(json, undefined, name);
 
 const ISSUE_EXAMPLE = {
   inputs: { q0: 1, c0: 0.6 },

@@ -6,10 +6,7 @@
  * existing one for today's form; the empirical NTK is checked against finite differences and
  * against the recursion.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { main } from '../src/cli/main';
+import { run, jsonFiles } from './cliRun';
 import { net, dense, act, residual, repeat, serial, readout, describeStandard } from '../src/model/net';
 import { network } from '../src/model/network';
 import { activation } from '../src/model/activation';
@@ -25,20 +22,8 @@ import { simSpec } from '../src/simulate/spec';
 import { twoInputKernel } from '../src/simulate/linalg';
 import { bonferroniThreshold } from '../src/simulate/stats';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-netsim-'));
-let fileCount = 0;
-function file(json: unknown): string {
-  const p = path.join(dir, `net${fileCount++}.json`);
-  fs.writeFileSync(p, JSON.stringify(json));
-  return p;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const files = jsonFiles('fieldprop-netsim-');
+const file = (json: unknown): string => files.file(json);
 
 const POST_ERF = {
   inputs: { q0: 1, c0: 0.6 },

@@ -5,9 +5,9 @@
  * schedules, relu with its mean) matches independent mpmath references (test/fixtures/make_net.py).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/cli/main';
+
+import { run, jsonFiles } from './cliRun';
 import {
   dense, act, residual, serial, repeat, batchnorm, conv, readout, net, parseNetwork, networkToJson, describeStandard, standardNetwork,
 } from '../src/model/net';
@@ -29,20 +29,7 @@ const fixtures = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'ne
   optimal: { net: unknown; alpha: string; sensitivity: string }[];
 };
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-net-'));
-let fileCount = 0;
-function file(json: unknown, raw?: string): string {
-  const p = path.join(dir, `net${fileCount++}.json`);
-  fs.writeFileSync(p, raw ?? JSON.stringify(json));
-  return p;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const { dir, file } = jsonFiles('fieldprop-net-');
 
 const ISSUE_FORM = {
   inputs: { q0: 1, c0: 0.6 },

@@ -136,7 +136,7 @@ export const batchNormCommand: Command = {
     { name: 'batch', value: '<integer 2..10000>', help: 'batch size B', default: '8' },
     { ...SW2, value: '<real > 0>', default: '1' },
     { ...SB2, default: '0' },
-    { name: 'eps', value: '<real in [0, 1e6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
+    { name: 'eps', value: '<real in [0, 10^6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
     { name: 'gamma', value: '<real in (0, 100]>', help: 'BN scale gamma', default: '1' },
     { name: 'beta', value: '<real in [-100, 100]>', help: 'BN shift beta', default: '0' },
     { ...NET_OPTION, help: 'the network as a layer description repeat(L, [dense, batchnorm, act]) (docs/networks.md); replaces --act, --batch, --sw2, --sb2, --eps, --gamma, --beta' },
