@@ -409,3 +409,45 @@ describe('fieldprop exponents --trajectory', () => {
     expect(Math.abs(Number(t.ln_m[1]) - Math.log(1 / Math.sqrt(2 * Math.PI)))).toBeLessThan(1e-11);
   });
 });
+
+describe('fieldprop exponents --net', () => {
+  const os = require('os') as typeof import('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldprop-exp-net-'));
+  const write = (name: string, json: unknown) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, JSON.stringify(json));
+    return p;
+  };
+  const go = async (argv: string[]) => {
+    let out = '', err = '';
+    const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  };
+  const strip = (s: string) => {
+    const j = JSON.parse(s);
+    delete j.seconds;
+    return j;
+  };
+  test('the reduced and the full network as descriptions print what their flags print', async () => {
+    const reduced = write('reduced.json', { inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: 20000, layers: [{ residual: { alpha: 1, branch: [{ dense: { sw2: 2, sb2: 0.1 } }, { act: 'relu-power:0.75' }] } }] }] });
+    const a = await go(['exponents', '--net', reduced, '--json']);
+    const b = await go(['exponents', '--act', 'relu-power:0.75', '--arch', 'reduced', '--sw2', '2', '--sb2', '0.1', '--q0', '1', '--c0', '0.3', '--depth', '20000', '--json']);
+    expect(a.code).toBe(0);
+    expect(strip(a.out)).toEqual(strip(b.out));
+    const full = write('full.json', { inputs: { q0: 1, c0: 0.6 }, layers: [{ repeat: 10000, layers: [{ residual: { alpha: 1, branch: [{ dense: { sw2: 1, sb2: 0 } }, { act: 'tanh' }, { dense: { sw2: 1.5, sb2: 0.2 } }] } }] }] });
+    const c = await go(['exponents', '--net', full, '--json']);
+    const d = await go(['exponents', '--act', 'tanh', '--arch', 'full', '--sw2', '1', '--sb2', '0', '--sv2', '1.5', '--sa2', '0.2', '--q0', '1', '--c0', '0.6', '--depth', '10000', '--json']);
+    expect(c.code).toBe(0);
+    expect(strip(c.out)).toEqual(strip(d.out));
+  });
+  test('other descriptions and flags beside --net: one line, exit 2', async () => {
+    const scaled = write('scaled.json', { inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: 20000, layers: [{ residual: { alpha: 0.5, branch: [{ dense: { sw2: 2 } }, { act: 'tanh' }] } }] }] });
+    const r = await go(['exponents', '--net', scaled]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/layers\[0\]\.repeat\.layers\[0\]\.residual: exponents covers .*alpha = 1/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    const s = await go(['exponents', '--net', scaled, '--arch', 'full']);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/--net: replaces --arch/);
+  });
+});

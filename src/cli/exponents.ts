@@ -9,6 +9,9 @@ import { OptionSpec } from './args';
 import { residualSpec, RESIDUAL_DEFAULTS, ResidualSpec } from '../quantities/residualMF';
 import { analyseExponents, ExponentAnalysis, Law, optimalVariance, OptimalVariance } from '../quantities/exponents';
 import { realParam } from '../model/network';
+import { InputError } from '../model/errors';
+import { NET_OPTION, residualFromNet } from './netForm';
+import { readNetworkFile } from '../model/net/json';
 import { formatNumber } from '../numeric/field';
 
 export const RESIDUAL_OPTIONS: OptionSpec[] = [
@@ -23,7 +26,17 @@ export const RESIDUAL_OPTIONS: OptionSpec[] = [
   { name: 'depth', value: '<integer 10^4..10^7>', help: 'number of layers L iterated; exponents are fitted over [L/1000, L]', default: String(RESIDUAL_DEFAULTS.depth) },
 ];
 
-export function residualSpecFrom(opts: Record<string, string | boolean | undefined>): ResidualSpec {
+/** The flags a `--net` file replaces here (the residual network's own as well as the shared ones). */
+const EXPONENTS_NET_REPLACES = ['act', 'arch', 'sv2', 'sw2', 'sa2', 'sb2', 'q0', 'c0', 'depth'];
+
+export function residualSpecFrom(opts: Record<string, string | boolean | undefined>, argv: string[] = []): ResidualSpec {
+  if (opts.net !== undefined) {
+    for (const name of EXPONENTS_NET_REPLACES) {
+      if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError('net', `replaces --${name} (the file describes the whole network); give one or the other`);
+    }
+    const r = residualFromNet(readNetworkFile(String(opts.net)), 'exponents');
+    return residualSpec({ ...r, depth: String(r.depth) });
+  }
   const s = (k: string) => opts[k] as string | undefined;
   return residualSpec({ arch: s('arch'), act: s('act'), sv2: s('sv2'), sw2: s('sw2'), sa2: s('sa2'), sb2: s('sb2'), q0: s('q0'), c0: s('c0'), depth: s('depth') });
 }
@@ -115,6 +128,7 @@ export const exponentsCommand: Command = {
   options: [
     ...RESIDUAL_OPTIONS,
     { name: 'target', value: '<real > 0>', help: 'tanh only: also the depth-dependent sw2*(L) at which the gradient explosion ln(chi^0/chi^L) equals this target, at L/100, L/10 and L' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md): repeat(L, residual(1, [dense, act])) (reduced) or repeat(L, residual(1, [dense, act, dense])) (full); replaces the network flags' },
     { name: 'trajectory', flag: true, help: 'also the per-layer trajectory (every layer up to 100, then 40 per decade): ln p^l, the cosine e^l, 1 - e^l, G^l and the mean m^l' },
     JSON_OPT,
     CSV_OPT,
@@ -123,7 +137,7 @@ export const exponentsCommand: Command = {
   async run(argv, io) {
     const opts = parse(exponentsCommand, argv, io);
     if (!opts) return 0;
-    const spec = residualSpecFrom(opts);
+    const spec = residualSpecFrom(opts, argv);
     const target = opts.target !== undefined ? Number(realParam('target', opts.target as string, { min: 0, minExclusive: true, what: '> 0 (a gradient explosion ln(chi^0/chi^L))' })) : undefined;
     const ov = target !== undefined ? optimalVariance(spec, target) : undefined;
     const a = analyseExponents(spec);

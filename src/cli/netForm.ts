@@ -89,3 +89,34 @@ export function residualOnly(n: Network): Network {
   if (n.skip === 'none') throw new InputError('net', 'the optimal residual scale needs residual blocks; this network has none');
   return n;
 }
+
+/**
+ * The residual network of the mean-field power laws (Yang & Schoenholz 2017) from a description:
+ * repeat(L, residual(1, [dense(sw2, sb2), act(phi)])) is the reduced network x + phi(W x + b);
+ * repeat(L, residual(1, [dense(sw2, sb2), act(phi), dense(sv2, sa2)])) the full one
+ * x + V phi(W x + b) + a. Inputs {q0, c0}. Anything else: one line naming the first layer outside.
+ */
+export function residualFromNet(d: NetDescription, what: string): { arch: 'reduced' | 'full'; act: Activation; sw2: string; sb2: string; sv2: string; sa2: string; q0: string; c0: string; depth: number } {
+  const forms = 'repeat(L, residual(1, [dense(sw2, sb2), act(phi)])) (reduced) or repeat(L, residual(1, [dense(sw2, sb2), act(phi), dense(sv2, sa2)])) (full)';
+  const refuse = (path: string, why: string) => netError({ source: d.source, path }, `${what} covers ${forms} only: ${why}`);
+  if (d.inputs.q0 === undefined || d.inputs.c0 === undefined) throw refuse('inputs', 'two inputs given as q0 and c0');
+  if (d.layers.length !== 1 || d.layers[0].kind !== 'repeat') throw refuse(`layers[${d.layers.length === 1 ? 0 : 1}]`, 'one repeat of one residual block');
+  const rep = d.layers[0];
+  if (rep.layers.length !== 1 || rep.layers[0].kind !== 'residual') throw refuse('layers[0].repeat.layers', 'one residual block');
+  const res = rep.layers[0];
+  const at = 'layers[0].repeat.layers[0].residual';
+  if (Number(res.alpha) !== 1 || res.schedule) throw refuse(at, 'alpha = 1 without a schedule (the branch variances carry the scale)');
+  const b = res.branch;
+  const kinds = b.map((l) => l.kind).join(',');
+  if (kinds !== 'dense,act' && kinds !== 'dense,act,dense') {
+    const bad = b.findIndex((l, j) => l.kind !== ['dense', 'act', 'dense'][j]);
+    throw refuse(`${at}.branch${bad >= 0 ? `[${bad}]` : ''}`, 'a branch [dense, act] or [dense, act, dense]');
+  }
+  const w = b[0] as { sw2: string; sb2: string };
+  const phi = (b[1] as { phi: Activation }).phi;
+  const v = b[2] as { sw2: string; sb2: string } | undefined;
+  return {
+    arch: v ? 'full' : 'reduced', act: phi, sw2: w.sw2, sb2: w.sb2, sv2: v ? v.sw2 : '1', sa2: v ? v.sb2 : '0',
+    q0: d.inputs.q0, c0: d.inputs.c0, depth: rep.n,
+  };
+}
