@@ -399,3 +399,29 @@ describe('builder API', () => {
     expect(conv({ kernelSize: 3, dims: 2, sw2: 2, profile: Array(9).fill('0.1').map((x, i) => (i === 4 ? '0.2' : x)) }).profile).toHaveLength(9);
   });
 });
+
+describe('cnn --net', () => {
+  const cnnNet = (profile: unknown, padding: string, dims: number) => ({
+    inputs: { q0: 1, c0: 0 },
+    layers: [{ repeat: 12, layers: [{ act: 'tanh' }, { conv: { kernelSize: 3, dims, profile, padding, sw2: 1.5, sb2: 0.05 } }] }],
+  });
+  test('repeat(L, [act, conv]) prints what the flags print (uniform circular 2D, delta zero-padded 1D)', async () => {
+    const a = await run(['cnn', '--net', file(cnnNet('uniform', 'circular', 2)), '--image', '8', '--json']);
+    const b = await run(['cnn', '--act', 'tanh', '--sw2', '1.5', '--sb2', '0.05', '--dims', '2', '--kernel-size', '3', '--profile', 'uniform', '--image', '8', '--depth', '12', '--json']);
+    expect(a.code).toBe(0);
+    expect(a.out).toBe(b.out);
+    const c = await run(['cnn', '--net', file(cnnNet('delta', 'zero', 1)), '--image', '16', '--json']);
+    const d = await run(['cnn', '--act', 'tanh', '--sw2', '1.5', '--sb2', '0.05', '--dims', '1', '--kernel-size', '3', '--profile', 'delta-orthogonal', '--padding', 'zero', '--image', '16', '--depth', '12', '--json']);
+    expect(c.code).toBe(0);
+    expect(c.out).toBe(d.out);
+  });
+  test('other forms and replaced flags: one line naming the layer or the flag, exit 2', async () => {
+    const dense = file({ inputs: { q0: 1, c0: 0 }, layers: [{ repeat: 4, layers: [{ act: 'tanh' }, { dense: { sw2: 1.5, sb2: 0 } }] }] });
+    const r = await run(['cnn', '--net', dense]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/layers\[0\]\.repeat\.layers\[1\] \(dense\): cnn covers repeat\(L, \[act\(phi\), conv/);
+    const s = await run(['cnn', '--net', file(cnnNet('uniform', 'circular', 1)), '--padding', 'zero']);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/--net: replaces --padding/);
+  });
+});

@@ -27,6 +27,8 @@ import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
 import { writeFileAtomic } from '../simulate/plot';
 import { checkCost, UNIT_COST } from './cost';
+import { NET_OPTION, cnnFromNet } from './netForm';
+import { readNetworkFile } from '../model/net/json';
 
 const GEOMETRY: OptionSpec[] = [
   { name: 'kernel-size', value: '<odd integer <= image>', help: 'kernel width k (k taps per axis, centred)', default: '3' },
@@ -62,6 +64,19 @@ function plotFile(opts: ParsedArgs): string | undefined {
   const f = String(opts.plot);
   if (f.trim() === '') throw new InputError('plot', 'needs a file name');
   return f;
+}
+
+/** The flags `cnn --net` replaces (the file describes the layers; the image stays a flag). */
+const CNN_NET_REPLACES = ['act', 'sw2', 'sb2', 'dims', 'kernel-size', 'init', 'profile', 'padding', 'depth'];
+
+/** `cnn --net FILE`: the spec and propagation depth from a description, refusing the flags it replaces. */
+function specFromNet(opts: ParsedArgs, argv: string[]): { spec: CnnSpec; depth: number } {
+  for (const name of CNN_NET_REPLACES) {
+    if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError('net', `replaces --${name} (the file describes the layers); give one or the other`);
+  }
+  const c = cnnFromNet(readNetworkFile(String(opts.net)), 'cnn');
+  const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image: opts.image as string, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
+  return { spec, depth: c.depth };
 }
 
 function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
@@ -209,6 +224,7 @@ const cnnCommand: Command = {
     PROFILE,
     { name: 'padding', value: '<circular|zero>', help: 'circular (indices wrap) or zero (zero activations outside the image; full covariance, at most 1024 positions)', default: 'circular' },
     { name: 'depth', value: '<integer 0..1000000>', help: 'propagate the covariance of a random input image through this many layers (0: none)', default: '0' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md): repeat(L, [act, conv]) or repeat(L, [conv, act]); replaces the layer flags and --depth (L), not --image' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image (iid N(0,1) pixels)', default: '3' },
     { name: 'input-seed', value: '<integer 0..2^53-1>', help: 'seed of the random input image', default: '1' },
     { name: 'digits', value: '<6..15>', help: 'significant digits of the fixed point (verified by two Decimal runs) and of the printed rates', default: '12' },
@@ -220,8 +236,9 @@ const cnnCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnCommand, argv, io);
     if (!opts) return 0;
-    const spec = specFrom(opts);
-    const depth = intParam('depth', opts.depth as string, 0, 1_000_000);
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv) : undefined;
+    const spec = fromNet ? fromNet.spec : specFrom(opts);
+    const depth = fromNet ? intParam('depth', String(fromNet.depth), 0, 1_000_000) : intParam('depth', opts.depth as string, 0, 1_000_000);
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const digits = intParam('digits', opts.digits as string, 6, 15);

@@ -120,3 +120,28 @@ export function residualFromNet(d: NetDescription, what: string): { arch: 'reduc
     q0: d.inputs.q0, c0: d.inputs.c0, depth: rep.n,
   };
 }
+
+/**
+ * The CNN of the covariance-propagation theory (Xiao et al. 2018) from a description:
+ * repeat(L, [act(phi), conv({...})]) or repeat(L, [conv({...}), act(phi)]) (the same map on
+ * pre-activations). The conv layer gives sw2, sb2, dims, kernel size, profile and padding; L the
+ * propagation depth. Anything else: one line naming the first layer outside that form.
+ */
+export function cnnFromNet(d: NetDescription, what: string): {
+  act: Activation; sw2: string; sb2: string; dims: string; kernelSize: string; profile: string | string[]; padding: string; depth: number;
+} {
+  const refuse = (path: string, kind: string) =>
+    netError({ source: d.source, path: `${path} (${kind})` }, `${what} covers repeat(L, [act(phi), conv({...})]) or repeat(L, [conv, act]) only`);
+  if (d.layers.length !== 1 || d.layers[0].kind !== 'repeat') throw refuse(`layers[${d.layers.length === 1 ? 0 : 1}]`, (d.layers[1] ?? d.layers[0]).kind);
+  const rep = d.layers[0];
+  const kinds = rep.layers.map((l) => l.kind).join(',');
+  if (kinds !== 'act,conv' && kinds !== 'conv,act') {
+    const bad = rep.layers.findIndex((l) => l.kind !== 'act' && l.kind !== 'conv');
+    const i = bad >= 0 ? bad : Math.min(2, rep.layers.length - 1);
+    throw refuse(`layers[0].repeat.layers[${i}]`, rep.layers[i].kind);
+  }
+  const conv = rep.layers.find((l) => l.kind === 'conv') as Extract<Layer, { kind: 'conv' }>;
+  const phi = (rep.layers.find((l) => l.kind === 'act') as Extract<Layer, { kind: 'act' }>).phi;
+  const profile = conv.profile === 'uniform' ? 'uniform' : conv.profile === 'delta' ? 'delta-orthogonal' : [...conv.profile];
+  return { act: phi, sw2: conv.sw2, sb2: conv.sb2, dims: String(conv.dims), kernelSize: String(conv.kernelSize), profile, padding: conv.padding, depth: rep.n };
+}
