@@ -27,7 +27,7 @@ import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
 import { writeFileAtomic } from '../simulate/plot';
 import { checkCost, UNIT_COST } from './cost';
-import { NET_OPTION, cnnFromNet } from './netForm';
+import { NET_OPTION, cnnFromNet, checkNetFlags } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 
 const GEOMETRY: OptionSpec[] = [
@@ -59,6 +59,13 @@ function profileValue(opts: ParsedArgs): unknown {
   }
 }
 
+/** --init as a list of initialisations; a --profile replaces them by the one profile (a Gaussian kernel). */
+function initsFrom(opts: ParsedArgs): string[] {
+  const inits = String(opts.init).split(',').map((s) => s.trim());
+  if (inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
+  return opts.profile !== undefined ? ['gaussian'] : inits;
+}
+
 function plotFile(opts: ParsedArgs): string | undefined {
   if (opts.plot === undefined) return undefined;
   const f = String(opts.plot);
@@ -71,9 +78,7 @@ const CNN_NET_REPLACES = ['act', 'sw2', 'sb2', 'dims', 'kernel-size', 'init', 'p
 
 /** `cnn --net FILE`: the spec and propagation depth from a description, refusing the flags it replaces. */
 function specFromNet(opts: ParsedArgs, argv: string[]): { spec: CnnSpec; depth: number } {
-  for (const name of CNN_NET_REPLACES) {
-    if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError('net', `replaces --${name} (the file describes the layers); give one or the other`);
-  }
+  checkNetFlags(argv, opts, CNN_NET_REPLACES, 'the layers');
   const c = cnnFromNet(readNetworkFile(String(opts.net)), 'cnn');
   const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image: opts.image as string, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
   return { spec, depth: c.depth };
@@ -376,9 +381,7 @@ const cnnSimulateCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnSimulateCommand, argv, io);
     if (!opts) return 0;
-    const inits = String(opts.init).split(',').map((s) => s.trim());
-    if (inits.length === 0 || inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
-    if (opts.profile !== undefined) inits.splice(0, inits.length, 'gaussian');
+    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
     const width = intParam('width', opts.width as string, 1, 1024);
     const depth = intParam('depth', opts.depth as string, 1, 100_000);
@@ -530,9 +533,7 @@ const cnnJacobianCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnJacobianCommand, argv, io);
     if (!opts) return 0;
-    const inits = String(opts.init).split(',').map((x) => x.trim());
-    if (inits.some((i) => !CNN_INITS.includes(i as never))) throw new InputError('init', `must be a comma-separated list of ${CNN_INITS.join(', ')}, got "${opts.init}"`);
-    if (opts.profile !== undefined) inits.splice(0, inits.length, 'gaussian');
+    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
     const width = intParam('width', opts.width as string, 1, 512);
     const depth = intParam('depth', opts.depth as string, 1, 10_000);

@@ -9,8 +9,7 @@ import { OptionSpec } from './args';
 import { residualSpec, RESIDUAL_DEFAULTS, ResidualSpec } from '../quantities/residualMF';
 import { analyseExponents, ExponentAnalysis, Law, optimalVariance, OptimalVariance } from '../quantities/exponents';
 import { realParam } from '../model/network';
-import { InputError } from '../model/errors';
-import { NET_OPTION, residualFromNet } from './netForm';
+import { NET_OPTION, residualFromNet, checkNetFlags } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import { formatNumber } from '../numeric/field';
 
@@ -31,9 +30,7 @@ const EXPONENTS_NET_REPLACES = ['act', 'arch', 'sv2', 'sw2', 'sa2', 'sb2', 'q0',
 
 export function residualSpecFrom(opts: Record<string, string | boolean | undefined>, argv: string[] = []): ResidualSpec {
   if (opts.net !== undefined) {
-    for (const name of EXPONENTS_NET_REPLACES) {
-      if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError('net', `replaces --${name} (the file describes the whole network); give one or the other`);
-    }
+    checkNetFlags(argv, opts, EXPONENTS_NET_REPLACES);
     const r = residualFromNet(readNetworkFile(String(opts.net)), 'exponents');
     return residualSpec({ ...r, depth: String(r.depth) });
   }

@@ -16,12 +16,12 @@ export const NET_OPTION = { name: 'net', value: '<file.json>', help: 'the networ
 /** The flags a `--net` file replaces. */
 export const NET_REPLACES = ['act', 'alpha', 'sw2', 'sb2', 'depth', 'q0', 'c0', 'skip', 'scaling'];
 
-/** Refuse `--net` together with a network flag typed on the command line. */
-export function checkNetFlags(argv: string[], opts: ParsedArgs): void {
+/** Refuse `--net` together with a flag it replaces (by default the network flags) typed on the command line. */
+export function checkNetFlags(argv: string[], opts: ParsedArgs, replaces: readonly string[] = NET_REPLACES, what = 'the whole network'): void {
   if (opts.net === undefined) return;
-  for (const name of NET_REPLACES) {
+  for (const name of replaces) {
     if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) {
-      throw new InputError('net', `replaces --${name} (the file describes the whole network); give one or the other`);
+      throw new InputError('net', `replaces --${name} (the file describes ${what}); give one or the other`);
     }
   }
 }

@@ -232,6 +232,24 @@ export const EXIT_FAIL = 4;
 export const EXIT_INTERRUPTED = 130;
 
 /** Run the command; exit code 0 (pass), 4 (fail), 130 (interrupted; partial statistics printed). */
+/**
+ * The abort signal of a Monte Carlo run: the caller's, or one that Ctrl-C raises (the run then
+ * stops after the current chunk and reports what it has; a second Ctrl-C exits at once).
+ * `release` removes the SIGINT handler.
+ */
+export function interruptSignal(given?: AbortSignal): { signal: AbortSignal; release: () => void } {
+  if (given) return { signal: given, release: () => undefined };
+  const controller = new AbortController();
+  let count = 0;
+  const onSigint = () => {
+    count++;
+    if (count > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.removeListener('SIGINT', onSigint) };
+}
+
 export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHooks = {}): Promise<number> {
   if (argv.includes('--merge')) return runMerge(argv, io, network);
   const { opts, positional } = parseArgs(argv, validateOptions());
@@ -252,20 +270,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
   checkMonteCarlo(s.samples, s.widths, net.depth, s.sampler);
   const shard = shardOption(opts, s);
   const progress = new ProgressLine(io.err, !s.json && (hooks.isTTY ?? process.stderr.isTTY === true), 'networks', 1);
-  let controller: AbortController | undefined;
-  let onSigint: (() => void) | undefined;
-  let signal = hooks.signal;
-  if (!signal) {
-    controller = new AbortController();
-    signal = controller.signal;
-    let count = 0;
-    onSigint = () => {
-      count++;
-      if (count > 1) process.exit(130); // a second Ctrl-C: stop at once
-      controller!.abort();
-    };
-    process.on('SIGINT', onSigint);
-  }
+  const { signal, release } = interruptSignal(hooks.signal);
   let report: ValidationReport;
   try {
     const vo = {
@@ -276,7 +281,7 @@ export async function runValidate(argv: string[], io: Io, hooks: ValidateRunHook
     report = await validate(vo);
   } finally {
     progress.clear();
-    if (onSigint) process.removeListener('SIGINT', onSigint);
+    release();
   }
   if (s.plot && report.runs.length > 0 && report.runs[0].samples >= 2) await writeValidationPlot(report, s.plot);
   io.out(s.json ? JSON.stringify(report, jsonSafe) + '\n' : reportText(report));

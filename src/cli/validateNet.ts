@@ -10,7 +10,7 @@ import { NetDescription } from '../model/net/layers';
 import { checkMeanFieldCovers } from '../quantities/netMeanField';
 import { compileNet } from '../simulate/netForward';
 import { netReportText, validateNet } from '../simulate/netValidate';
-import { EXIT_FAIL, EXIT_INTERRUPTED, ValidateRunHooks, validateSettings } from './validate';
+import { EXIT_FAIL, EXIT_INTERRUPTED, ValidateRunHooks, validateSettings, interruptSignal, jsonSafe } from './validate';
 
 /** Options of today's validator that this one does not have (refused when typed, never ignored). */
 const NOT_HERE: [string, string][] = [
@@ -27,21 +27,13 @@ export async function runValidateNet(desc: NetDescription, argv: string[], opts:
   compileNet(desc);
   checkMeanFieldCovers(desc);
   const s = validateSettings(opts);
-  let controller: AbortController | undefined;
-  let onSigint: (() => void) | undefined;
-  let signal = hooks.signal;
-  if (!signal) {
-    controller = new AbortController();
-    signal = controller.signal;
-    onSigint = () => controller!.abort();
-    process.on('SIGINT', onSigint);
-  }
+  const { signal, release } = interruptSignal(hooks.signal);
   try {
     const report = await validateNet({ desc, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, fwer: s.fwer, signal });
-    io.out(s.json ? JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n' : netReportText(report));
+    io.out(s.json ? JSON.stringify(report, jsonSafe) + '\n' : netReportText(report));
     if (report.interrupted) return EXIT_INTERRUPTED;
     return report.pass ? 0 : EXIT_FAIL;
   } finally {
-    if (onSigint) process.removeListener('SIGINT', onSigint);
+    release();
   }
 }
