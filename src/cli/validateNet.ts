@@ -10,6 +10,7 @@ import { NetDescription } from '../model/net/layers';
 import { checkMeanFieldCovers } from '../quantities/netMeanField';
 import { compileNet } from '../simulate/netForward';
 import { netReportText, validateNet } from '../simulate/netValidate';
+import { checkMonteCarlo } from './cost';
 import { EXIT_FAIL, EXIT_INTERRUPTED, ValidateRunHooks, validateSettings, interruptSignal, jsonSafe } from './validate';
 
 /** Options of today's validator that this one does not have (refused when typed, never ignored). */
@@ -24,9 +25,11 @@ export async function runValidateNet(desc: NetDescription, argv: string[], opts:
     if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) throw new InputError(name, `not available for this --net description: ${why}`);
   }
   // every refusal (a layer neither the simulation nor the mean field covers) before any sampling
-  compileNet(desc);
+  const program = compileNet(desc);
   checkMeanFieldCovers(desc);
   const s = validateSettings(opts);
+  // the cost estimate of every Monte Carlo, with the dense layers as its depth
+  checkMonteCarlo(s.samples, s.widths, program.denseLayers, s.sampler);
   const { signal, release } = interruptSignal(hooks.signal);
   try {
     const report = await validateNet({ desc, widths: s.widths, samples: s.samples, seed: s.seed, sampler: s.sampler, fwer: s.fwer, signal });
