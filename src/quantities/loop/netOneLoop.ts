@@ -1,0 +1,470 @@
+/**
+ * The one-loop (1/N) theory of any description made of dense, act, residual (fixed alpha or a
+ * schedule), serial, repeat and readout layers (THEORY.md sections 3 and 6; derivation in
+ * docs/one-loop.md and derivations/05-composed-one-loop.md).
+ *
+ * Fields. Dense layer d (execution order, d = 1..D) sees its input's empirical kernel
+ * G_d = (1/N) sum_i f_d(z_i), f_d = x_d x_d^T (entries 11, 12, 22 with two inputs); given every G the
+ * neurons i are independent and identically distributed paths z_i (netValues.ts), and
+ *   m_d(G)  = E_G[f_d]                 (depends on G_c for c < d only: causality)
+ *   M       = dm/dG                    (strictly lower block triangular)   R = (1 - M)^(-1)
+ *   V       = Cov_G(f_b, f_d)          (one neuron's path, every field held fixed)
+ * Writing the constraints G = (1/N) sum f(z_i) with conjugate fields G~ gives an action N Phi(G, G~),
+ * Phi = -G~.G + log E_G[exp(G~.f)], whose saddle point is the mean field (G~ = 0, G = m(G)). At the
+ * saddle Phi_GG = 0, Phi_GG~ = -(1 - M), Phi_G~G~ = V, so N Cov(G) = R V R^T and the propagator
+ * <dG dG~> = R; the third derivatives are Phi_G~GG = d^2 m / dG^2, Phi_G~G~G = dV/dG, Phi_GGG = 0,
+ * and the term of Phi_GGG~ vanishes by causality (m_d never depends on a G_c with R_cd != 0). Hence
+ *   lim N (E[G] - G*) = c1 = R s,
+ *   s_b = (1/2) sum_{c,c'} d^2 m_b / dG_c dG_c' [R V R^T]_{cc'}              (curvature)
+ *       + sum_d sum_c dV_bd / dG_c R_cd                                     (memory)
+ * where the memory sum runs over fields d before b and the bases c >= d a neuron carries to b (a
+ * residual stream carries them; a feed-forward net does not, and its memory term is zero).
+ * An observable O = (1/N) sum_i g(z_i) (the rows' K_hat) is a field nothing depends on:
+ *   lim N (E[O] - O*) = M_O c1 + s_O,   lim N Cov(O) = M_O R V R^T M_O^T + M_O R V_.O + V_O. R^T M_O^T + V_OO.
+ * For P = 2 the empirical correlation c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22) shifts by
+ *   chat1 = grad c . k1 + (1/2) tr(Hess c Cov)   (second-order delta method).
+ *
+ * Every m, V and their derivatives are sums over the bases of joint cumulants of one base's
+ * functions (the bases are independent given the fields): netCumulants.ts.
+ */
+import { InputError, NumericalError } from '../../model/errors';
+import { Layer, NetDescription } from '../../model/net/layers';
+import { checkMeanFieldCovers } from '../netMeanField';
+import { Fn, NetValues, Value, netValues } from './netValues';
+import {
+  Cum, FdStats, Variable, addExpanded, addScaled, baseCumulants, covOfProducts, cumulantGradient, cumulantHessian,
+  dCovOfProducts, entries, zeroCum, NumOpts, DEFAULT_NUM,
+} from './netCumulants';
+import { plainMath } from '../../numeric/plainMath';
+// A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
+const Math = plainMath();
+
+/** The most dense layers the composed theory takes (its cost grows like D^3). */
+export const MAX_NET_DENSE = 400;
+
+export interface NetOneLoopRow {
+  label: string;
+  kind: Layer['kind'] | 'input';
+  /** Mean-field kernel entries (11; or 11, 12, 22). */
+  K: number[];
+  /** lim N (E[K_hat_e] - K_e) per entry. */
+  k1: number[];
+  /** The curvature part of k1 alone (what a theory without the memory term would give). */
+  k1Curvature: number[];
+  /** lim N Cov(K_hat_e, K_hat_f). */
+  cov: number[][];
+  /** Two inputs: the mean-field correlation and chat1 = lim N (E[c_hat] - c). */
+  c?: number;
+  chat1?: number;
+}
+
+export interface NetOneLoopField {
+  /** The dense layer's path in the description. */
+  label: string;
+  /** Mean-field C = sw2 G + sb2 of its output (per entry). */
+  C: number[];
+  /** lim N (E[C_hat_e] - C_e) and its curvature part; lim N Var(C_hat_e). */
+  c1: number[];
+  c1Curvature: number[];
+  varC: number[];
+}
+
+export interface NetOneLoop {
+  P: number;
+  /** Entry names: ['11'] or ['11', '12', '22']. */
+  entries: string[];
+  rows: NetOneLoopRow[];
+  fields: NetOneLoopField[];
+  info: { method: 'composed'; denseLayers: number; fdError: number };
+}
+
+function countDense(layers: readonly Layer[]): number {
+  let n = 0;
+  for (const l of layers) {
+    if (l.kind === 'dense' || l.kind === 'readout') n++;
+    else if (l.kind === 'serial') n += countDense(l.layers);
+    else if (l.kind === 'residual') n += countDense(l.branch);
+    else if (l.kind === 'repeat') n += l.n * countDense(l.layers);
+    if (n > 1e9) return n;
+  }
+  return n;
+}
+
+/** Refuse (exit 2, naming the layer) what the composed one-loop theory does not cover, before any arithmetic. */
+export function checkNetOneLoopCovers(d: NetDescription): NetValues {
+  checkMeanFieldCovers(d);
+  const P = d.inputs.kernel.length;
+  if (P > 2) throw new InputError('net', `the one-loop theory takes one or two inputs (the description has ${P})`);
+  const D = countDense(d.layers);
+  if (D > MAX_NET_DENSE) throw new InputError('net', `the composed one-loop theory takes at most ${MAX_NET_DENSE} dense layers (its cost grows like their cube); this description has ${D}`);
+  return netValues(d);
+}
+
+interface BaseCache {
+  cum: Cum;
+  grad?: Cum[];
+  hess?: Cum[][];
+}
+
+export interface NetOneLoopOptions {
+  /** Quadrature tolerance and finite-difference step factor (a second evaluation changes both). */
+  num?: NumOpts;
+}
+
+/** The one-loop table of a described network (float64). */
+export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): NetOneLoop {
+  const num = opts.num ?? DEFAULT_NUM;
+  const vals = checkNetOneLoopCovers(d);
+  const { P, K0, fields } = vals;
+  const E = entries(P);
+  const nE = E.length;
+  const D = fields.length;
+  const nF = D * nE;
+  const stats: FdStats = { fdError: 0 };
+  const sigma: number[][][] = [K0];
+  const sw2: number[] = [0];
+
+  // ---------------------------------------------------------------------------------------
+  // one base's cumulants (cached by base and function)
+  const cache = new Map<string, BaseCache>();
+  const varsOf = (F: Fn): Variable[] => Array.from({ length: P }, (_, a) => ({ F, input: a }));
+  const xCum = (c: number, F: Fn): BaseCache => {
+    const k = `${c}|${F.id}`;
+    let r = cache.get(k);
+    if (!r) {
+      r = { cum: baseCumulants(varsOf(F), sigma[c], 4, num) };
+      cache.set(k, r);
+    }
+    return r;
+  };
+  const grad = (c: number, F: Fn): Cum[] => {
+    const r = xCum(c, F);
+    if (!r.grad) r.grad = cumulantGradient(varsOf(F), sigma[c], 4, stats, num);
+    return r.grad;
+  };
+  const hess = (c: number, F: Fn): Cum[][] => {
+    const r = xCum(c, F);
+    if (!r.hess) r.hess = cumulantHessian(varsOf(F), sigma[c], stats, num);
+    return r.hess;
+  };
+  const pairCache = new Map<string, Cum>();
+  const pairCum = (c: number, F: Fn, H: Fn): Cum => {
+    const k = `${c}|${F.id}|${H.id}`;
+    let r = pairCache.get(k);
+    if (!r) {
+      r = baseCumulants([...varsOf(F), ...varsOf(H)], sigma[c], 4, num);
+      pairCache.set(k, r);
+    }
+    return r;
+  };
+
+  const XONLY = [...Array.from({ length: P }, (_, i) => i), ...Array.from({ length: P }, () => -1)];
+  const YONLY = [...Array.from({ length: P }, () => -1), ...Array.from({ length: P }, (_, i) => i)];
+  const BOTH = [...Array.from({ length: P }, (_, i) => i), ...Array.from({ length: P }, (_, i) => i)];
+  const IDENT = Array.from({ length: 2 * P }, (_, i) => i);
+
+  /** Cumulants of one point's value (P components). */
+  const pointCum = (X: Value): Cum => {
+    const t = zeroCum(P);
+    for (const [c, F] of X) addScaled(t, xCum(c, F).cum, 1);
+    return t;
+  };
+  /** Cumulants of (x, y) for the values at two points (2P components). */
+  const pairTotal = (X: Value, Y: Value): Cum => {
+    const t = zeroCum(2 * P);
+    for (const [c, F] of X) {
+      const H = Y.get(c);
+      if (!H) addExpanded(t, xCum(c, F).cum, XONLY);
+      else if (H === F) addExpanded(t, xCum(c, F).cum, BOTH);
+      else addExpanded(t, pairCum(c, F, H), IDENT);
+    }
+    for (const [c, H] of Y) if (!X.has(c)) addExpanded(t, xCum(c, H).cum, YONLY);
+    return t;
+  };
+  const second = (k: Cum, i: number, j: number) => k.k2[i * k.n + j] + k.k1[i] * k.k1[j];
+
+  // ---------------------------------------------------------------------------------------
+  // mean field: the fields' saddle point, in execution order
+  const G: number[][] = [];
+  for (const f of fields) {
+    const k = pointCum(f.value);
+    const g = E.map(([i, j]) => second(k, i, j));
+    G.push(g);
+    const S: number[][] = Array.from({ length: P }, () => new Array<number>(P));
+    E.forEach(([i, j], e) => {
+      S[i][j] = S[j][i] = f.sw2 * g[e] + f.sb2;
+    });
+    if (!S.every((r) => r.every(Number.isFinite)) || !(S[0][0] > 0) || (P === 2 && !(S[1][1] > 0 && S[0][0] * S[1][1] - S[0][1] * S[0][1] >= 0))) {
+      throw new NumericalError(`one-loop: the mean-field covariance of ${f.path} is not a finite positive definite matrix`);
+    }
+    sigma.push(S);
+    sw2.push(f.sw2);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // M_X = dm_X/dG (nE x nF, sparse in the bases X carries) for a point's value
+  const col = (c: number, e: number) => (c - 1) * nE + e;
+  const Mof = (X: Value, k: Cum): Map<number, Float64Array> => {
+    // per base c >= 1: an nE x nE block dm[e]/dG_c[e']
+    const out = new Map<number, Float64Array>();
+    for (const [c, F] of X) {
+      if (c === 0) continue;
+      const gr = grad(c, F);
+      const B = new Float64Array(nE * nE);
+      E.forEach(([i, j], e) => {
+        for (let e2 = 0; e2 < nE; e2++) {
+          const g = gr[e2];
+          B[e * nE + e2] = sw2[c] * (g.k2[i * P + j] + g.k1[i] * k.k1[j] + k.k1[i] * g.k1[j]);
+        }
+      });
+      out.set(c, B);
+    }
+    return out;
+  };
+  const fieldCum = fields.map((f) => pointCum(f.value));
+  const fieldM = fields.map((f, b) => Mof(f.value, fieldCum[b]));
+
+  // R = (1 - M)^(-1), row by row (M strictly lower block triangular)
+  const R = new Float64Array(nF * nF);
+  for (let b = 1; b <= D; b++) {
+    for (let e = 0; e < nE; e++) {
+      const row = col(b, e) * nF;
+      R[row + col(b, e)] = 1;
+      for (const [c, B] of fieldM[b - 1]) {
+        for (let e2 = 0; e2 < nE; e2++) {
+          const w = B[e * nE + e2];
+          if (w === 0) continue;
+          const src = col(c, e2) * nF;
+          for (let q = 0; q < nF; q++) R[row + q] += w * R[src + q];
+        }
+      }
+    }
+  }
+
+  // V between fields; the memory term of each field along the way
+  const V = new Float64Array(nF * nF);
+  const vOf = (t: Cum, e: number, e2: number) => {
+    const [i, j] = E[e];
+    const [k, l] = E[e2];
+    return covOfProducts(t, i, j, P + k, P + l);
+  };
+  /** memory[e] of the point X against fields 1..before (their pairs' totals computed here and handed to `each`). */
+  const memoryOf = (X: Value, before: number, each?: (d: number, t: Cum) => void): number[] => {
+    const mem = new Array<number>(nE).fill(0);
+    for (let dd = 1; dd <= before; dd++) {
+      const t = pairTotal(X, fields[dd - 1].value);
+      each?.(dd, t);
+      // bases c >= dd carried to X
+      const carried: [number, Fn][] = [];
+      for (const [c, F] of X) if (c >= dd) carried.push([c, F]);
+      if (carried.length === 0) continue;
+      for (let e2 = 0; e2 < nE; e2++) {
+        const dk = zeroCum(P);
+        for (const [c, F] of carried) {
+          const gr = grad(c, F);
+          for (let e3 = 0; e3 < nE; e3++) {
+            const w = sw2[c] * R[col(c, e3) * nF + col(dd, e2)];
+            if (w !== 0) addScaled(dk, gr[e3], w);
+          }
+        }
+        const dz = zeroCum(2 * P);
+        addExpanded(dz, dk, XONLY);
+        E.forEach(([i, j], e) => {
+          const [k, l] = E[e2];
+          mem[e] += dCovOfProducts(t, dz, i, j, P + k, P + l);
+        });
+      }
+    }
+    return mem;
+  };
+  const memField: number[][] = [];
+  for (let b = 1; b <= D; b++) {
+    const X = fields[b - 1].value;
+    const put = (dd: number, t: Cum) => {
+      for (let e = 0; e < nE; e++) {
+        for (let e2 = 0; e2 < nE; e2++) {
+          const v = vOf(t, e, e2);
+          V[col(b, e) * nF + col(dd, e2)] = v;
+          V[col(dd, e2) * nF + col(b, e)] = v;
+        }
+      }
+    };
+    memField.push(memoryOf(X, b - 1, put));
+    put(b, pairTotal(X, X));
+  }
+
+  // N Cov(G) = R V R^T
+  const RV = matmul(R, V, nF);
+  const Pc = matmulT(RV, R, nF);
+
+  /** The curvature term of a point X with cumulants k. */
+  const curvatureOf = (X: Value, k: Cum): number[] => {
+    const bases = [...X].filter(([c]) => c > 0);
+    // J_i[(c, e')] = sw2_c d kappa1_i / dSigma_c[e']
+    const J: { c: number; rows: Float64Array }[] = bases.map(([c, F]) => {
+      const gr = grad(c, F);
+      const rows = new Float64Array(P * nE);
+      for (let i = 0; i < P; i++) for (let e = 0; e < nE; e++) rows[i * nE + e] = sw2[c] * gr[e].k1[i];
+      return { c, rows };
+    });
+    return E.map(([i, j]) => {
+      let v = 0;
+      for (const a of J) {
+        for (const b of J) {
+          for (let e1 = 0; e1 < nE; e1++) {
+            const x = a.rows[i * nE + e1];
+            if (x === 0) continue;
+            for (let e2 = 0; e2 < nE; e2++) v += x * b.rows[j * nE + e2] * Pc[col(a.c, e1) * nF + col(b.c, e2)];
+          }
+        }
+      }
+      for (const [c, F] of bases) {
+        const H = hess(c, F);
+        for (let e1 = 0; e1 < nE; e1++) {
+          for (let e2 = 0; e2 < nE; e2++) {
+            const h = H[e1][e2];
+            const d2 = h.k2[i * P + j] + h.k1[i] * k.k1[j] + k.k1[i] * h.k1[j];
+            v += 0.5 * sw2[c] * sw2[c] * d2 * Pc[col(c, e1) * nF + col(c, e2)];
+          }
+        }
+      }
+      return v;
+    });
+  };
+
+  const sCurv = new Float64Array(nF);
+  const s = new Float64Array(nF);
+  for (let b = 1; b <= D; b++) {
+    const cv = curvatureOf(fields[b - 1].value, fieldCum[b - 1]);
+    for (let e = 0; e < nE; e++) {
+      sCurv[col(b, e)] = cv[e];
+      s[col(b, e)] = cv[e] + memField[b - 1][e];
+    }
+  }
+  const c1 = matvec(R, s, nF);
+  const c1c = matvec(R, sCurv, nF);
+
+  const fieldRows: NetOneLoopField[] = fields.map((f, b) => ({
+    label: f.path,
+    C: G[b].map((g) => f.sw2 * g + f.sb2),
+    c1: E.map((_, e) => f.sw2 * c1[col(b + 1, e)]),
+    c1Curvature: E.map((_, e) => f.sw2 * c1c[col(b + 1, e)]),
+    varC: E.map((_, e) => f.sw2 * f.sw2 * Pc[col(b + 1, e) * nF + col(b + 1, e)]),
+  }));
+
+  // ---------------------------------------------------------------------------------------
+  // observables: the rows' K_hat
+  const rows: NetOneLoopRow[] = vals.rows.map((r) => {
+    const X = r.value;
+    const k = pointCum(X);
+    const K = E.map(([i, j]) => second(k, i, j));
+    const before = r.densesBefore;
+    const VdO = new Float64Array(nF * nE); // Cov(f_d[e'], f_O[e]) at [col(d,e') * nE + e]
+    const mem = memoryOf(X, before, (dd, t) => {
+      for (let e = 0; e < nE; e++) for (let e2 = 0; e2 < nE; e2++) VdO[col(dd, e2) * nE + e] = vOf(t, e, e2);
+    });
+    const curv = curvatureOf(X, k);
+    const MO = Mof(X, k);
+    // M_O as an nE x nF matrix, and A = M_O R
+    const Mo = new Float64Array(nE * nF);
+    for (const [c, B] of MO) for (let e = 0; e < nE; e++) for (let e2 = 0; e2 < nE; e2++) Mo[e * nF + col(c, e2)] = B[e * nE + e2];
+    const A = new Float64Array(nE * nF);
+    for (let e = 0; e < nE; e++) {
+      for (let p = 0; p < nF; p++) {
+        const w = Mo[e * nF + p];
+        if (w === 0) continue;
+        for (let q = 0; q < nF; q++) A[e * nF + q] += w * R[p * nF + q];
+      }
+    }
+    const sO = E.map((_, e) => curv[e] + mem[e]);
+    const k1 = E.map((_, e) => {
+      let v = sO[e];
+      for (const [c, B] of MO) for (let e2 = 0; e2 < nE; e2++) v += B[e * nE + e2] * c1[col(c, e2)];
+      return v;
+    });
+    const k1Curvature = E.map((_, e) => {
+      let v = curv[e];
+      for (const [c, B] of MO) for (let e2 = 0; e2 < nE; e2++) v += B[e * nE + e2] * c1c[col(c, e2)];
+      return v;
+    });
+    const tOO = pairTotal(X, X);
+    const cov = E.map((_, e1) =>
+      E.map((_, e2) => {
+        // M_O Cov(G) M_O^T + M_O R Cov(noise, noise_O) (both orders) + V_OO
+        let v = vOf(tOO, e1, e2);
+        for (let p = 0; p < nF; p++) {
+          v += A[e1 * nF + p] * VdO[p * nE + e2] + A[e2 * nF + p] * VdO[p * nE + e1];
+          const m1 = Mo[e1 * nF + p];
+          if (m1 === 0) continue;
+          let w = 0;
+          for (let q = 0; q < nF; q++) w += Pc[p * nF + q] * Mo[e2 * nF + q];
+          v += m1 * w;
+        }
+        return v;
+      }),
+    );
+    const out: NetOneLoopRow = { label: r.label, kind: r.kind, K, k1, k1Curvature, cov };
+    if (P === 2) {
+      const [a, kk, b] = K;
+      const c = kk / Math.sqrt(a * b);
+      const sq = Math.sqrt(a * b);
+      const g = [-c / (2 * a), 1 / sq, -c / (2 * b)];
+      const H = [
+        [(3 * c) / (4 * a * a), -1 / (2 * a * sq), c / (4 * a * b)],
+        [-1 / (2 * a * sq), 0, -1 / (2 * b * sq)],
+        [c / (4 * a * b), -1 / (2 * b * sq), (3 * c) / (4 * b * b)],
+      ];
+      let chat1 = 0;
+      for (let x = 0; x < 3; x++) {
+        chat1 += g[x] * k1[x];
+        for (let y = 0; y < 3; y++) chat1 += 0.5 * H[x][y] * cov[x][y];
+      }
+      out.c = c;
+      out.chat1 = chat1;
+    }
+    return out;
+  });
+  for (const r of rows) {
+    if (![...r.k1, ...r.cov.flat(), r.chat1 ?? 0].every(Number.isFinite)) throw new NumericalError(`one-loop: a 1/N coefficient left the finite numbers at ${r.label}`);
+  }
+  return { P, entries: E.map(([i, j]) => `${i + 1}${j + 1}`), rows, fields: fieldRows, info: { method: 'composed', denseLayers: D, fdError: stats.fdError } };
+}
+
+function matmul(A: Float64Array, B: Float64Array, n: number): Float64Array {
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const a = A[i * n + k];
+      if (a === 0) continue;
+      const bo = k * n;
+      const co = i * n;
+      for (let j = 0; j < n; j++) C[co + j] += a * B[bo + j];
+    }
+  }
+  return C;
+}
+
+/** A B^T */
+function matmulT(A: Float64Array, B: Float64Array, n: number): Float64Array {
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      const ao = i * n;
+      const bo = j * n;
+      for (let k = 0; k < n; k++) v += A[ao + k] * B[bo + k];
+      C[i * n + j] = v;
+    }
+  }
+  return C;
+}
+
+function matvec(A: Float64Array, x: Float64Array, n: number): Float64Array {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (let k = 0; k < n; k++) v += A[i * n + k] * x[k];
+    y[i] = v;
+  }
+  return y;
+}

@@ -1,0 +1,118 @@
+/**
+ * The composed one-loop theory (src/quantities/loop/netOneLoop.ts) over network descriptions:
+ * where it meets today's engine (feed-forward nets; a residual net with a linear branch) it must give
+ * today's numbers; what it does not cover is refused naming the layer; `loop --net` prints it.
+ * Monte Carlo checks of the new forms: test/loop.net.mc.test.ts.
+ */
+import { parseNetwork } from '../src/model/net/json';
+import { netOneLoop64 } from '../src/quantities/loop/netOneLoop';
+import { oneLoop64 } from '../src/quantities/loop';
+import { network } from '../src/model/network';
+import { InputError } from '../src/model/errors';
+import { netLoopTable } from '../src/netLoopApi';
+import { runCli } from './runCli';
+
+const rel = (a: number, b: number, scale: number) => Math.abs(a - b) / Math.max(Math.abs(b), scale);
+
+describe('composed one-loop theory against today\'s engine', () => {
+  test('feed-forward erf net, two inputs: k1, c1, varC, varK, chat1 and their _12 entries', () => {
+    const L = 4;
+    const d = parseNetwork({ inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: L, layers: [{ act: 'erf' }, { dense: { sw2: 1.5, sb2: 0.05 } }] }] });
+    const r = netOneLoop64(d);
+    const t = oneLoop64(network({ act: 'erf', alpha: '1', sw2: '1.5', sb2: '0.05', depth: L, q0: '1', c0: '0.3', skip: 'none' }), { twoInputs: true });
+    expect(r.rows).toHaveLength(L + 1);
+    for (let l = 0; l <= L; l++) {
+      const row = r.rows[l];
+      expect(rel(row.k1[0], t.k1[l] as number, 0.1)).toBeLessThan(1e-8);
+      expect(rel(row.k1[1], (t.k1_12 as number[])[l], 0.1)).toBeLessThan(1e-8);
+      expect(rel(row.cov[0][0], t.varK[l] as number, 1)).toBeLessThan(1e-9);
+      expect(rel(row.cov[1][1], (t.varK_12 as number[])[l], 1)).toBeLessThan(1e-9);
+      expect(rel(row.chat1 as number, (t.chat1 as number[])[l], 0.1)).toBeLessThan(1e-8);
+      if (l >= 1) {
+        const f = r.fields[l - 1];
+        expect(rel(f.c1[0], t.c1[l] as number, 0.1)).toBeLessThan(1e-8);
+        expect(rel(f.c1[1], (t.c1_12 as number[])[l], 0.1)).toBeLessThan(1e-8);
+        expect(rel(f.varC[0], t.varC[l] as number, 1)).toBeLessThan(1e-9);
+        expect(rel(f.varC[1], (t.varC_12 as number[])[l], 1)).toBeLessThan(1e-9);
+      }
+    }
+    // the 1/N shift is resolved: not all zero
+    expect(Math.abs(r.rows[L].k1[0])).toBeGreaterThan(0.1);
+  });
+
+  test('a residual net with a linear branch (the cross-layer covariances of the stream): varK and chat1', () => {
+    const L = 5;
+    const d = parseNetwork({ inputs: { q0: 1, c0: 0.4 }, layers: [{ repeat: L, layers: [{ residual: { alpha: 0.5, branch: [{ act: 'linear' }, { dense: { sw2: 1.5, sb2: 0.05 } }] } }] }] });
+    const r = netOneLoop64(d);
+    const t = oneLoop64(network({ act: 'linear', alpha: '0.5', sw2: '1.5', sb2: '0.05', depth: L, q0: '1', c0: '0.4' }), { twoInputs: true });
+    for (let l = 0; l <= L; l++) {
+      expect(rel(r.rows[l].cov[0][0], t.varK[l] as number, 1)).toBeLessThan(1e-9);
+      expect(rel(r.rows[l].cov[1][1], (t.varK_12 as number[])[l], 1)).toBeLessThan(1e-9);
+      expect(rel(r.rows[l].chat1 as number, (t.chat1 as number[])[l], 0.01)).toBeLessThan(1e-8);
+      expect(Math.abs(r.rows[l].k1[0])).toBeLessThan(1e-9);
+    }
+    expect(r.rows[L].cov[0][0]).toBeGreaterThan(100);
+  });
+
+  test('the mean field inside it equals netMeanField\'s kernels (post-activation relu, its mean included)', () => {
+    const d = parseNetwork({ inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ dense: { sw2: 1, sb2: 0.1 } }, { act: 'relu' }] } }] }] });
+    const r = netOneLoop64(d);
+    // K^l = K^(l-1) + alpha (m mu + mu m) + alpha^2 <relu relu>, with u ~ N(0, sw2 K + sb2)
+    let K = 1;
+    let m = 0;
+    for (let l = 1; l <= 3; l++) {
+      const S = K + 0.1;
+      const mu = Math.sqrt(S / (2 * Math.PI));
+      K = K + 0.5 * 2 * m * mu + 0.25 * (S / 2);
+      m += 0.5 * mu;
+      expect(rel(r.rows[l].K[0], K, 1)).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe('what the composed theory does not cover', () => {
+  const refused = (layers: unknown[]): string => {
+    try {
+      netOneLoop64(parseNetwork({ inputs: { q0: 1, c0: 0.5 }, layers }));
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+    throw new Error('not refused');
+  };
+  test('an activation on a residual stream, batch norm, a convolution: one line naming the layer', () => {
+    expect(refused([{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ act: 'erf' }, { dense: { sw2: 1, sb2: 0 } }] } }] }])).toMatch(/layers\[0\]\.repeat\(2\)\.layers\[0\]\.residual\.branch\[0\] \(act\).*one-loop/);
+    expect(refused([{ dense: { sw2: 1, sb2: 0 } }, { batchnorm: { batch: 4 } }])).toMatch(/layers\[1\].*batchnorm/);
+    expect(refused([{ dense: { sw2: 1, sb2: 0 } }, { conv: { kernelSize: 3, sw2: 1, sb2: 0 } }])).toMatch(/layers\[1\].*conv/);
+  });
+  test('more dense layers than the cubic cost allows', () => {
+    expect(refused([{ repeat: 100000, layers: [{ dense: { sw2: 1, sb2: 0 } }, { act: 'erf' }] }])).toMatch(/at most 400 dense layers/);
+  });
+});
+
+describe('loop --net with a composed description', () => {
+  test('prints the rows and dense tables with agreed digits; --json carries them', async () => {
+    const file = writeNet({ inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ dense: { sw2: 1, sb2: 0.1 } }, { act: 'relu' }] } }] }] });
+    const text = await runCli(['loop', '--net', file, '--width', '64']);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/the composed theory/);
+    expect(text.out).toMatch(/chat1/);
+    const js = await runCli(['loop', '--net', file, '--json']);
+    const o = JSON.parse(js.out);
+    expect(o.rows).toHaveLength(4);
+    expect(o.dense).toHaveLength(3);
+    const direct = netLoopTable(parseNetwork(JSON.parse(require('fs').readFileSync(file, 'utf8')), file));
+    expect(o.rows[3].chat1).toBe(direct.rows[3].chat1);
+    expect(Number(o.rows[3].k1[0])).toBeGreaterThan(0.1);
+  });
+});
+
+function writeNet(o: unknown): string {
+  const fs = require('fs') as typeof import('fs');
+  const path = require('path') as typeof import('path');
+  const os = require('os') as typeof import('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fp-loopnet-'));
+  const f = path.join(dir, 'net.json');
+  fs.writeFileSync(f, JSON.stringify(o));
+  return f;
+}
