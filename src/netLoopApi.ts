@@ -3,11 +3,18 @@
  * src/quantities/loop/netOneLoop.ts, every number computed twice (a second quadrature tolerance
  * and finite-difference step) and printed with the digits on which the two agree.
  */
-import { NetDescription } from './model/net/layers';
+import { NetDescription, netError } from './model/net/layers';
 import { intParam } from './model/network';
+import { NumericalError } from './model/errors';
+import { float64Interp } from './interpret/numeric';
+import { formatWithError } from './api';
+import { NetOptimalAlphaResult, NetResponseResult, netOptimalAlpha, netResponse, netSensitivityAndSlope } from './netApi';
+import { diagonalClasses } from './quantities/netMeanField';
+import { finiteWidthOptimumOf } from './quantities/optimal';
+import { sensitivityC0Step } from './quantities/loop';
 import { agreedArray } from './numeric/agreed';
 import { formatNumber } from './numeric/field';
-import { NetOneLoop, netOneLoop64 } from './quantities/loop/netOneLoop';
+import { NetOneLoop, checkNetOneLoopCovers, netOneLoop64 } from './quantities/loop/netOneLoop';
 
 /** The second evaluation: a tighter quadrature and half the finite-difference steps. */
 export const NET_LOOP_CHECK = { tol: 1e-12, step: 0.5 };
@@ -107,5 +114,113 @@ function agreeTables(a: NetOneLoop, b: NetOneLoop, width: number | undefined): N
     fdError: a.info.fdError,
     method: 'composed (cumulants of each layer\'s Gaussian, quadrature)',
     check: `second evaluation at quadrature tolerance ${NET_LOOP_CHECK.tol} and half the finite-difference steps`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The sensitivity and the optimal alpha at finite width
+
+/** The input kernel with its correlation moved by dc (diagonal fixed). */
+function movedInput(d: NetDescription, dc: number): number[][] {
+  const K = d.inputs.kernel.map((r) => r.map(Number));
+  const s = Math.sqrt(K[0][0] * K[1][1]);
+  K[0][1] += dc * s;
+  K[1][0] = K[0][1];
+  return K;
+}
+
+function inputCorrelation(d: NetDescription): number {
+  const K = d.inputs.kernel.map((r) => r.map(Number));
+  return K[0][1] / Math.sqrt(K[0][0] * K[1][1]);
+}
+
+/** chat1 at the last row, the input's correlation moved by dc and alpha replaced when given. */
+function chat1At(d: NetDescription, dc: number, alpha: number | undefined, num?: typeof NET_LOOP_CHECK): number {
+  const r = netOneLoop64(d, { alpha, input: movedInput(d, dc), num });
+  return r.rows[r.rows.length - 1].chat1 as number;
+}
+
+export interface NetSensitivity1 {
+  /** s1 = d chat1^L / dc^0: S_N = d E[c_hat^L]/dc^0 = S + s1 / N + O(1/N^2). */
+  sensitivity1: number;
+  /** Richardson correction plus the second evaluation's change (over the step). */
+  error: number;
+}
+
+/**
+ * sensitivity_1 of a description (two inputs; one alpha for every residual block when `alpha` is
+ * given): central differences of chat1 in c0 at steps d and d/2, Richardson; `step` alone gives
+ * one central difference of that step (no extrapolation, error 0).
+ */
+export function netSensitivity1(d: NetDescription, opts: { alpha?: number; step?: number } = {}): NetSensitivity1 {
+  if (d.inputs.kernel.length !== 2) throw netError({ source: d.source, path: 'inputs' }, 'the finite-width sensitivity needs two inputs (give q0 and c0)');
+  const D = (h: number, num?: typeof NET_LOOP_CHECK) => (chat1At(d, h, opts.alpha, num) - chat1At(d, -h, opts.alpha, num)) / (2 * h);
+  if (opts.step !== undefined) return { sensitivity1: D(opts.step), error: 0 };
+  const h = sensitivityC0Step(inputCorrelation(d));
+  const d1 = D(h);
+  const d2 = D(h / 2);
+  const s1 = (4 * d2 - d1) / 3;
+  // the second evaluation (tolerance, finite-difference steps in Sigma) at the finer c0 step
+  const check = D(h / 2, NET_LOOP_CHECK);
+  const error = Math.abs(d2 - d1) / 3 + Math.abs(check - d2);
+  if (!Number.isFinite(s1)) throw new NumericalError('one-loop: the finite-width sensitivity is not finite');
+  return { sensitivity1: s1, error };
+}
+
+export interface NetResponseWidthResult extends NetResponseResult {
+  width: number;
+  sensitivity_N: string;
+  sensitivity_1: string;
+  sensitivity_1_error: string;
+}
+
+/** Mean-field response functions (verified digits) and the finite-width sensitivity of a description. */
+export function netResponseWidth(d: NetDescription, opts: { digits?: number; width: number }): NetResponseWidthResult {
+  const width = intParam('width', opts.width, 1, 1_000_000_000);
+  checkNetOneLoopCovers(d);
+  const r = netResponse(d, { digits: opts.digits });
+  const s = netSensitivity1(d);
+  const S = Number(r.sensitivity);
+  const errS = Math.abs(S) * 10 ** -r.digits;
+  return {
+    ...r,
+    width,
+    sensitivity_N: formatWithError(S + s.sensitivity1 / width, s.error / width + errS, r.digits),
+    sensitivity_1: formatWithError(s.sensitivity1, s.error),
+    sensitivity_1_error: formatNumber(s.error, 2),
+  };
+}
+
+export interface NetOptimalAlphaWidthResult extends NetOptimalAlphaResult {
+  width: number;
+  /** alpha*_N = alpha* + alpha_1 / N, the maximiser of d E[c_hat^L]/dc^0 through order 1/N (null without an interior maximum). */
+  alpha_N: string | null;
+  alpha_1: string | null;
+  alpha_1_error: string | null;
+  sensitivity_N: string | null;
+}
+
+/** The optimal alpha of a description and its 1/N shift (one alpha for every residual block; schedules apply). */
+export function netOptimalAlphaWidth(d: NetDescription, opts: { digits?: number; width: number }): NetOptimalAlphaWidthResult {
+  const width = intParam('width', opts.width, 1, 1_000_000_000);
+  checkNetOneLoopCovers(d);
+  const r = netOptimalAlpha(d, { digits: opts.digits });
+  if (!r.interior) return { ...r, width, alpha_N: null, alpha_1: null, alpha_1_error: null, sensitivity_N: null, note: `${r.note}; the 1/N shift of an interior maximum is not defined` };
+  const aStar = Number(r.alpha);
+  const rep = diagonalClasses(d);
+  const fw = finiteWidthOptimumOf(
+    aStar,
+    (alpha, step) => netSensitivity1(d, { alpha, step }),
+    (alpha) => netSensitivityAndSlope(float64Interp, d, rep, alpha).ds,
+    sensitivityC0Step(inputCorrelation(d)),
+  );
+  const S = Number(r.sensitivity);
+  return {
+    ...r,
+    width,
+    alpha_N: formatWithError(aStar + fw.alpha1 / width, fw.alpha1Error / width + aStar * 10 ** -r.digits, r.digits),
+    alpha_1: formatWithError(fw.alpha1, fw.alpha1Error),
+    alpha_1_error: formatNumber(fw.alpha1Error, 2),
+    sensitivity_N: formatWithError(S + fw.s1 / width, fw.s1Error / width + Math.abs(S) * 10 ** -r.digits, r.digits),
   };
 }

@@ -15,7 +15,7 @@ import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { makeSweepCommand } from './sweep';
 import { CSV_OPT, recordTable } from './csv';
-import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
+import { runKernelNet, runResponseNet, runOptimalAlphaNet, isStandardFile } from './net';
 import { NET_OPTION, feedForwardFromNet, residualOnly } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import { intParam } from '../model/network';
@@ -109,7 +109,7 @@ const responseCommand: Command = {
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined && opts.width === undefined) return runResponseNet(opts, io);
+    if (opts.net !== undefined && (opts.width === undefined || !isStandardFile(opts))) return runResponseNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const rnet = networkFrom(opts, 'response --width (the one-loop theory)');
     checkLayers('response', rnet, digitsFrom(opts), 3);
@@ -148,7 +148,7 @@ const optimalAlphaCommand: Command = {
   async run(argv, io) {
     const opts = parse(optimalAlphaCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined && opts.width === undefined && opts.plot === undefined) return runOptimalAlphaNet(opts, io);
+    if (opts.net !== undefined && opts.plot === undefined && (opts.width === undefined || !isStandardFile(opts))) return runOptimalAlphaNet(opts, io);
     const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);

@@ -6,11 +6,24 @@ import type { Io } from './main';
 import { ParsedArgs } from './args';
 import { digitsFrom, table } from './options';
 import { readNetworkFile, networkToJson } from '../model/net/json';
+import { standardNetwork } from '../model/net/standard';
 import { NetDescription } from '../model/net/layers';
 import { netKernel, netResponse, netOptimalAlpha } from '../netApi';
+import { netResponseWidth, netOptimalAlphaWidth, NetResponseWidthResult, NetOptimalAlphaWidthResult } from '../netLoopApi';
+import { intParam } from '../model/network';
+
+/** --width when given (the one-loop theory of the description), else undefined. */
+function widthOf(opts: ParsedArgs): number | undefined {
+  return opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+}
 
 function load(opts: ParsedArgs): NetDescription {
   return readNetworkFile(String(opts.net));
+}
+
+/** Is the --net file today's form (then the flag route, with its own one-loop engine, prints it)? */
+export function isStandardFile(opts: ParsedArgs): boolean {
+  return standardNetwork(load(opts)) !== undefined;
 }
 
 function title(d: NetDescription): string {
@@ -49,31 +62,45 @@ export function runKernelNet(opts: ParsedArgs, io: Io): number {
 
 export function runResponseNet(opts: ParsedArgs, io: Io): number {
   const d = load(opts);
-  const r = netResponse(d, { digits: digitsFrom(opts) });
+  const width = widthOf(opts);
+  const r = width === undefined ? netResponse(d, { digits: digitsFrom(opts) }) : netResponseWidth(d, { digits: digitsFrom(opts), width });
+  const w = r as Partial<NetResponseWidthResult>;
+  const fw = width !== undefined ? { width, sensitivity_N: w.sensitivity_N, sensitivity_1: w.sensitivity_1, sensitivity_1_error: w.sensitivity_1_error } : undefined;
   if (opts.json) {
     io.out(JSON.stringify({
       network: networkToJson(d), digits: r.digits, chi: r.chi, chi12: r.chi12, sensitivity: r.sensitivity,
-      labels: r.labels, chi_l: r.chi_l, chi12_l: r.chi12_l, sensitivity_l: r.sensitivity_l,
+      labels: r.labels, chi_l: r.chi_l, chi12_l: r.chi12_l, sensitivity_l: r.sensitivity_l, ...fw,
     }) + '\n');
     return 0;
   }
   io.out(`Response functions: ${title(d)} (mean field: ${r.digits} verified digits)\n\n`);
   io.out(`  chi            ${r.chi}    dK^L_11 / dK^0_11\n  chi12          ${r.chi12}    dK^L_12 / dK^0_12 (fixed diagonal)\n  sensitivity    ${r.sensitivity}    dc^L / dc^0 (fixed diagonal)\n`);
+  if (fw) {
+    io.out(`  sensitivity_N  ${fw.sensitivity_N}    d E[c_hat^L] / dc^0 at width ${fw.width}, through order 1/N\n`);
+    io.out(`  sensitivity_1  ${fw.sensitivity_1}    its 1/N coefficient (+- ${fw.sensitivity_1_error}; float64, the composed one-loop theory)\n`);
+  }
   io.out(`\n(L: the last recorded layer, ${r.labels[r.labels.length - 1]}; --json gives every layer)\n`);
   return 0;
 }
 
 export function runOptimalAlphaNet(opts: ParsedArgs, io: Io): number {
   const d = load(opts);
-  const r = netOptimalAlpha(d, { digits: digitsFrom(opts) });
+  const width = widthOf(opts);
+  const r = width === undefined ? netOptimalAlpha(d, { digits: digitsFrom(opts) }) : netOptimalAlphaWidth(d, { digits: digitsFrom(opts), width });
+  const w = r as Partial<NetOptimalAlphaWidthResult>;
+  const fw = width !== undefined ? { width, alpha_N: w.alpha_N, alpha_1: w.alpha_1, alpha_1_error: w.alpha_1_error, sensitivity_N: w.sensitivity_N } : undefined;
   if (opts.json) {
     io.out(JSON.stringify({
-      network: networkToJson(d), digits: r.digits, interior: r.interior, alpha: r.alpha, sensitivity: r.sensitivity, ...(r.note ? { note: r.note } : {}),
+      network: networkToJson(d), digits: r.digits, interior: r.interior, alpha: r.alpha, sensitivity: r.sensitivity, ...(r.note ? { note: r.note } : {}), ...fw,
     }) + '\n');
     return 0;
   }
   io.out(`Optimal residual scaling: ${title(d)}, one alpha shared by every residual block (the file's alphas are ignored; schedules apply)\n\n`);
   if (r.interior) io.out(`  alpha*       ${r.alpha}   (${r.digits} verified digits)\n  S(alpha*)    ${r.sensitivity}\n`);
   else io.out(`  ${r.note}\n`);
+  if (fw && r.interior) {
+    io.out(`  alpha*_N     ${fw.alpha_N}   (width ${fw.width}: alpha* + alpha_1/N, alpha_1 = ${fw.alpha_1} +- ${fw.alpha_1_error}; the composed one-loop theory)\n`);
+    io.out(`  S_N          ${fw.sensitivity_N}   (d E[c_hat^L]/dc^0 there, through order 1/N)\n`);
+  }
   return 0;
 }

@@ -320,12 +320,25 @@ export function finiteWidthOptimum(
   c0Step: number,
 ): FiniteWidthOptimum {
   const at = (alpha: number) => withChanges(net, { alpha: String(alpha), skip: 'residual' });
-  const centre = s1At(at(alphaStar));
+  return finiteWidthOptimumOf(alphaStar, (alpha, step) => s1At(at(alpha), step), (alpha) => sensitivityAndSlope(float64Interp, net, alpha).ds, c0Step);
+}
+
+/**
+ * finiteWidthOptimum over any family: `s1At(alpha)` the checked sensitivity_1, `s1At(alpha, d)` one
+ * central difference in c0 of step d, `slope(alpha)` = dS/dalpha of the mean field.
+ */
+export function finiteWidthOptimumOf(
+  alphaStar: number,
+  s1At: (alpha: number, c0Step?: number) => { sensitivity1: number; error: number; gridRel?: number },
+  slope: (alpha: number) => number,
+  c0Step: number,
+): FiniteWidthOptimum {
+  const centre = s1At(alphaStar);
   const eps = FINITE_WIDTH_ALPHA_STEP;
   const X = (k: number) => {
     const e = eps / k;
     const d = c0Step / k;
-    return (s1At(at(alphaStar * (1 + e)), d).sensitivity1 - s1At(at(alphaStar * (1 - e)), d).sensitivity1) / (2 * e * alphaStar);
+    return (s1At(alphaStar * (1 + e), d).sensitivity1 - s1At(alphaStar * (1 - e), d).sensitivity1) / (2 * e * alphaStar);
   };
   const X1 = X(1);
   const X2 = X(2);
@@ -335,7 +348,6 @@ export function finiteWidthOptimum(
   const ds1Err = Math.abs(ds1 - R1) / 15 + (centre.gridRel ?? 0) * Math.abs(ds1);
   if (!Number.isFinite(ds1)) throw new NumericalError('finite-width optimum: the derivative of sensitivity_1 in alpha is not finite');
   const h = 1e-4 * alphaStar;
-  const slope = (alpha: number) => sensitivityAndSlope(float64Interp, net, alpha).ds;
   const d2S = (slope(alphaStar + h) - slope(alphaStar - h)) / (2 * h);
   if (!(d2S < 0)) throw new NumericalError(`finite-width optimum: S''(alpha*) = ${d2S} is not negative; alpha* is not a regular maximum`);
   const alpha1 = -ds1 / d2S;

@@ -91,13 +91,13 @@ function countDense(layers: readonly Layer[]): number {
 }
 
 /** Refuse (exit 2, naming the layer) what the composed one-loop theory does not cover, before any arithmetic. */
-export function checkNetOneLoopCovers(d: NetDescription): NetValues {
+export function checkNetOneLoopCovers(d: NetDescription, opts: { alpha?: number; input?: number[][] } = {}): NetValues {
   checkMeanFieldCovers(d);
   const P = d.inputs.kernel.length;
   if (P > 2) throw new InputError('net', `the one-loop theory takes one or two inputs (the description has ${P})`);
   const D = countDense(d.layers);
   if (D > MAX_NET_DENSE) throw new InputError('net', `the composed one-loop theory takes at most ${MAX_NET_DENSE} dense layers (its cost grows like their cube); this description has ${D}`);
-  return netValues(d);
+  return netValues(d, opts);
 }
 
 interface BaseCache {
@@ -109,12 +109,16 @@ interface BaseCache {
 export interface NetOneLoopOptions {
   /** Quadrature tolerance and finite-difference step factor (a second evaluation changes both). */
   num?: NumOpts;
+  /** Replaces every residual block's alpha (schedules still apply). */
+  alpha?: number;
+  /** Replaces the input kernel K^0. */
+  input?: number[][];
 }
 
 /** The one-loop table of a described network (float64). */
 export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): NetOneLoop {
   const num = opts.num ?? DEFAULT_NUM;
-  const vals = checkNetOneLoopCovers(d);
+  const vals = checkNetOneLoopCovers(d, { alpha: opts.alpha, input: opts.input });
   const { P, K0, fields } = vals;
   const E = entries(P);
   const nE = E.length;

@@ -101,10 +101,10 @@ export interface NetValues {
  * The representation of a description, or an InputError naming the first layer the one-loop theory
  * does not cover. Rows are netMeanField's rows (the input; every top-level dense layer and residual block).
  */
-export function netValues(d: NetDescription): NetValues {
+export function netValues(d: NetDescription, opts: { alpha?: number; input?: number[][] } = {}): NetValues {
   const where = (path: string) => ({ source: d.source, path });
   const P = d.inputs.kernel.length;
-  const K0 = d.inputs.kernel.map((r) => r.map(Number));
+  const K0 = opts.input ?? d.inputs.kernel.map((r) => r.map(Number));
   const L = countResidualBlocks(d.layers);
   const fields: FieldSpec[] = [];
   const rows: RowSpec[] = [{ label: 'input', kind: 'input', value: new Map([[0, IDENTITY]]), densesBefore: 0 }];
@@ -144,7 +144,7 @@ export function netValues(d: NetDescription): NetValues {
         }
         case 'residual': {
           blockIndex++;
-          let alpha = Number(l.alpha);
+          let alpha = opts.alpha ?? Number(l.alpha);
           if (l.schedule) alpha *= evaluate64(l.schedule.expr, { l: blockIndex, L });
           const g = l.scaling === 'amplitude' ? alpha : Math.sqrt(alpha);
           if (!(Number.isFinite(g) && g >= 0)) throw refuse(label, l, `needs a finite alpha_l >= 0 (got ${g} at block ${blockIndex})`);
