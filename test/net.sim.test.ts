@@ -56,7 +56,7 @@ describe('forward pass of a description', () => {
   test('x + relu(W x + b) at width 1000 matches its mean field, the mean every neuron accumulates included', async () => {
     const d = postRelu(4);
     const r = await validateNet({ desc: d, widths: [1000], samples: 200, seed: 3, sampler: 'fast', fwer: 0.01 });
-    expect(r.quantities.map((q) => q.name)).toEqual(['K_hat_11', 'K_hat_12', 'K_hat_22', 'm_hat_1', 'm_hat_2']);
+    expect(r.quantities.map((q) => q.name)).toEqual(['K_hat_11', 'K_hat_12', 'K_hat_22', 'm_hat_1', 'm_hat_2', 'c_hat_12']);
     expect(r.pass).toBe(true);
     const m = r.quantities.find((q) => q.name === 'm_hat_1')!;
     // the mean grows: clearly resolved, and within the errors of the theory
@@ -91,7 +91,7 @@ describe('long runs (FIELDPROP_LONG=1)', () => {
 });
 
 describe('validate --net', () => {
-  test('passes for a post-activation erf ResNet and a two-layer-branch erf ResNet (the 1/N intercept against mean field)', async () => {
+  test('passes for a post-activation erf ResNet and a two-layer-branch erf ResNet (the 1/N coefficients against the composed one-loop theory)', async () => {
     for (const form of [POST_ERF, TWO_LAYER_ERF]) {
       const r = await run(['validate', '--net', file(form), '--widths', '32,64,128', '--samples', '600', '--seed', '2', '--json']);
       expect(r.err).toBe('');
@@ -99,11 +99,12 @@ describe('validate --net', () => {
       const j = JSON.parse(r.out);
       expect(j.checked).toBe('intercept');
       expect(j.pass).toBe(true);
-      expect(j.quantities.map((q: { name: string }) => q.name)).toEqual(['K_hat_11', 'K_hat_12', 'K_hat_22']);
-      expect(j.rule.tests).toBe(3 * j.rows.length);
+      expect(j.quantities.map((q: { name: string }) => q.name)).toEqual(['K_hat_11', 'K_hat_12', 'K_hat_22', 'c_hat_12']);
+      expect(j.quantities.every((q: { checked_against: string }) => q.checked_against === 'one_loop')).toBe(true);
+      expect(j.rule.tests).toBe(4 * j.rows.length);
     }
     const text = await run(['validate', '--net', file(POST_ERF), '--width', '64', '--samples', '200']);
-    expect(text.out).toContain('no one-loop (1/N) theory exists for this form');
+    expect(text.out).toContain('the composed one-loop theory');
     expect(text.out).toMatch(/Verdict: (PASS|FAIL)/);
   });
 

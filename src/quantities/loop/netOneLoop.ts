@@ -28,7 +28,7 @@
  * functions (the bases are independent given the fields): netCumulants.ts.
  */
 import { InputError, NumericalError } from '../../model/errors';
-import { Layer, NetDescription } from '../../model/net/layers';
+import { Layer, NetDescription, netError } from '../../model/net/layers';
 import { checkMeanFieldCovers } from '../netMeanField';
 import { Fn, NetValues, Value, netValues } from './netValues';
 import {
@@ -90,8 +90,22 @@ function countDense(layers: readonly Layer[]): number {
   return n;
 }
 
+/** The path of the first batch-norm or convolution layer, if any. */
+function firstUncovered(layers: readonly Layer[], prefix: string): string | undefined {
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const path = `${prefix}[${i}]`;
+    if (l.kind === 'batchnorm' || l.kind === 'conv') return `${path} (${l.kind})`;
+    const inner = l.kind === 'residual' ? firstUncovered(l.branch, `${path}.residual.branch`) : l.kind === 'serial' ? firstUncovered(l.layers, `${path}.serial`) : l.kind === 'repeat' ? firstUncovered(l.layers, `${path}.repeat.layers`) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** Refuse (exit 2, naming the layer) what the composed one-loop theory does not cover, before any arithmetic. */
 export function checkNetOneLoopCovers(d: NetDescription, opts: { alpha?: number; input?: number[][] } = {}): NetValues {
+  const other = firstUncovered(d.layers, 'layers');
+  if (other) throw netError({ source: d.source, path: other }, 'the one-loop theory does not cover this layer (it covers dense, act, residual, serial, repeat and readout layers)');
   checkMeanFieldCovers(d);
   const P = d.inputs.kernel.length;
   if (P > 2) throw new InputError('net', `the one-loop theory takes one or two inputs (the description has ${P})`);
