@@ -54,6 +54,25 @@ describe('composed one-loop theory against today\'s engine', () => {
     expect(r.rows[L].cov[0][0]).toBeGreaterThan(100);
   });
 
+  test('today\'s form h + alpha (W phi(h) + b), one input: the same k1, c1 (and its curvature part: the memory term), varC, varK as today\'s engine', () => {
+    for (const act of ['erf', 'relu']) {
+      const L = 5;
+      const d = parseNetwork({ inputs: { kernel: [[1]] }, layers: [{ repeat: L, layers: [{ residual: { alpha: 0.5, branch: [{ act }, { dense: { sw2: 1.5, sb2: 0.05 } }] } }] }] });
+      const r = netOneLoop64(d);
+      const t = oneLoop64(network({ act, alpha: '0.5', sw2: '1.5', sb2: '0.05', depth: L, q0: '1', c0: '0' }));
+      for (let l = 1; l <= L; l++) {
+        expect(rel(r.rows[l].k1[0], t.k1[l] as number, 0.01)).toBeLessThan(1e-8);
+        expect(rel(r.rows[l].cov[0][0], t.varK[l] as number, 1)).toBeLessThan(1e-9);
+        const f = r.fields[l - 1];
+        expect(rel(f.c1[0], t.c1[l] as number, 0.01)).toBeLessThan(1e-8);
+        expect(Math.abs(f.c1Curvature[0] - (t.c1_curvature[l] as number))).toBeLessThan(1e-8);
+        expect(rel(f.varC[0], t.varC[l] as number, 1)).toBeLessThan(1e-9);
+      }
+      // the memory term carries the correction (all of it for relu)
+      expect(Math.abs(r.fields[L - 1].c1[0])).toBeGreaterThan(5 * Math.abs(r.fields[L - 1].c1Curvature[0]));
+    }
+  });
+
   test('the mean field inside it equals netMeanField\'s kernels (post-activation relu, its mean included)', () => {
     const d = parseNetwork({ inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ dense: { sw2: 1, sb2: 0.1 } }, { act: 'relu' }] } }] }] });
     const r = netOneLoop64(d);
@@ -80,8 +99,9 @@ describe('what the composed theory does not cover', () => {
     }
     throw new Error('not refused');
   };
-  test('an activation on a residual stream, batch norm, a convolution: one line naming the layer', () => {
-    expect(refused([{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ act: 'erf' }, { dense: { sw2: 1, sb2: 0 } }] } }] }])).toMatch(/layers\[0\]\.repeat\(2\)\.layers\[0\]\.residual\.branch\[0\] \(act\).*one-loop/);
+  test('an activation on a residual stream (two inputs), on a non-Gaussian sum, batch norm, a convolution: one line naming the layer', () => {
+    expect(refused([{ repeat: 3, layers: [{ residual: { alpha: 0.5, branch: [{ act: 'erf' }, { dense: { sw2: 1, sb2: 0 } }] } }] }])).toMatch(/layers\[0\]\.repeat\(2\)\.layers\[0\]\.residual\.branch\[0\] \(act\).*one-loop theory with two inputs/);
+    expect(refused([{ repeat: 2, layers: [{ residual: { alpha: 0.5, branch: [{ dense: { sw2: 1, sb2: 0 } }, { act: 'erf' }] } }] }, { act: 'tanh' }])).toMatch(/layers\[1\] \(act\).*non-Gaussian/);
     expect(refused([{ dense: { sw2: 1, sb2: 0 } }, { batchnorm: { batch: 4 } }])).toMatch(/layers\[1\].*batchnorm/);
     expect(refused([{ dense: { sw2: 1, sb2: 0 } }, { conv: { kernelSize: 3, sw2: 1, sb2: 0 } }])).toMatch(/layers\[1\].*conv/);
   });

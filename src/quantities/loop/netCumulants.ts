@@ -127,11 +127,14 @@ function rawMoments(vars: Variable[], S: number[][], maxOrder: number, tol: numb
   const linear = vars.every((v) => v.F.slope !== undefined);
   for (const ms of multisets(vars.length)) {
     if (ms.length > maxOrder) continue;
-    const fs: Fn[][] = [[], []];
-    for (const i of ms) fs[vars[i].input].push(vars[i].F);
     let m: number;
     if (linear) m = gaussianMoment(ms.map((i) => vars[i].input), ms.map((i) => vars[i].F.slope as number), S);
-    else m = expectProduct(fs[0], fs[1], S, tol);
+    else {
+      // nonlinear functions: at most two Gaussian components (inputs), grouped into two products
+      const fs: Fn[][] = [[], []];
+      for (const i of ms) fs[vars[i].input].push(vars[i].F);
+      m = expectProduct(fs[0], fs[1], S, tol);
+    }
     if (!Number.isFinite(m)) throw new NumericalError('one-loop: a Gaussian moment of the network left the finite numbers');
     out.set(key(ms), m);
   }
@@ -256,11 +259,11 @@ function floorOf(center: Float64Array[], S: number[][]): number {
   return (1e-9 * m) / s;
 }
 
-/** dCum/dSigma_e for every entry e (central differences, Richardson in the step). */
-export function cumulantGradient(vars: Variable[], S: number[][], maxOrder: number, stats: FdStats, num: NumOpts = DEFAULT_NUM): Cum[] {
+/** dCum/dSigma_e for every entry e (or the entries `only`) by central differences, Richardson in the step. */
+export function cumulantGradient(vars: Variable[], S: number[][], maxOrder: number, stats: FdStats, num: NumOpts = DEFAULT_NUM, only?: [number, number][]): Cum[] {
   const P = S.length;
   const center = cumArrays(baseCumulants(vars, S, maxOrder, num), maxOrder);
-  return entries(P).map((e) => {
+  return (only ?? entries(P)).map((e) => {
     const h = step(S, e, 2e-3 * num.step);
     const at = (t: number) => cumArrays(baseCumulants(vars, perturbed(S, e, t), maxOrder, num), maxOrder);
     const d = (t: number) => {

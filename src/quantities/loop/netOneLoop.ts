@@ -30,7 +30,7 @@
 import { InputError, NumericalError } from '../../model/errors';
 import { Layer, NetDescription, netError } from '../../model/net/layers';
 import { checkMeanFieldCovers } from '../netMeanField';
-import { Fn, NetValues, Value, netValues } from './netValues';
+import { Composite, Fn, NetValues, Term, Value, netValues } from './netValues';
 import {
   Cum, FdStats, Variable, addExpanded, addScaled, baseCumulants, covOfProducts, cumulantGradient, cumulantHessian,
   dCovOfProducts, entries, zeroCum, NumOpts, DEFAULT_NUM,
@@ -143,37 +143,90 @@ export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): N
   const sw2: number[] = [0];
 
   // ---------------------------------------------------------------------------------------
-  // one base's cumulants (cached by base and function)
+  // one term's cumulants (cached by composite and function); a term's covariance S_t = sum_c a_c^2 Sigma_c
+  const covCache = new Map<number, number[][]>();
+  const covOf = (g: Composite): number[][] => {
+    let S = covCache.get(g.id);
+    if (!S) {
+      S = Array.from({ length: P }, () => new Array<number>(P).fill(0));
+      for (const [c, a] of g.coef) for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) S[i][j] += a * a * sigma[c][i][j];
+      covCache.set(g.id, S);
+    }
+    return S;
+  };
   const cache = new Map<string, BaseCache>();
-  const varsOf = (F: Fn): Variable[] => Array.from({ length: P }, (_, a) => ({ F, input: a }));
-  const xCum = (c: number, F: Fn): BaseCache => {
-    const k = `${c}|${F.id}`;
+  const varsOf = (F: Fn, offset = 0): Variable[] => Array.from({ length: P }, (_, a) => ({ F, input: a + offset }));
+  const xCum = (t: Term): BaseCache => {
+    const k = `${t.g.id}|${t.F.id}`;
     let r = cache.get(k);
     if (!r) {
-      r = { cum: baseCumulants(varsOf(F), sigma[c], 4, num) };
+      r = { cum: baseCumulants(varsOf(t.F), covOf(t.g), 4, num) };
       cache.set(k, r);
     }
     return r;
   };
-  const grad = (c: number, F: Fn): Cum[] => {
-    const r = xCum(c, F);
-    if (!r.grad) r.grad = cumulantGradient(varsOf(F), sigma[c], 4, stats, num);
+  /** dCum/dS_t[e] (multiply by a_c^2 for dCum/dSigma_c[e]). */
+  const grad = (t: Term): Cum[] => {
+    const r = xCum(t);
+    if (!r.grad) r.grad = cumulantGradient(varsOf(t.F), covOf(t.g), 4, stats, num);
     return r.grad;
   };
-  const hess = (c: number, F: Fn): Cum[][] => {
-    const r = xCum(c, F);
-    if (!r.hess) r.hess = cumulantHessian(varsOf(F), sigma[c], stats, num);
+  const hess = (t: Term): Cum[][] => {
+    const r = xCum(t);
+    if (!r.hess) r.hess = cumulantHessian(varsOf(t.F), covOf(t.g), stats, num);
     return r.hess;
   };
-  const pairCache = new Map<string, Cum>();
-  const pairCum = (c: number, F: Fn, H: Fn): Cum => {
-    const k = `${c}|${F.id}|${H.id}`;
+
+  /**
+   * Two terms at two points (X first), as one group of 2P variables: on the same composite (the same
+   * u, two functions), or on overlapping composites (jointly Gaussian, the joint covariance 2P x 2P;
+   * nonlinear functions only with P = 1, where the integrals are two-dimensional).
+   */
+  interface Pair {
+    cum: Cum;
+    /** d cum / dS_X[e] of the joint covariance's X block (the memory term), computed on demand. */
+    gradX?: Cum[];
+  }
+  const pairCache = new Map<string, Pair>();
+  const jointOf = (x: Term, y: Term): { vars: Variable[]; S: number[][] } => {
+    if (x.g === y.g) return { vars: [...varsOf(x.F), ...varsOf(y.F)], S: covOf(x.g) };
+    const SX = covOf(x.g);
+    const SY = covOf(y.g);
+    const S = Array.from({ length: 2 * P }, () => new Array<number>(2 * P).fill(0));
+    for (let i = 0; i < P; i++) {
+      for (let j = 0; j < P; j++) {
+        S[i][j] = SX[i][j];
+        S[P + i][P + j] = SY[i][j];
+      }
+    }
+    for (const [c, a] of x.g.coef) {
+      const b = y.g.coef.get(c);
+      if (b === undefined) continue;
+      for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) S[i][P + j] += a * b * sigma[c][i][j];
+    }
+    for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) S[P + j][i] = S[i][P + j];
+    const lin = x.F.slope !== undefined && y.F.slope !== undefined;
+    if (!lin && P > 1) throw new NumericalError('one-loop: internal: a four-dimensional Gaussian integral was needed (the representation should have refused this layer)');
+    return { vars: [...varsOf(x.F), ...varsOf(y.F, P)], S };
+  };
+  const pairOf = (x: Term, y: Term): Pair => {
+    const k = `${x.g.id}|${x.F.id}|${y.g.id}|${y.F.id}`;
     let r = pairCache.get(k);
     if (!r) {
-      r = baseCumulants([...varsOf(F), ...varsOf(H)], sigma[c], 4, num);
+      const j = jointOf(x, y);
+      r = { cum: baseCumulants(j.vars, j.S, 4, num) };
       pairCache.set(k, r);
     }
     return r;
+  };
+  const pairGradX = (x: Term, y: Term): Cum[] => {
+    const r = pairOf(x, y);
+    if (!r.gradX) {
+      const j = jointOf(x, y);
+      const all = cumulantGradient(j.vars, j.S, 4, stats, num, E);
+      r.gradX = all;
+    }
+    return r.gradX;
   };
 
   const XONLY = [...Array.from({ length: P }, (_, i) => i), ...Array.from({ length: P }, () => -1)];
@@ -184,19 +237,30 @@ export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): N
   /** Cumulants of one point's value (P components). */
   const pointCum = (X: Value): Cum => {
     const t = zeroCum(P);
-    for (const [c, F] of X) addScaled(t, xCum(c, F).cum, 1);
+    for (const term of X) addScaled(t, xCum(term).cum, 1);
     return t;
+  };
+  const overlap = (a: Term, b: Term) => [...a.g.coef.keys()].some((c) => b.g.coef.has(c));
+  /** The X term's partner at Y (the Y term sharing primitives with it), if any. */
+  const partner = (x: Term, Y: Value): Term | undefined => {
+    const ps = Y.filter((y) => overlap(x, y));
+    if (ps.length > 1) throw new NumericalError('one-loop: internal: a term overlaps several terms of an earlier layer');
+    return ps[0];
   };
   /** Cumulants of (x, y) for the values at two points (2P components). */
   const pairTotal = (X: Value, Y: Value): Cum => {
     const t = zeroCum(2 * P);
-    for (const [c, F] of X) {
-      const H = Y.get(c);
-      if (!H) addExpanded(t, xCum(c, F).cum, XONLY);
-      else if (H === F) addExpanded(t, xCum(c, F).cum, BOTH);
-      else addExpanded(t, pairCum(c, F, H), IDENT);
+    const used = new Set<Term>();
+    for (const x of X) {
+      const y = partner(x, Y);
+      if (!y) addExpanded(t, xCum(x).cum, XONLY);
+      else {
+        used.add(y);
+        if (y === x || (y.g === x.g && y.F === x.F)) addExpanded(t, xCum(x).cum, BOTH);
+        else addExpanded(t, pairOf(x, y).cum, IDENT);
+      }
     }
-    for (const [c, H] of Y) if (!X.has(c)) addExpanded(t, xCum(c, H).cum, YONLY);
+    for (const y of Y) if (!used.has(y)) addExpanded(t, xCum(y).cum, YONLY);
     return t;
   };
   const second = (k: Cum, i: number, j: number) => k.k2[i * k.n + j] + k.k1[i] * k.k1[j];
@@ -220,19 +284,21 @@ export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): N
   }
 
   // ---------------------------------------------------------------------------------------
-  // M_X = dm_X/dG (nE x nF, sparse in the bases X carries) for a point's value
+  // M_X = dm_X/dG (nE x nF, sparse in the primitives X carries) for a point's value
   const col = (c: number, e: number) => (c - 1) * nE + e;
+  /** The primitives c >= 1 of a value with their term and coefficient. */
+  const primitives = (X: Value): { c: number; a: number; t: Term }[] => X.flatMap((t) => [...t.g.coef].filter(([c]) => c > 0).map(([c, a]) => ({ c, a, t })));
   const Mof = (X: Value, k: Cum): Map<number, Float64Array> => {
-    // per base c >= 1: an nE x nE block dm[e]/dG_c[e']
+    // per primitive c: an nE x nE block dm[e]/dG_c[e'] = sw2_c a_c^2 dm[e]/dS_t[e']
     const out = new Map<number, Float64Array>();
-    for (const [c, F] of X) {
-      if (c === 0) continue;
-      const gr = grad(c, F);
+    for (const { c, a, t } of primitives(X)) {
+      const gr = grad(t);
+      const w = sw2[c] * a * a;
       const B = new Float64Array(nE * nE);
       E.forEach(([i, j], e) => {
         for (let e2 = 0; e2 < nE; e2++) {
           const g = gr[e2];
-          B[e * nE + e2] = sw2[c] * (g.k2[i * P + j] + g.k1[i] * k.k1[j] + k.k1[i] * g.k1[j]);
+          B[e * nE + e2] = w * (g.k2[i * P + j] + g.k1[i] * k.k1[j] + k.k1[i] * g.k1[j]);
         }
       });
       out.set(c, B);
@@ -266,27 +332,37 @@ export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): N
     const [k, l] = E[e2];
     return covOfProducts(t, i, j, P + k, P + l);
   };
-  /** memory[e] of the point X against fields 1..before (their pairs' totals computed here and handed to `each`). */
+  /**
+   * memory[e] of the point X against fields 1..before: sum over d, e' of the derivative of
+   * V(X, field d)[e, e'] along dG_c = R[(c, .), (d, e')] for the primitives c >= d that X carries.
+   * `each` sees the pairs' cumulants (for V).
+   */
   const memoryOf = (X: Value, before: number, each?: (d: number, t: Cum) => void): number[] => {
     const mem = new Array<number>(nE).fill(0);
+    const prims = primitives(X);
     for (let dd = 1; dd <= before; dd++) {
-      const t = pairTotal(X, fields[dd - 1].value);
+      const Y = fields[dd - 1].value;
+      const t = pairTotal(X, Y);
       each?.(dd, t);
-      // bases c >= dd carried to X
-      const carried: [number, Fn][] = [];
-      for (const [c, F] of X) if (c >= dd) carried.push([c, F]);
+      const carried = prims.filter((p) => p.c >= dd);
       if (carried.length === 0) continue;
       for (let e2 = 0; e2 < nE; e2++) {
-        const dk = zeroCum(P);
-        for (const [c, F] of carried) {
-          const gr = grad(c, F);
-          for (let e3 = 0; e3 < nE; e3++) {
-            const w = sw2[c] * R[col(c, e3) * nF + col(dd, e2)];
-            if (w !== 0) addScaled(dk, gr[e3], w);
-          }
-        }
         const dz = zeroCum(2 * P);
-        addExpanded(dz, dk, XONLY);
+        // per X term: its partner at Y decides which cumulants move (its own, or the pair's)
+        for (const x of X) {
+          const mine = carried.filter((p) => p.t === x);
+          if (mine.length === 0) continue;
+          const y = partner(x, Y);
+          const gr = y ? pairGradX(x, y) : grad(x);
+          const dk = zeroCum(y ? 2 * P : P);
+          for (const { c, a } of mine) {
+            for (let e3 = 0; e3 < nE; e3++) {
+              const w = sw2[c] * a * a * R[col(c, e3) * nF + col(dd, e2)];
+              if (w !== 0) addScaled(dk, gr[e3], w);
+            }
+          }
+          addExpanded(dz, dk, y ? IDENT : XONLY);
+        }
         E.forEach(([i, j], e) => {
           const [k, l] = E[e2];
           mem[e] += dCovOfProducts(t, dz, i, j, P + k, P + l);
@@ -317,32 +393,38 @@ export function netOneLoop64(d: NetDescription, opts: NetOneLoopOptions = {}): N
 
   /** The curvature term of a point X with cumulants k. */
   const curvatureOf = (X: Value, k: Cum): number[] => {
-    const bases = [...X].filter(([c]) => c > 0);
-    // J_i[(c, e')] = sw2_c d kappa1_i / dSigma_c[e']
-    const J: { c: number; rows: Float64Array }[] = bases.map(([c, F]) => {
-      const gr = grad(c, F);
+    const prims = primitives(X);
+    // J_i[(c, e')] = sw2_c a_c^2 d kappa1_i / dS_t[e']
+    const J = prims.map(({ c, a, t }) => {
+      const gr = grad(t);
       const rows = new Float64Array(P * nE);
-      for (let i = 0; i < P; i++) for (let e = 0; e < nE; e++) rows[i * nE + e] = sw2[c] * gr[e].k1[i];
+      for (let i = 0; i < P; i++) for (let e = 0; e < nE; e++) rows[i * nE + e] = sw2[c] * a * a * gr[e].k1[i];
       return { c, rows };
     });
     return E.map(([i, j]) => {
       let v = 0;
-      for (const a of J) {
-        for (const b of J) {
+      for (const p of J) {
+        for (const q of J) {
           for (let e1 = 0; e1 < nE; e1++) {
-            const x = a.rows[i * nE + e1];
+            const x = p.rows[i * nE + e1];
             if (x === 0) continue;
-            for (let e2 = 0; e2 < nE; e2++) v += x * b.rows[j * nE + e2] * Pc[col(a.c, e1) * nF + col(b.c, e2)];
+            for (let e2 = 0; e2 < nE; e2++) v += x * q.rows[j * nE + e2] * Pc[col(p.c, e1) * nF + col(q.c, e2)];
           }
         }
       }
-      for (const [c, F] of bases) {
-        const H = hess(c, F);
+      // second derivatives within one term: primitives c, c' of the same composite
+      for (const t of X) {
+        const ps = prims.filter((p) => p.t === t);
+        if (ps.length === 0) continue;
+        const H = hess(t);
         for (let e1 = 0; e1 < nE; e1++) {
           for (let e2 = 0; e2 < nE; e2++) {
             const h = H[e1][e2];
             const d2 = h.k2[i * P + j] + h.k1[i] * k.k1[j] + k.k1[i] * h.k1[j];
-            v += 0.5 * sw2[c] * sw2[c] * d2 * Pc[col(c, e1) * nF + col(c, e2)];
+            if (d2 === 0) continue;
+            for (const p of ps) {
+              for (const q of ps) v += 0.5 * sw2[p.c] * p.a * p.a * sw2[q.c] * q.a * q.a * d2 * Pc[col(p.c, e1) * nF + col(q.c, e2)];
+            }
           }
         }
       }
