@@ -1,7 +1,7 @@
 /**
  * The one-loop (1/N) theory of any description made of dense, act, residual (fixed alpha or a
  * schedule), serial, repeat and readout layers (THEORY.md sections 3 and 6; derivation in
- * docs/one-loop.md and derivations/05-composed-one-loop.md).
+ * docs/one-loop.md and derivations/05-composed-one-loop.ts, rendered in docs/derivations/theory.md).
  *
  * Fields. Dense layer d (execution order, d = 1..D) sees its input's empirical kernel
  * G_d = (1/N) sum_i f_d(z_i), f_d = x_d x_d^T (entries 11, 12, 22 with two inputs); given every G the
