@@ -283,7 +283,7 @@ export interface ActionResult {
 }
 
 /** Gauss-Jordan inverse (small dense matrices). */
-function inverse(A: number[][]): number[][] {
+export function inverse(A: number[][]): number[][] {
   const n = A.length;
   const M = A.map((r, i) => [...r, ...Array.from({ length: n }, (_, j2) => (i === j2 ? 1 : 0))]);
   for (let c = 0; c < n; c++) {
