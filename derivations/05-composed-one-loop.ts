@@ -107,7 +107,7 @@ export default literate({
         'The residual form $h + \\alpha (W \\phi(h) + b)$ of the one-loop section: the stream is a zero-mean Gaussian random walk, one base per neuron with covariance $\\mathcal{K}^{(\\ell - 1)}$, ' +
         'and the fields are the $\\mathcal{C}^{(\\ell)} = \\sigma_w^2 G^{(\\ell)} + \\sigma_b^2$; since $\\phi$ acts on the whole stream, $f = \\phi(h)^2$ is not a square of the stream, ' +
         'and $V^{(\\ell,\\ell\')}$ depends on the later fields through the variance $D = \\mathcal{K}^{(\\ell - 1)} - \\mathcal{K}^{(\\ell\' - 1)}$ of the increment: ' +
-        'its memory vertex is $\\alpha^2 \\partial_D v$, and the equations above become the compact one-input recursion of that section. ' +
+        'in the fields $\\mathcal{C}$ the vertices are that section\'s $\\mu$, $\\partial^2 m = 2 \\alpha^4 \\kappa$, $v_0$, $v$ and the memory vertex $\\alpha^2 \\partial_D v$, and the equations above become its compact one-input recursion. ' +
         'Post-activation blocks $x + \\alpha \\phi(W x + b)$: the increment has the mean $\\alpha \\sum_c \\langle \\phi \\rangle_{\\Sigma_u^{(c)}}$, so the memory term is there exactly when $\\phi$ has a nonzero mean ' +
         '(relu, gelu; not erf, tanh or a linear $\\phi$). The stream carries the mean $\\mu^{(b)} = \\alpha \\sum_{c < b} \\langle \\phi \\rangle_{\\Sigma_u^{(c)}}$, and its coefficients are',
       equations: ['pa-field', 'pa-mean', 'pa-square', 'pa-M', 'pa-H-diag', 'pa-H-off', 'pa-memory'],
@@ -119,6 +119,7 @@ export default literate({
     'The delta method: its equal-variance reduction and its value at the input, as identities; applied to the k1 and covariances of netOneLoop64 at every row of a two-input post-activation net, against that engine\'s chat1. ' +
     'The post-activation residual net at depth 3, three ways: the printed equations evaluated with the printed coefficients; the generic one-loop contraction of its action, built symbolically by expanding the stream\'s moments ' +
     '(the full propagator and every cubic vertex, no causal structure assumed), which also shows the dropped contraction zero; and netOneLoop64 (kernel, k1, its curvature part and variance). ' +
-    'The feed-forward net against the one-loop engine of the residual form with no skip connection, its memory part zero; the two-layer residual blocks\' memory part zero; ' +
+    'The feed-forward net against the one-loop engine of the residual form with no skip connection (for erf also with two inputs), its memory part zero; the two-layer residual blocks\' memory part zero; ' +
+    'the residual form itself: the general equations evaluated with the vertices of the one-loop section against that engine; ' +
     'for a linear activation the post-activation net, which is then the residual form, against that engine.',
 });

@@ -34,7 +34,7 @@ import { covOfProducts, dCovOfProducts, zeroCum, Cum } from '../quantities/loop/
 import { oneLoop64 } from '../quantities/loop';
 import { wick, tidy, compileNamed, checkActivation, relDiff } from './expectations';
 import { Derivation, Equation, Check, check, lay, lay2, Sum, kdelta, coef, evalIndexed, IndexedEnv, SYMBOLS, plainIndexed } from './notation';
-import { inverse } from './oneLoop';
+import { inverse, coefficients, coefFns, branch, Point } from './oneLoop';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
 
@@ -500,6 +500,35 @@ export function actionOneLoopPA(act: Activation, p: NetPoint, Gstar: number[]): 
   return { c1, Sig, Hm: (bi, ci, cpi) => H[bi][ci][cpi], R };
 }
 
+/**
+ * The residual form h + alpha (W phi(h) + b) of the one-loop section in these terms: fields C^(l)
+ * (an affine image of G), m^(l) = m(K^(l-1)(C)), and the vertices that section derives (mu, kappa,
+ * v0, v, d_D v), so that the general equations evaluated with them are that section's recursion.
+ */
+export function residualFormTheory(act: Activation, p: Point): FieldTheory {
+  const f = coefFns(coefficients(act), p);
+  const a = branch(p);
+  const L = p.depth;
+  const K = [p.q0];
+  for (let l = 1; l <= L; l++) K.push(K[l - 1] + a * f.mfmap(K[l - 1]));
+  const M = arr2(L).map((r) => r.map(() => 0));
+  const V = arr2(L).map((r) => r.map(() => 0));
+  const vD = arr2(L).map((r) => r.map(() => 0));
+  for (let l = 1; l <= L; l++) {
+    for (let k = 1; k < l; k++) M[l][k] = f.mu(K[l - 1]);
+    V[l][l] = f.vv0(K[l - 1]);
+    for (let j = 1; j < l; j++) {
+      V[l][j] = V[j][l] = f.vv(K[j - 1], K[l - 1] - K[j - 1]);
+      vD[l][j] = a * f.vD(K[j - 1], K[l - 1] - K[j - 1]);
+    }
+  }
+  return {
+    n: L, M, V,
+    Hm: (l, k, kp) => (k < l && kp < l ? 2 * a * a * f.kappa(K[l - 1]) : 0),
+    dV: (l, j, k) => (j <= k && k < l ? vD[l][j] : 0),
+  };
+}
+
 function paDescription(act: string, p: NetPoint, inputs: Record<string, unknown>) {
   return parseNetwork({ inputs, layers: [{ repeat: p.L, layers: [{ residual: { alpha: p.alpha, branch: [{ dense: { sw2: p.sw2, sb2: p.sb2 } }, { act }] } }] }] });
 }
@@ -731,11 +760,36 @@ export function deriveComposedLoop(actName: string, opts: { checks?: boolean } =
     );
     checks.push(check(`feed-forward net (depth ${L}): netOneLoop64 = oneLoop64 (k1, varK, c1) and its memory term is zero`, eFF, act.kinks.length ? 1e-6 : 1e-8,
       `feed-forward net, depth ${L}: netOneLoop64 $=$ oneLoop64 ($k_1$, $\\mathrm{Var}_{\\mathcal{K}}$, $c_1$), and its memory term is zero`));
+    if (actName === 'erf') {
+      // two inputs: the off-diagonal entry and the correlation's shift
+      const ff2 = netOneLoop64(parseNetwork({ inputs: { q0: 1, c0: 0.3 }, layers: [{ repeat: L, layers: [{ act: actName }, { dense: { sw2: 1.5, sb2: 0.05 } }] }] }));
+      const t2 = oneLoop64(network({ act: actName, alpha: '1', sw2: '1.5', sb2: '0.05', depth: L, q0: '1', c0: '0.3', skip: 'none' }), { twoInputs: true });
+      const l0 = [0, ...ls];
+      const e2 = Math.max(
+        arrErr(l0.map((l) => ff2.rows[l].k1[1]), l0.map((l) => (t2.k1_12 as number[])[l]), 0.1),
+        arrErr(l0.map((l) => ff2.rows[l].cov[1][1]), l0.map((l) => (t2.varK_12 as number[])[l]), 1),
+        arrErr(l0.map((l) => ff2.rows[l].chat1 as number), l0.map((l) => (t2.chat1 as number[])[l]), 0.1),
+      );
+      checks.push(check(`feed-forward net (depth ${L}), two inputs (c0 = 0.3): netOneLoop64 = oneLoop64 (k1_12, varK_12, chat1)`, e2, 1e-8,
+        `feed-forward net, depth ${L}, two inputs ($c_0 = 0.3$): netOneLoop64 $=$ oneLoop64 ($k_{1,12}$, $\\mathrm{Var}_{\\mathcal{K},12}$, $\\hat{c}_1$)`));
+    }
     // blocks that end in a dense layer carry a zero-mean Gaussian increment: no memory term
     const two = netOneLoop64(parseNetwork({ inputs: { kernel: [[p.q0]] }, layers: [{ repeat: p.L, layers: [{ residual: { alpha: p.alpha, branch: [{ dense: { sw2: p.sw2, sb2: p.sb2 } }, { act: actName }, { dense: { sw2: 1, sb2: 0.05 } }] } }] }] }));
     const eTwo = arrErr(two.rows.map((r) => r.k1[0] - r.k1Curvature[0]), two.rows.map(() => 0), Math.max(maxAbs(two.rows.map((r) => r.k1[0])), 1e-3));
     checks.push(check(`two-layer residual blocks [dense, act, dense] (depth ${p.L}): netOneLoop64's memory part of k1 is zero`, eTwo, 1e-9,
       `two-layer residual blocks (dense, activation, dense; depth ${p.L}): the memory part of netOneLoop64's $k_1$ is zero (relative to the largest $k_1$)`));
+    // the residual form of the one-loop section: the general equations with that section's vertices
+    const rp: Point = { act: actName, alpha: 0.5, sw2: 1.5, sb2: 0.05, q0: 1, depth: 4 };
+    const rf = runGeneral(residualFormTheory(act, rp));
+    const t3 = oneLoop64(network({ act: actName, alpha: String(rp.alpha), sw2: String(rp.sw2), sb2: String(rp.sb2), depth: rp.depth, q0: String(rp.q0), c0: '0' }));
+    const lr = Array.from({ length: rp.depth }, (_, i) => i + 1);
+    const eRes = Math.max(
+      arrErr(lr.map((l) => rf.c1[l]), lr.map((l) => t3.c1[l] as number), 0.01),
+      arrErr(lr.map((l) => rf.c1curv[l]), lr.map((l) => t3.c1_curvature[l] as number), 0.01),
+      arrErr(lr.map((l) => rf.Sig[l][l]), lr.map((l) => t3.varC[l] as number), 1),
+    );
+    checks.push(check(`residual form h + alpha (W phi(h) + b) (depth ${rp.depth}): the general equations with the one-loop section's vertices vs oneLoop64 (c1, its curvature part, varC)`, eRes, 1e-7,
+      `the residual form $h + \\alpha (W \\phi(h) + b)$, depth ${rp.depth}: the general equations evaluated with the vertices of the one-loop section ($\\mu$, $2 \\alpha^4 \\kappa$, $v_0$, $v$, $\\alpha^2 \\partial_D v$) vs oneLoop64 ($c_1$, its curvature part, $\\mathrm{var}_C$)`));
     if (act.linear) {
       // x + alpha (W x + b) is today's residual form with a linear phi
       const tl = oneLoop64(network({ act: actName, alpha: String(p.alpha), sw2: String(p.sw2), sb2: String(p.sb2), depth: p.L, q0: String(p.q0), c0: '0' }));

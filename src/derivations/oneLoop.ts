@@ -206,7 +206,7 @@ export function branch(p: Point): number {
   return (p.scaling ?? 'amplitude') === 'amplitude' ? p.alpha * p.alpha : p.alpha;
 }
 
-function coefFns(c: Coefficients, p: Point): Record<string, (...xs: number[]) => number> {
+export function coefFns(c: Coefficients, p: Point): Record<string, (...xs: number[]) => number> {
   const av = branch(p);
   const f1 = (e: Expr) => {
     const f = compileNamed(e, ['K', 'a', 'sw2', 'sb2'], c.act);
