@@ -29,7 +29,7 @@ import { activation, Activation } from '../model/activation';
 import { symbolicField } from '../interpret/symbolic';
 import { network } from '../model/network';
 import { parseNetwork } from '../model/net/json';
-import { netOneLoop64, NetOneLoop } from '../quantities/loop/netOneLoop';
+import { netOneLoop64 } from '../quantities/loop/netOneLoop';
 import { covOfProducts, dCovOfProducts, zeroCum, Cum } from '../quantities/loop/netCumulants';
 import { oneLoop64 } from '../quantities/loop';
 import { wick, tidy, compileNamed, checkActivation, relDiff } from './expectations';
