@@ -119,6 +119,7 @@ export default literate({
     'The delta method: its equal-variance reduction and its value at the input, as identities; applied to the k1 and covariances of netOneLoop64 at every row of a two-input post-activation net, against that engine\'s chat1. ' +
     'The post-activation residual net at depth 3, three ways: the printed equations evaluated with the printed coefficients; the generic one-loop contraction of its action, built symbolically by expanding the stream\'s moments ' +
     '(the full propagator and every cubic vertex, no causal structure assumed), which also shows the dropped contraction zero; and netOneLoop64 (kernel, k1, its curvature part and variance). ' +
+    'With two inputs, netOneLoop64 against the same generic expansion with the moments of the stream by 2D quadrature over its bases and the derivatives by differences. ' +
     'The feed-forward net against the one-loop engine of the residual form with no skip connection (for erf also with two inputs), its memory part zero; the two-layer residual blocks\' memory part zero; ' +
     'the residual form itself: the general equations evaluated with the vertices of the one-loop section against that engine; ' +
     'for a linear activation the post-activation net, which is then the residual form, against that engine.',

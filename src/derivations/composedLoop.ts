@@ -35,6 +35,7 @@ import { oneLoop64 } from '../quantities/loop';
 import { wick, tidy, compileNamed, checkActivation, relDiff } from './expectations';
 import { Derivation, Equation, Check, check, lay, lay2, Sum, kdelta, coef, evalIndexed, IndexedEnv, SYMBOLS, plainIndexed } from './notation';
 import { inverse, coefficients, coefFns, branch, Point } from './oneLoop';
+import { expect1F64, expect2F64 } from '../numeric/gaussian';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
 
@@ -529,6 +530,156 @@ export function residualFormTheory(act: Activation, p: Point): FieldTheory {
   };
 }
 
+/**
+ * The post-activation net with two inputs, by the generic one-loop expansion and nothing of the
+ * engine: the stream's raw moments expanded over its independent bases (per-base joint moments
+ * E[phi(u_1)^p phi(u_2)^q] by 2D quadrature, the input's by Isserlis), m and V as functions of every
+ * field entry, their derivatives by central differences (one Richardson step), the full propagator
+ * -A^-1 and the full cubic contraction. Returns per field b = 1..L+1 the shift (entries 11, 12, 22)
+ * and N Cov of its entries.
+ */
+export function twoInputGeneric(act: Activation, p: NetPoint, K0: number[][]): { G: number[][]; shift: number[][]; cov: number[][][] } {
+  const n1 = p.L + 1;
+  const E3 = [[0, 0], [0, 1], [1, 1]];
+  const phi = act.f64;
+  const pw = (k: number) => (x: number) => phi(x) ** k;
+  const cache = new Map<string, number[][]>();
+  /** mom[p][q] = E[phi(u_1)^p phi(u_2)^q], p + q <= 4, u ~ N(0, S). */
+  const baseMoments = (S: number[][]): number[][] => {
+    const key = `${S[0][0]}|${S[0][1]}|${S[1][1]}`;
+    let m = cache.get(key);
+    if (!m) {
+      const t = { tol: 1e-13, kinks: act.kinks, kinksF: act.kinks, kinksG: act.kinks };
+      m = [0, 1, 2, 3, 4].map((a) => [0, 1, 2, 3, 4].map((b2) => {
+        if (a + b2 > 4) return NaN;
+        if (a + b2 === 0) return 1;
+        if (b2 === 0) return expect1F64(pw(a), S[0][0], t).value;
+        if (a === 0) return expect1F64(pw(b2), S[1][1], t).value;
+        return expect2F64(pw(a), pw(b2), S[0][0], S[0][1], S[1][1], t).value;
+      }));
+      cache.set(key, m);
+    }
+    return m;
+  };
+  const [k11, k12, k22] = [K0[0][0], K0[0][1], K0[1][1]];
+  const gauss: number[][] = [
+    [1, 0, k22, 0, 3 * k22 * k22], [0, k12, 0, 3 * k12 * k22], [k11, 0, k11 * k22 + 2 * k12 * k12], [0, 3 * k11 * k12], [3 * k11 * k11],
+  ];
+  /** The fields' m (rows (b, e)) and V at the field values G (G[c] = [G11, G12, G22] for c = 1..L). */
+  const evaluate = (G: number[][]): { m: number[]; V: number[][] } => {
+    const mom: number[][][] = [gauss];
+    for (let c = 1; c <= p.L; c++) {
+      const S = [[p.sw2 * G[c][0] + p.sb2, p.sw2 * G[c][1] + p.sb2], [p.sw2 * G[c][1] + p.sb2, p.sw2 * G[c][2] + p.sb2]];
+      mom.push(baseMoments(S));
+    }
+    /** E[prod_t x_{b_t, a_t}], x_b = h0 + alpha sum_{0 < c < b} phi(u_c), expanded over the bases. */
+    const expect = (legs: [number, number][]): number => {
+      let total = 0;
+      const choice = new Array<number>(legs.length).fill(0);
+      const rec = (t: number, w: number) => {
+        if (t === legs.length) {
+          const cnt = new Map<number, [number, number]>();
+          for (let u = 0; u < legs.length; u++) {
+            const q = cnt.get(choice[u]) ?? [0, 0];
+            q[legs[u][1]]++;
+            cnt.set(choice[u], q);
+          }
+          let v = w;
+          for (const [c, [a, b2]] of cnt) v *= mom[c][a][b2];
+          total += v;
+          return;
+        }
+        for (let c = 0; c < legs[t][0]; c++) {
+          choice[t] = c;
+          rec(t + 1, c === 0 ? w : w * p.alpha);
+        }
+      };
+      rec(0, 1);
+      return total;
+    };
+    const rows: [number, number][] = [];
+    for (let bi = 1; bi <= n1; bi++) for (let e = 0; e < 3; e++) rows.push([bi, e]);
+    const m = rows.map(([bi, e]) => expect([[bi, E3[e][0]], [bi, E3[e][1]]]));
+    const V = rows.map(([bi, e], r) => rows.map(([di, f], r2) => expect([[bi, E3[e][0]], [bi, E3[e][1]], [di, E3[f][0]], [di, E3[f][1]]]) - m[r] * m[r2]));
+    return { m, V };
+  };
+  // the mean field, field by field (m of field b needs the fields before it)
+  const G: number[][] = [[NaN, NaN, NaN]];
+  for (let bi = 1; bi <= n1; bi++) {
+    const pad = [...G, ...Array.from({ length: n1 - G.length + 1 }, () => [1, 0, 1])];
+    G.push(evaluate(pad).m.slice((bi - 1) * 3, bi * 3));
+  }
+  const nR = 3 * n1;
+  const nG = 3 * p.L;
+  const moved = (moves: [number, number][]) => {
+    const H = G.map((r) => [...r]);
+    for (const [coord, h] of moves) H[Math.floor(coord / 3) + 1][coord % 3] += h;
+    return evaluate(H);
+  };
+  const h0 = 0.02;
+  /** Central first derivatives of m and V in coordinate s; second derivatives of m in (s, s'). */
+  const d1 = (s2: number) => {
+    const at = (h: number) => {
+      const P1 = moved([[s2, h]]);
+      const M1 = moved([[s2, -h]]);
+      return { m: P1.m.map((x, i) => (x - M1.m[i]) / (2 * h)), V: P1.V.map((r, i) => r.map((x, j) => (x - M1.V[i][j]) / (2 * h))) };
+    };
+    const a = at(h0);
+    const b2 = at(h0 / 2);
+    return { m: a.m.map((x, i) => (4 * b2.m[i] - x) / 3), V: a.V.map((r, i) => r.map((x, j) => (4 * b2.V[i][j] - x) / 3)) };
+  };
+  const d2 = (s2: number, t2: number) => {
+    const at = (h: number) => {
+      const f = (a: number, b3: number) => moved([[s2, a * h], [t2, b3 * h]]).m;
+      const pp = f(1, 1);
+      const pm = f(1, -1);
+      const mp = f(-1, 1);
+      const mm = f(-1, -1);
+      return pp.map((x, i) => (x - pm[i] - mp[i] + mm[i]) / (4 * h * h));
+    };
+    const a = at(h0);
+    const b3 = at(h0 / 2);
+    return a.map((x, i) => (4 * b3[i] - x) / 3);
+  };
+  const center = evaluate(G);
+  const D1 = Array.from({ length: nG }, (_, s2) => d1(s2));
+  const N2 = 2 * nR;
+  const A = Array.from({ length: N2 }, () => new Array<number>(N2).fill(0));
+  for (let r = 0; r < nR; r++) {
+    for (let s2 = 0; s2 < nR; s2++) {
+      A[nR + r][s2] = A[s2][nR + r] = (s2 < nG ? D1[s2].m[r] : 0) - (r === s2 ? 1 : 0);
+      A[nR + r][nR + s2] = center.V[r][s2];
+    }
+  }
+  const T = new Float64Array(N2 * N2 * N2);
+  const put = (i: number, j: number, k: number, v: number) => {
+    for (const [x, y, z] of [[i, j, k], [i, k, j], [j, i, k], [j, k, i], [k, i, j], [k, j, i]]) T[(x * N2 + y) * N2 + z] = v;
+  };
+  for (let s2 = 0; s2 < nG; s2++) {
+    for (let t2 = s2; t2 < nG; t2++) {
+      const h = d2(s2, t2);
+      for (let r = 0; r < nR; r++) put(nR + r, s2, t2, h[r]);
+    }
+    for (let r = 0; r < nR; r++) for (let r2 = r; r2 < nR; r2++) put(nR + r, nR + r2, s2, D1[s2].V[r][r2]);
+  }
+  const C = inverse(A).map((r) => r.map((x) => -x));
+  const shift: number[][] = [[]];
+  const cov: number[][][] = [[]];
+  for (let bi = 1; bi <= n1; bi++) {
+    const rowsB = [0, 1, 2].map((e) => (bi - 1) * 3 + e);
+    shift.push(rowsB.map((a) => {
+      let v = 0;
+      for (let i = 0; i < N2; i++) {
+        if (C[a][i] === 0) continue;
+        for (let j = 0; j < N2; j++) for (let k = 0; k < N2; k++) v += C[a][i] * T[(i * N2 + j) * N2 + k] * C[j][k];
+      }
+      return 0.5 * v;
+    }));
+    cov.push(rowsB.map((a) => rowsB.map((b3) => C[a][b3])));
+  }
+  return { G, shift, cov };
+}
+
 function paDescription(act: string, p: NetPoint, inputs: Record<string, unknown>) {
   return parseNetwork({ inputs, layers: [{ repeat: p.L, layers: [{ residual: { alpha: p.alpha, branch: [{ dense: { sw2: p.sw2, sb2: p.sb2 } }, { act }] } }] }] });
 }
@@ -740,6 +891,19 @@ export function deriveComposedLoop(actName: string, opts: { checks?: boolean } =
     );
     checks.push(check(`post-activation net (depth ${p.L}): printed recursions (K, k1, its curvature part, N Var K) vs netOneLoop64`, eNet, 1e-7,
       `post-activation net, depth ${p.L}: the printed equations ($\\mathcal{K}$, $k_1$, its curvature part, $N \\operatorname{Var} \\hat{\\mathcal{K}}$) vs netOneLoop64`));
+    // two inputs: the generic expansion (quadrature, differences, full contraction) vs netOneLoop64
+    const p2 = { ...p, L: 2 };
+    const K0: number[][] = [[p.q0, 0.4 * p.q0], [0.4 * p.q0, p.q0]];
+    const gen = twoInputGeneric(act, p2, K0);
+    const netT = netOneLoop64(paDescription(actName, p2, { q0: p.q0, c0: 0.4 }));
+    const rowsT = Array.from({ length: p2.L }, (_, i) => i + 1);
+    const eGen = Math.max(
+      arrErr(rowsT.flatMap((l) => netT.rows[l].K), rowsT.flatMap((l) => gen.G[l + 1]), 1),
+      arrErr(rowsT.flatMap((l) => netT.rows[l].k1), rowsT.flatMap((l) => gen.shift[l + 1]), 0.01),
+      arrErr(rowsT.flatMap((l) => netT.rows[l].cov.flat()), rowsT.flatMap((l) => gen.cov[l + 1].flat()), 1),
+    );
+    checks.push(check(`post-activation net, two inputs (depth ${p2.L}, c0 = 0.4): netOneLoop64 (K, k1, Cov per entry) vs the generic one-loop expansion with moments by quadrature and derivatives by differences`, eGen, 1e-5,
+      `post-activation net, two inputs (depth ${p2.L}, $c_0 = 0.4$): netOneLoop64 ($\\mathcal{K}$, $k_1$ and the covariances of the entries 11, 12, 22) vs the generic one-loop expansion of the action, its moments by 2D quadrature over the independent bases and its derivatives by differences`));
     // the delta method against netOneLoop64's chat1, two inputs
     const net2 = netOneLoop64(paDescription(actName, { ...p, L: 2 }, { q0: p.q0, c0: 0.4 }));
     let eC = relDiff(net2.rows[0].chat1 as number, 0.5 * 0.4 * (0.16 - 1), 1e-12);
