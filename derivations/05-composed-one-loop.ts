@@ -101,7 +101,7 @@ export default literate({
     {
       prose:
         'The bases carried from $d$ to $b$ enter $V^{(b,d)}$ only through the mean of the increment: the memory vertex is $2 (\\langle x^3 \\rangle - \\langle x \\rangle \\langle x^2 \\rangle)\\, \\partial \\langle y \\rangle / \\partial G^{(c)}$ ' +
-        '(with two inputs, for the entries $ab$ of field $b$ and $ce$ of field $d$, $V$ depends on the increment through $\\langle y_a \\rangle \\operatorname{Cov}(x_b, x_c x_e) + \\langle y_b \\rangle \\operatorname{Cov}(x_a, x_c x_e)$ only). Three cases follow. ' +
+        '(with two inputs, for the entry $pq$ of field $b$ and the entry $rt$ of field $d$, $V$ depends on the increment only through $\\langle y_p \\rangle \\operatorname{Cov}(x_q, x_r x_t) + \\langle y_q \\rangle \\operatorname{Cov}(x_p, x_r x_t)$). Three cases follow. ' +
         'Feed-forward: a dense layer replaces the value by a fresh base, nothing is carried past it, the noise is white ($V^{(b,d)} = 0$ for $b \\neq d$) and the memory term is zero; what remains is the curvature term, the feed-forward recursion of the one-loop section. ' +
         'Residual blocks that end in a dense layer, $x + \\alpha (W_2 \\phi(W_1 x + b_1) + b_2)$: the increment is a zero-mean Gaussian, $\\langle y \\rangle = 0$, and the memory term vanishes too. ' +
         'The residual form $h + \\alpha (W \\phi(h) + b)$ of the one-loop section: the stream is a zero-mean Gaussian random walk, one base per neuron with covariance $\\mathcal{K}^{(\\ell - 1)}$, ' +
