@@ -10,7 +10,11 @@ import {
   derive, allDerivations, derivationFiles, defaultOutDir, STANDALONE, theoryMarkdown, THEORY_PAGE, fragment, DOC_ACTIVATIONS, DERIVATION_NAMES,
   loadLiterate, withoutCheckTables, standalone,
 } from '../src/derivations';
+import { GENERAL_ACT } from '../src/derivations/literate';
 import { coefficients, runRecursion, compareTables, actionOneLoop, CHECK_POINTS } from '../src/derivations/oneLoop';
+import { postActivation, postActivationTheory, actionOneLoopPA, runGeneral, PA_POINT } from '../src/derivations/composedLoop';
+import { netOneLoop64 } from '../src/quantities/loop/netOneLoop';
+import { parseNetwork } from '../src/model/net/json';
 import { activation } from '../src/model/activation';
 import { network } from '../src/model/network';
 import { oneLoop64 } from '../src/quantities/loop';
@@ -38,7 +42,7 @@ function run(argv: string[]): Promise<{ code: number; out: string; err: string }
 describe('derivations verify themselves', () => {
   const cases: [string, string, string][] = [
     ['loop', 'relu', 'residual'], ['loop', 'linear', 'residual'], ['loop', 'tanh', 'residual'], ['response', 'erf', 'residual'],
-    ['response', 'relu', 'none'], ['kernel', 'relu', 'residual'], ['optimal-alpha', 'erf', 'residual'],
+    ['response', 'relu', 'none'], ['kernel', 'relu', 'residual'], ['optimal-alpha', 'erf', 'residual'], ['net-loop', 'relu', 'residual'],
   ];
   test.each(cases)('%s --act %s --skip %s: every check passes', (name, act, skip) => {
     const d = derive(name, act, { skip });
@@ -64,6 +68,24 @@ describe('derivations verify themselves', () => {
     expect(compareTables(runRecursion(c, p), ref, p.depth)).toBeLessThan(1e-7);
     expect(compareTables(runRecursion({ ...c, mu: mul(num('1.01'), c.mu) }, p), ref, p.depth)).toBeGreaterThan(1e-4);
     expect(compareTables(runRecursion({ ...c, vD: num(0) }, p), ref, p.depth)).toBeGreaterThan(1e-2);
+  });
+
+  test('composed networks: a dropped memory vertex or a wrong response coefficient is caught by the action and by netOneLoop64', () => {
+    const act = activation('relu');
+    const pa = postActivation(act);
+    const th = postActivationTheory(act, pa, PA_POINT);
+    const action = actionOneLoopPA(act, PA_POINT, th.G);
+    const net = netOneLoop64(parseNetwork({ inputs: { kernel: [[PA_POINT.q0]] }, layers: [{ repeat: PA_POINT.L, layers: [{ residual: { alpha: PA_POINT.alpha, branch: [{ dense: { sw2: PA_POINT.sw2, sb2: PA_POINT.sb2 } }, { act: 'relu' }] } }] }] }));
+    const last = th.n;
+    const err = (t: typeof th) => {
+      const r = runGeneral(t);
+      return Math.max(Math.abs(r.c1[last] - action.c1[last]), Math.abs(r.c1[last] - net.rows[PA_POINT.L].k1[0])) / Math.abs(action.c1[last]);
+    };
+    expect(err(th)).toBeLessThan(1e-7);
+    expect(err({ ...th, dV: () => 0 })).toBeGreaterThan(0.1);
+    expect(err({ ...th, M: th.M.map((r) => r.map((x) => 1.01 * x)) })).toBeGreaterThan(1e-4);
+    // the memory part is most of k1 here: the curvature part alone is far off
+    expect(Math.abs(net.rows[PA_POINT.L].k1Curvature[0] - net.rows[PA_POINT.L].k1[0])).toBeGreaterThan(0.5 * Math.abs(net.rows[PA_POINT.L].k1[0]));
   });
 
   test('the generic one-loop expansion of the action (depth 3) reproduces oneLoop64 directly', () => {
@@ -124,7 +146,8 @@ describe('LaTeX', () => {
     const md = theoryMarkdown(ds);
     expect(withoutCheckTables(fs.readFileSync(path.join(dir, THEORY_PAGE), 'utf8'))).toBe(md);
     const blocks = md.match(/\$\$\n[\s\S]*?\n\$\$/g) ?? [];
-    expect(blocks.length).toBe(ds.reduce((n, d) => n + d.equations.length, 0));
+    // an equation that is the same for every activation is shown once, in the steps (general activation)
+    expect(blocks.length).toBe(ds.reduce((n, d) => n + d.equations.filter((e) => d.act === GENERAL_ACT || !e.general).length, 0));
     for (const b of blocks) render(b.slice(3, -3));
   });
 
@@ -160,7 +183,7 @@ describe('LaTeX', () => {
 
   test('derivations/: one literate file per derivation, each placing every equation once in prose valid as LaTeX and Markdown', () => {
     const lit = loadLiterate();
-    expect(lit.map((l) => l.file)).toEqual(['01-mean-field', '02-response', '03-one-loop', '04-optimal-alpha']);
+    expect(lit.map((l) => l.file)).toEqual(['01-mean-field', '02-response', '03-one-loop', '04-optimal-alpha', '05-composed-one-loop']);
     expect(lit.map((l) => l.doc.command).sort()).toEqual([...DERIVATION_NAMES].sort());
     const ds = allDerivations({ checks: false });
     const dropped = lit.map((l) => (l.file === '02-response' ? { ...l, doc: { ...l.doc, steps: l.doc.steps.slice(1) } } : l));

@@ -1,5 +1,5 @@
 /**
- * `fieldprop derive <kernel|response|loop|optimal-alpha> [--act A] [--latex] [--json]`: the
+ * `fieldprop derive <kernel|response|loop|optimal-alpha|net-loop> [--act A] [--latex] [--json]`: the
  * derivations of src/derivations, printed as plain text (default) or LaTeX, each followed by the
  * numerical checks it ran. Exit code 1 if a check fails.
  */

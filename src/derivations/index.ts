@@ -11,6 +11,7 @@ import { deriveMeanField } from './meanField';
 import { deriveResponse } from './response';
 import { deriveOneLoop } from './oneLoop';
 import { deriveOptimalAlpha } from './optimalAlpha';
+import { deriveComposedLoop } from './composedLoop';
 import { Derivation } from './notation';
 import { alignBlock, loadLiterate, literateErrors, standaloneTex, theoryMd, GENERAL_ACT, LiterateFile, DerivationTable } from './literate';
 import { writeFileAtomic } from '../io/files';
@@ -21,6 +22,7 @@ export { deriveResponse } from './response';
 export { deriveOneLoop, runRecursion, actionOneLoop, coefficients } from './oneLoop';
 export { deriveOptimalAlpha } from './optimalAlpha';
 export { deriveNetKernel } from './netKernel';
+export { deriveComposedLoop } from './composedLoop';
 export { loadLiterate, withoutCheckTables, LiterateDerivation, LiterateFile, Step } from './literate';
 
 export interface DeriveOptions {
@@ -35,6 +37,7 @@ export const DERIVATIONS: Record<string, (act: string, opts: DeriveOptions) => D
   response: (act, o) => deriveResponse(act, { checks: o.checks, skip: o.skip as 'residual' | 'none' | undefined }),
   loop: (act, o) => deriveOneLoop(act, o),
   'optimal-alpha': (act, o) => deriveOptimalAlpha(act, o),
+  'net-loop': (act, o) => deriveComposedLoop(act, o),
 };
 
 export const DERIVATION_NAMES = Object.keys(DERIVATIONS);

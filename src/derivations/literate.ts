@@ -159,6 +159,11 @@ function checkRows(ds: Derivation[]): { act: string; c: Check; text: string }[] 
   }));
 }
 
+/** The equations of a particular activation that the documents show: those that are not the same for every activation. */
+export function closedForms(d: Derivation): Derivation['equations'] {
+  return d.equations.filter((e) => !e.general);
+}
+
 const fmt = (x: number) => (x === 0 ? '0' : x.toExponential(1));
 
 export const PREAMBLE_NOTE =
@@ -204,7 +209,7 @@ export function standaloneTex(lit: LiterateFile[], table: DerivationTable, acts:
       if (act === GENERAL_ACT) continue;
       out.push('');
       out.push(`\\subsection{Closed forms: ${escapeTex(act)}}`);
-      out.push(alignBlock(byAct.get(act)!.equations));
+      out.push(alignBlock(closedForms(byAct.get(act)!)));
     }
     out.push('');
     out.push('\\subsection{Checks}');
@@ -244,7 +249,7 @@ export function theoryMd(lit: LiterateFile[], table: DerivationTable, acts: stri
     for (const act of acts) {
       if (act === GENERAL_ACT) continue;
       out.push(`### Closed forms: ${act}`, '');
-      for (const e of byAct.get(act)!.equations) out.push(...eqMd(e));
+      for (const e of closedForms(byAct.get(act)!)) out.push(...eqMd(e));
     }
     out.push('### Checks', '', doc.checks, '', CHECKS_BEGIN_MD);
     const rows = checkRows(acts.map((a) => byAct.get(a)!));

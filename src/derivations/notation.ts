@@ -178,6 +178,8 @@ export interface Equation {
   text: string;
   /** What the equation is, in words. */
   note?: string;
+  /** The same for every activation: the documents show it in the steps only, not among an activation's closed forms. */
+  general?: boolean;
 }
 
 export interface Check {
@@ -202,7 +204,7 @@ export interface Derivation {
 }
 
 /** Plain text of indexed expressions: lay(K, l - 1) -> K^(l - 1), lay2(R, k, j) -> R^(k,j), kdelta(l, j) -> delta(l,j). */
-function plainIndexed(t: string): string {
+export function plainIndexed(t: string): string {
   return t
     .replace(/\blay\((\w+), ([^(),]*)\)/g, '$1^($2)')
     .replace(/\blay2\((\w+), ([^(),]*), ([^(),]*)\)/g, '$1^($2,$3)')

@@ -206,7 +206,7 @@ export function branch(p: Point): number {
   return (p.scaling ?? 'amplitude') === 'amplitude' ? p.alpha * p.alpha : p.alpha;
 }
 
-function coefFns(c: Coefficients, p: Point): Record<string, (...xs: number[]) => number> {
+export function coefFns(c: Coefficients, p: Point): Record<string, (...xs: number[]) => number> {
   const av = branch(p);
   const f1 = (e: Expr) => {
     const f = compileNamed(e, ['K', 'a', 'sw2', 'sb2'], c.act);
@@ -283,7 +283,7 @@ export interface ActionResult {
 }
 
 /** Gauss-Jordan inverse (small dense matrices). */
-function inverse(A: number[][]): number[][] {
+export function inverse(A: number[][]): number[][] {
   const n = A.length;
   const M = A.map((r, i) => [...r, ...Array.from({ length: n }, (_, j2) => (i === j2 ? 1 : 0))]);
   for (let c = 0; c < n; c++) {
