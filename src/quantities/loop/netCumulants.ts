@@ -262,6 +262,7 @@ function floorOf(center: Float64Array[], S: number[][]): number {
 /** dCum/dSigma_e for every entry e (or the entries `only`) by central differences, Richardson in the step. */
 export function cumulantGradient(vars: Variable[], S: number[][], maxOrder: number, stats: FdStats, num: NumOpts = DEFAULT_NUM, only?: [number, number][]): Cum[] {
   const P = S.length;
+  if (vars.every((v) => v.F.slope !== undefined)) return (only ?? entries(P)).map((e) => gaussianGradient(vars, e));
   const center = cumArrays(baseCumulants(vars, S, maxOrder, num), maxOrder);
   return (only ?? entries(P)).map((e) => {
     const h = step(S, e, 2e-3 * num.step);
@@ -275,11 +276,27 @@ export function cumulantGradient(vars: Variable[], S: number[][], maxOrder: numb
   });
 }
 
+/** Linear functions of a Gaussian: only kappa_2 = s_v s_w S[a_v][a_w] is non-zero, so its derivative is exact. */
+function gaussianGradient(vars: Variable[], e: [number, number]): Cum {
+  const n = vars.length;
+  const c = zeroCum(n);
+  for (let v = 0; v < n; v++) {
+    for (let w = 0; w < n; w++) {
+      const a = vars[v].input;
+      const b = vars[w].input;
+      if ((a === e[0] && b === e[1]) || (a === e[1] && b === e[0])) c.k2[v * n + w] = (vars[v].F.slope as number) * (vars[w].F.slope as number);
+    }
+  }
+  return c;
+}
+
 /** d^2 Cum / dSigma_e dSigma_f (orders 1 and 2 only), e <= f, as hess[e][f] (symmetric). */
 export function cumulantHessian(vars: Variable[], S: number[][], stats: FdStats, num: NumOpts = DEFAULT_NUM): Cum[][] {
   const P = S.length;
   const E = entries(P);
   const n = vars.length;
+  // linear functions of a Gaussian: kappa_2 is linear in Sigma
+  if (vars.every((v) => v.F.slope !== undefined)) return E.map(() => E.map(() => zeroCum(n)));
   const at = (T: number[][]) => cumArrays(baseCumulants(vars, T, 2, num), 2);
   const center = at(S);
   const H: Cum[][] = E.map(() => new Array<Cum>(E.length));
