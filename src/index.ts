@@ -49,6 +49,7 @@ export {
   dense, act, residual, serial, repeat, batchnorm as batchnormLayer, conv, readout, net, inputCount,
   parseNetwork, readNetworkFile, networkToJson, layerToJson, describeStandard, standardNetwork, netError, Where,
 } from './model/net';
+export type { ConvWeights } from './model/net';
 export {
   netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation,
   diagonalClasses, passesThroughDense, countResidualBlocks,

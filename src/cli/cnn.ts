@@ -73,14 +73,14 @@ function plotFile(opts: ParsedArgs): string | undefined {
   return f;
 }
 
-/** The flags `cnn --net` replaces (the file describes the layers; the image stays a flag). */
+/** The flags `--net` replaces in the cnn commands (the file describes the layers; the image stays a flag). */
 const CNN_NET_REPLACES = ['act', 'sw2', 'sb2', 'dims', 'kernel-size', 'init', 'profile', 'padding', 'depth'];
 
-/** `cnn --net FILE`: the spec and propagation depth from a description, refusing the flags it replaces. */
-function specFromNet(opts: ParsedArgs, argv: string[]): { spec: CnnSpec; depth: number } {
+/** `--net FILE` of a cnn command: the spec on the given image and the depth L, refusing the flags it replaces. */
+function specFromNet(opts: ParsedArgs, argv: string[], command: string, image: string): { spec: CnnSpec; depth: number } {
   checkNetFlags(argv, opts, CNN_NET_REPLACES, 'the layers');
-  const c = cnnFromNet(readNetworkFile(String(opts.net)), 'cnn');
-  const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image: opts.image as string, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
+  const c = cnnFromNet(readNetworkFile(String(opts.net)), command);
+  const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
   return { spec, depth: c.depth };
 }
 
@@ -241,7 +241,7 @@ const cnnCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnCommand, argv, io);
     if (!opts) return 0;
-    const fromNet = opts.net !== undefined ? specFromNet(opts, argv) : undefined;
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn', opts.image as string) : undefined;
     const spec = fromNet ? fromNet.spec : specFrom(opts);
     const depth = fromNet ? intParam('depth', String(fromNet.depth), 0, 1_000_000) : intParam('depth', opts.depth as string, 0, 1_000_000);
     const channels = intParam('channels', opts.channels as string, 1, 64);
@@ -369,6 +369,7 @@ const cnnSimulateCommand: Command = {
     { ...PROFILE, help: 'simulate this one kernel variance profile instead of --init (Gaussian weights N(0, sw2 v(beta)/C); delta-orthogonal: Haar centre tap)' },
     { name: 'width', value: '<integer 1..1024>', help: 'channels C of every hidden layer', default: '16' },
     { name: 'depth', value: '<integer 1..100000>', help: 'number of layers', default: '200' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md): repeat(L, [act, conv]) or repeat(L, [conv, act]), one initialisation (the conv\'s profile and weights); replaces the layer flags, --init and --depth (L), not --image' },
     { name: 'networks', value: '<integer 2..100000>', help: 'independent networks per initialisation', default: '64' },
     { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed (network k uses stream (seed, k))', default: '1' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
@@ -381,24 +382,22 @@ const cnnSimulateCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnSimulateCommand, argv, io);
     if (!opts) return 0;
-    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-simulate', String(image)) : undefined;
+    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
     const width = intParam('width', opts.width as string, 1, 1024);
-    const depth = intParam('depth', opts.depth as string, 1, 100_000);
+    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 100_000);
     const networks = intParam('networks', opts.networks as string, 2, 100_000);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const plot = plotFile(opts);
-    const geo = specFrom({ ...opts, image: String(image) }, inits[0]);
+    const geo = specs[0];
     const positions = geo.shape.reduce((a, n) => a * n, 1);
-    checkCost('networks', `simulating ${inits.length} x ${networks} CNNs of width ${width}, depth ${depth} on ${geo.shape.join('x')} positions`,
-      UNIT_COST.cnnSimulate * inits.length * networks * depth * width * width * positions * Math.pow(geo.kernelSize, geo.dims), 'reduce --networks, --depth, --width or --image');
+    checkCost('networks', `simulating ${specs.length} x ${networks} CNNs of width ${width}, depth ${depth} on ${geo.shape.join('x')} positions`,
+      UNIT_COST.cnnSimulate * specs.length * networks * depth * width * width * positions * Math.pow(geo.kernelSize, geo.dims), 'reduce --networks, --depth, --width or --image');
     const record = logLayers(depth).concat(Array.from({ length: 20 }, (_, i) => Math.round(((i + 1) * depth) / 20)));
-    const results = inits.map((init) => {
-      const spec = specFrom({ ...opts, image: String(image) }, init);
-      return { init: spec.init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) };
-    });
+    const results = specs.map((spec) => ({ init: spec.init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) }));
     const rows: SignalRow[] = [];
     for (const { init, r } of results)
       for (const p of r.planes) rows.push({ init, layer: p.layer, plane: p.delta.every((x) => x === 0) ? 'variance plane' : `plane delta = (${p.delta.join(',')})`, signal_sim: p.signal_sim, noise: p.noise, signal_theory: p.signal_theory });
@@ -522,6 +521,7 @@ const cnnJacobianCommand: Command = {
     { name: 'padding', value: '<circular|zero>', help: 'circular or zero padding', default: 'circular' },
     { name: 'width', value: '<integer 1..512>', help: 'channels C of every layer (width n^d <= 512)', default: '16' },
     { name: 'depth', value: '<integer 1..10000>', help: 'number of layers L of the Jacobian dh^L/dh^0', default: '32' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md), as cnn-simulate --net: repeat(L, [act, conv]) or repeat(L, [conv, act]); replaces the layer flags, --init and --depth (L), not --image' },
     { name: 'networks', value: '<integer 2..10000>', help: 'independent networks per initialisation (network k uses stream (seed, k), as cnn-simulate)', default: '16' },
     { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed', default: '1' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
@@ -533,16 +533,16 @@ const cnnJacobianCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnJacobianCommand, argv, io);
     if (!opts) return 0;
-    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-jacobian', String(image)) : undefined;
+    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
     const width = intParam('width', opts.width as string, 1, 512);
-    const depth = intParam('depth', opts.depth as string, 1, 10_000);
+    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 10_000);
     const networks = intParam('networks', opts.networks as string, 2, 10_000);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const bins = intParam('bins', opts.bins as string, 1, 200);
-    const specs = inits.map((init) => specFrom({ ...opts, image: String(image) }, init));
     const runs = specs.map((spec) => ({ spec, r: jacobianSpectrum({ spec, width, depth, networks, seed, channels, inputSeed, bins }) }));
     const fp = cnnFixedPoint(specs[0]);
     const chi1L = fp.chi1 ** depth;
