@@ -17,6 +17,8 @@ export interface Command {
   name: string;
   summary: string;
   options: OptionSpec[];
+  /** The flags `--net` replaces (refused beside it by parse); default NET_REPLACES. */
+  netReplaces?: readonly string[];
   run(argv: string[], io: Io): Promise<number>;
 }
 
@@ -77,7 +79,7 @@ export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefi
     return undefined;
   }
   if (positional.length > 0) throw strayArgument(cmd.name, positional[0]);
-  checkNetFlags(argv, opts);
+  checkNetFlags(argv, opts, cmd.netReplaces);
   return opts;
 }
 
