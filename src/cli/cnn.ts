@@ -13,15 +13,9 @@ import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
 import { InputError, NumericalError } from '../model/errors';
 import { intParam } from '../model/network';
-import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, logLayers, spatialMean } from '../api';
-
-export { logLayers } from '../api';
-import {
-  cnnSpec, CnnSpec, CnnFixedPoint, depthScale, cnnFixedPoint, displacementSet, randomImage, CNN_INITS,
-} from '../quantities/cnn';
-import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
-import { zeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from '../quantities/cnnZeroPad';
-import { jacobianSpectrum } from '../simulate/cnnJacobian';
+import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, cnnZeroPadAnalysis, cnnJacobianAnalysis, logLayers } from '../api';
+import { cnnSpec, CnnSpec, CnnFixedPoint, CNN_INITS } from '../quantities/cnn';
+import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, kernelDocument, tapVariances } from '../simulate/cnn';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
@@ -128,29 +122,8 @@ function zeroPadRun(
   io: { out: (s: string) => void },
 ): number {
   const d = o.digits;
-  const z = zeroPadFixedPoint(spec, fp.q_star, fp.c_star);
-  const marks = landmarkPositions(spec.shape);
+  const { fixedPoint: z, landmarks: marks, xi_circular, propagation } = cnnZeroPadAnalysis(spec, fp, o);
   const xi = (x: number | null) => (x === null ? null : fmt(x, 6));
-  let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][]; q_at: number[][] } | undefined;
-  if (o.depth > 0) {
-    const nn = displacementSet(spec.shape, 'nn');
-    const rec = new Set(logLayers(o.depth));
-    const P = { layers: [] as number[], mean_q: [] as number[], mean_c: nn.slice(1).map(() => [] as number[]), structure_q: [] as number[], structure_c: nn.slice(1).map(() => [] as number[]), q_at: marks.map(() => [] as number[]) };
-    const N = spec.shape.reduce((a, b) => a * b, 1);
-    propagateZeroPad(spec, zeroPadInputCovariance(spec, randomImage(spec.shape, o.channels, o.inputSeed)), o.depth, (l, S) => {
-      if (!rec.has(l)) return;
-      const planes = zeroPadPlanes(spec.shape, S, nn);
-      P.layers.push(l);
-      P.mean_q.push(spatialMean(planes[0]));
-      P.structure_q.push(rms(planes[0]));
-      for (let p = 1; p < planes.length; p++) {
-        P.mean_c[p - 1].push(spatialMean(planes[p]) / spatialMean(planes[0]));
-        P.structure_c[p - 1].push(rms(planes[p]));
-      }
-      marks.forEach((m, i) => P.q_at[i].push(S[m.index * N + m.index]));
-    });
-    propagation = P;
-  }
   if (o.json) {
     const out: Record<string, unknown> = {
       network: {
@@ -160,7 +133,7 @@ function zeroPadRun(
       digits: d,
       circular: { q_star: o.qText, c_star: fmt(fp.c_star, d), chi_q: fmt(fp.chi_q, d), chi_c: fmt(fp.chi_c, d) },
       q_star_map: Array.from(z.q, (x) => fmt(x, 10)),
-      q_star_at: Object.fromEntries(marks.map((m) => [m.name, fmt(z.q[m.index], 10)])),
+      q_star_at: Object.fromEntries(marks.map((m) => [m.name, fmt(m.q, 10)])),
       layers_q: z.layers_q,
       layers_sigma: z.layers_sigma,
       rho_q: z.rho_q === null ? null : fmt(z.rho_q, 8),
@@ -186,11 +159,11 @@ function zeroPadRun(
   io.out(`Circular (fully connected) fixed point, ${d} digits: q* ${o.qText ?? 'any q > 0'}, c* ${fmt(fp.c_star, d)}, chi_q ${fmt(fp.chi_q, d)}, chi_c ${fmt(fp.chi_c, d)}\n\n`);
   io.out(`Zero padding: the fixed point is not translation invariant (full covariance over all ${z.q.length} positions).\n`);
   io.out(`Fixed-point variance map q*(alpha) (converged in ${z.layers_q} layers):\n`);
-  io.out(table(['position', 'q*(alpha)', 'q*(alpha) / circular q*'], marks.map((m) => [m.name, fmt(z.q[m.index], 10), fmt(z.q[m.index] / fp.q_star, 6)]), 'q_star'));
+  io.out(table(['position', 'q*(alpha)', 'q*(alpha) / circular q*'], marks.map((m) => [m.name, fmt(m.q, 10), fmt(m.ratio, 6)]), 'q_star'));
   io.out(`\nDepth scales of the linearised map at the zero-padded fixed point (spectral radius rho of each block, xi = -1/ln rho):\n`);
   const rows = [
-    ['variance block', z.rho_q === null ? '-' : fmt(z.rho_q, 8), xi(z.xi_q) ?? '-', fmt(fp.chi_q, 8), fmt(depthScale(fp.chi_q), 6)],
-    ['correlation block', z.rho_c === null ? '-' : fmt(z.rho_c, 8), xi(z.xi_c) ?? '-', fmt(fp.chi_c, 8), fmt(depthScale(fp.chi_c), 6)],
+    ['variance block', z.rho_q === null ? '-' : fmt(z.rho_q, 8), xi(z.xi_q) ?? '-', fmt(fp.chi_q, 8), fmt(xi_circular.q, 6)],
+    ['correlation block', z.rho_c === null ? '-' : fmt(z.rho_c, 8), xi(z.xi_c) ?? '-', fmt(fp.chi_c, 8), fmt(xi_circular.c, 6)],
   ];
   io.out(table(['block', 'rho (zero)', 'xi (zero)', 'rho (circular, f = 0)', 'xi (circular)'], rows, 'depth_scales'));
   if (z.rho_q === null || z.rho_c === null) {
@@ -257,7 +230,7 @@ const cnnCommand: Command = {
       if (plot) throw new InputError('plot', 'the depth-scale plot is per Fourier mode: not available with --padding zero');
       return zeroPadRun(spec, fp, { depth, channels, inputSeed, digits, qText, json: !!opts.json }, io);
     }
-    const { modes, A, Aim, complex, lc, lq, xic, xiq, propagation, denseCheck } = cnnAnalysis(spec, fp, { depth, channels, inputSeed });
+    const { modes, A, Aim, Aabs, complex, lc, lq, xic, xiq, propagation, denseCheck } = cnnAnalysis(spec, fp, { depth, channels, inputSeed });
     if (plot) {
       await writeSvg(
         depthScalePlotSpec({
@@ -327,7 +300,7 @@ const cnnCommand: Command = {
       for (let m = 1; m <= n >> 1; m++) idx.push(m * n + m);
     }
     if (complex) {
-      const crows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(Aim[i], d), fmt(Math.hypot(A[i], Aim[i]), d), fmt(xic[i], d), fmt(xiq[i], d)]);
+      const crows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(Aim[i], d), fmt(Aabs[i], d), fmt(xic[i], d), fmt(xiq[i], d)]);
       io.out('(the profile is not symmetric: Ahat(f) is complex and the depth scales use |lambda(f)| = |chi| |Ahat(f)|)\n');
       io.out(table(['f', 'Re Ahat(f)', 'Im Ahat(f)', '|Ahat(f)|', 'xi_c(f)', 'xi_q(f)'], crows, 'modes'));
     } else {
@@ -475,8 +448,7 @@ const cnnOrthogonalCommand: Command = {
     if (!gen) throw new InputError('kernel', `must be orthogonal, delta-orthogonal or gaussian, got "${kind}"`);
     const K = gen(C, spec.kernelSize, spec.dims, rng);
     const sv = kernelSingularValues(K, C, spec.kernelSize, spec.shape);
-    // Variance per tap (sum over the C x C entries / C): how the kernel spreads over the window.
-    const tapVar = K.map((w) => w.reduce((a, x) => a + x * x, 0) / C);
+    const tapVar = tapVariances(K, C);
     const out = {
       kernel: kind,
       channels: C,
@@ -543,9 +515,7 @@ const cnnJacobianCommand: Command = {
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const bins = intParam('bins', opts.bins as string, 1, 200);
-    const runs = specs.map((spec) => ({ spec, r: jacobianSpectrum({ spec, width, depth, networks, seed, channels, inputSeed, bins }) }));
-    const fp = cnnFixedPoint(specs[0]);
-    const chi1L = fp.chi1 ** depth;
+    const { fp, chi1_pow_depth: chi1L, runs } = cnnJacobianAnalysis(specs, { width, depth, networks, seed, channels, inputSeed, bins });
     const s0 = specs[0];
     if (opts.json) {
       io.out(

@@ -515,6 +515,11 @@ export interface KernelDocument {
   weights: number[][][];
 }
 
+/** Variance per tap of a tap-major kernel, sum_ij W_ij(beta)^2 / C: how the kernel spreads over the window. */
+export function tapVariances(kernel: Float64Array[], C: number): number[] {
+  return kernel.map((w) => w.reduce((a, x) => a + x * x, 0) / C);
+}
+
 /** A tap-major kernel as a nested [k^d][C][C] array with its window offsets (float64 round-trips through JSON). */
 export function kernelDocument(kind: string, C: number, dims: number, k: number, seed: number, kernel: Float64Array[]): KernelDocument {
   const offsets = windowOffsets(dims, k);
