@@ -403,12 +403,11 @@ export function cnnAnalysis(spec: CnnSpec, fp: CnnFixedPoint, o: { depth: number
   const A = Array.from(modes.A, snap);
   const lc = A.map((a) => a * fp.chi_c);
   const lq = A.map((a) => a * fp.chi_q);
-  const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
   // Asymmetric profiles have a complex Ahat: the depth scales use |lambda| = |chi| |Ahat|.
   const Aim = Array.from(modes.A_im, snap);
   const complex = Aim.some((x) => x !== 0);
-  const xic = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
-  const xiq = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
+  const xic = A.map((a, i) => cnnDepthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
+  const xiq = A.map((a, i) => cnnDepthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
 
   // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
   let propagation: CnnPropagation | undefined;

@@ -29,6 +29,7 @@ export { main } from './cli/main';
 export * from './api';
 export * as batchnorm from './quantities/batchnorm';
 export * as batchnormSim from './simulate/batchnorm';
+export * as batchnormReport from './quantities/batchnormReport';
 export * as derivations from './derivations';
 export * as cnn from './quantities/cnn';
 export * as cnnSim from './simulate/cnn';

@@ -8,7 +8,7 @@ import { Command, ACT, JSON_OPT, HELP, SW2, SB2, parse, table } from './options'
 import { CSV_OPT } from './csv';
 import { intParam } from '../model/network';
 import { InputError } from '../model/errors';
-import { formatNumber } from '../numeric/field';
+import { formatNumber, formatFinite as fmt } from '../io/format';
 import { batchNormSpec, BatchNormOptions } from '../quantities/batchnorm';
 import { batchNormReport, batchNormSpectrum, batchNormGeneral, batchNormSimulation, JPHI_EIGEN_MAX_BATCH } from '../quantities/batchnormReport';
 import { Estimate } from '../simulate/batchnorm';
@@ -56,9 +56,6 @@ export function batchNormFromNet(d: NetDescription): { options: BatchNormOptions
   }
   return { options: o, depth: top[0].l.n };
 }
-
-const fmt = (x: number | null | undefined, digits: number): string | null =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : formatNumber(x, digits);
 
 export const batchNormCommand: Command = {
   name: 'batchnorm',

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';
 import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
-import { InputError, NumericalError } from '../model/errors';
+import { InputError } from '../model/errors';
 import { intParam } from '../model/network';
 import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, cnnZeroPadAnalysis, cnnJacobianAnalysis, logLayers } from '../api';
 import { cnnSpec, CnnSpec, CnnFixedPoint, CNN_INITS } from '../quantities/cnn';
@@ -19,7 +19,8 @@ import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKer
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
-import { writeFileAtomic } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
+import { formatTrimmed as fmt } from '../io/format';
 import { checkCost, UNIT_COST } from './cost';
 import { NET_OPTION, cnnFromNet, checkNetFlags } from './netForm';
 import { readNetworkFile } from '../model/net/json';
@@ -92,27 +93,11 @@ function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
   });
 }
 
-/** A finite float printed with `digits` significant digits (trailing zeros dropped); Infinity as text. */
-export function fmt(x: number, digits = 12): string {
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  if (!Number.isFinite(x)) throw new NumericalError(`a non-finite value (${x}) reached the output`);
-  if (x === 0) return '0';
-  const s = x.toPrecision(digits);
-  if (s.includes('e')) {
-    const [m, e] = s.split('e');
-    return `${m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m}e${e}`;
-  }
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
 function describeSpec(s: CnnSpec): string {
   const img = s.dims === 1 ? `1D image of ${s.image}` : `2D image ${s.image}x${s.image}`;
   const ker = s.dims === 1 ? `${s.kernelSize}` : `${s.kernelSize}x${s.kernelSize}`;
   return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, ${s.padding} padding, ${s.init === 'custom' ? `profile ${Array.from(s.profile, (x) => fmt(x, 6)).join(',')}` : `init ${s.init}`}`;
 }
-
-/** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
 
 /** `cnn --padding zero`: the boundary's fixed-point variance map, depth scales and a propagation. */
 function zeroPadRun(

@@ -15,15 +15,16 @@ import { parseGrid, swSbDiagram, alphaSwDiagram, SwSbDiagram, AlphaSwDiagram, Gr
 import { activation } from '../model/activation';
 import { network, intParam, realParam, Network } from '../model/network';
 import { InputError } from '../model/errors';
-import { formatNumber } from '../numeric/field';
-import { renderSvg, writeFileAtomic } from '../simulate/plot';
+import { formatNumber, formatFinite } from '../io/format';
+import { renderSvg } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
 import { NET_OPTION, checkNetFlags, feedForwardFromNet, standardFromNet } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import type { ParsedArgs } from './args';
 
 const PRINT_DIGITS = 6;
 
-const num = (x: number | null): string | null => (x === null || !Number.isFinite(x) ? null : formatNumber(x, PRINT_DIGITS));
+const num = (x: number | null): string | null => formatFinite(x, PRINT_DIGITS);
 
 export const PHASE_DEFAULTS = {
   'sw2-sb2': { act: 'tanh', sw2: '0.5:4:29', sb2: '0:0.5:11' },
