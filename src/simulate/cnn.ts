@@ -265,8 +265,6 @@ export function denseConvOperator(kernel: Float64Array[], C: number, k: number, 
 // ---------------------------------------------------------------------------------------
 // Simulation.
 
-export type SimInit = 'gaussian' | 'delta-orthogonal';
-
 export interface CnnSimOptions {
   spec: CnnSpec;
   width: number;
