@@ -125,7 +125,8 @@ export function residualFromNet(d: NetDescription, what: string): { arch: 'reduc
  * The CNN of the covariance-propagation theory (Xiao et al. 2018) from a description:
  * repeat(L, [act(phi), conv({...})]) or repeat(L, [conv({...}), act(phi)]) (the same map on
  * pre-activations). The conv layer gives sw2, sb2, dims, kernel size, profile (with its weights:
- * Gaussian, or the delta-orthogonal kernel) and padding; L the depth. Anything else: one line naming the first layer outside that form.
+ * Gaussian, or the delta-orthogonal kernel) and padding; L the depth. Anything else: one line
+ * naming the first layer outside that form.
  */
 export function cnnFromNet(d: NetDescription, what: string): {
   act: Activation; sw2: string; sb2: string; dims: string; kernelSize: string; profile: string | string[]; padding: string; depth: number;
