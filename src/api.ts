@@ -17,6 +17,9 @@ import { agreedArray } from './numeric/agreed';
 import { CnnSpec, CnnFixedPoint, CnnModes, cnnModes, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes } from './quantities/cnn';
 import { rms } from './simulate/cnn';
 import { formatNumber } from './numeric/field';
+import { depthScale as cnnDepthScale, cnnFixedPoint } from './quantities/cnn';
+import { jacobianSpectrum, JacobianOptions, JacobianSpectrum } from './simulate/cnnJacobian';
+import { zeroPadFixedPoint, ZeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from './quantities/cnnZeroPad';
 
 export interface KernelResult {
   network: Network;
@@ -358,6 +361,8 @@ export interface CnnAnalysis {
   /** Re and Im of Ahat(f) (exact zeros snapped), whether any Im is non-zero. */
   A: number[];
   Aim: number[];
+  /** |Ahat(f)|. */
+  Aabs: number[];
   complex: boolean;
   /** lambda_c(f) = chi_c Ahat(f), lambda_q(f) = chi_q Ahat(f) (real parts) and the depth scales -1/ln|lambda(f)|. */
   lc: number[];
@@ -398,12 +403,11 @@ export function cnnAnalysis(spec: CnnSpec, fp: CnnFixedPoint, o: { depth: number
   const A = Array.from(modes.A, snap);
   const lc = A.map((a) => a * fp.chi_c);
   const lq = A.map((a) => a * fp.chi_q);
-  const depthScale = (l: number) => (Math.abs(l) === 1 ? Infinity : l === 0 ? 0 : -1 / Math.log(Math.abs(l)));
   // Asymmetric profiles have a complex Ahat: the depth scales use |lambda| = |chi| |Ahat|.
   const Aim = Array.from(modes.A_im, snap);
   const complex = Aim.some((x) => x !== 0);
-  const xic = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
-  const xiq = A.map((a, i) => depthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
+  const xic = A.map((a, i) => cnnDepthScale(Math.hypot(a * fp.chi_c, Aim[i] * fp.chi_c)));
+  const xiq = A.map((a, i) => cnnDepthScale(Math.hypot(a * fp.chi_q, Aim[i] * fp.chi_q)));
 
   // Optional propagation of a random image's covariance (variance plane + nearest neighbours).
   let propagation: CnnPropagation | undefined;
@@ -447,5 +451,64 @@ export function cnnAnalysis(spec: CnnSpec, fp: CnnFixedPoint, o: { depth: number
     }
     if (checkLayers > 0) denseCheck = { layers: checkLayers, max_rel_diff: worst };
   }
-  return { modes, A, Aim, complex, lc, lq, xic, xiq, propagation, denseCheck };
+  const Aabs = A.map((a, i) => Math.hypot(a, Aim[i]));
+  return { modes, A, Aim, Aabs, complex, lc, lq, xic, xiq, propagation, denseCheck };
+}
+
+export interface CnnZeroPadAnalysis {
+  /** q*(alpha) of the zero-padded network, the full Sigma*, and the Perron roots and depth scales of its blocks. */
+  fixedPoint: ZeroPadFixedPoint;
+  /** Landmark positions (centre, edge midpoint, corner): q*(alpha) there and its ratio to the circular q*. */
+  landmarks: { name: string; index: number; q: number; ratio: number }[];
+  /** Depth scales of the circular network's variance and correlation maps (f = 0), for comparison. */
+  xi_circular: { q: number; c: number };
+  /** With depth > 0: a random image's full zero-padded covariance at log-spaced layers, and q at each landmark. */
+  propagation?: CnnPropagation & { q_at: number[][] };
+}
+
+/**
+ * A zero-padded CNN (not translation invariant): the fixed-point variance map over positions, the
+ * depth scales of its linearisation beside the circular ones and, with depth > 0, the full
+ * covariance of a random image propagated layer by layer (means and structure over the positions
+ * whose partner lies inside the image).
+ */
+export function cnnZeroPadAnalysis(spec: CnnSpec, fp: CnnFixedPoint, o: { depth: number; channels: number; inputSeed: number }): CnnZeroPadAnalysis {
+  const z = zeroPadFixedPoint(spec, fp.q_star, fp.c_star);
+  const marks = landmarkPositions(spec.shape);
+  let propagation: CnnZeroPadAnalysis['propagation'];
+  if (o.depth > 0) {
+    const nn = displacementSet(spec.shape, 'nn');
+    const rec = new Set(logLayers(o.depth));
+    const P = { layers: [] as number[], mean_q: [] as number[], mean_c: nn.slice(1).map(() => [] as number[]), structure_q: [] as number[], structure_c: nn.slice(1).map(() => [] as number[]), q_at: marks.map(() => [] as number[]) };
+    const N = spec.shape.reduce((a, b) => a * b, 1);
+    propagateZeroPad(spec, zeroPadInputCovariance(spec, randomImage(spec.shape, o.channels, o.inputSeed)), o.depth, (l, S) => {
+      if (!rec.has(l)) return;
+      const planes = zeroPadPlanes(spec.shape, S, nn);
+      P.layers.push(l);
+      P.mean_q.push(spatialMean(planes[0]));
+      P.structure_q.push(rms(planes[0]));
+      for (let p = 1; p < planes.length; p++) {
+        P.mean_c[p - 1].push(spatialMean(planes[p]) / spatialMean(planes[0]));
+        P.structure_c[p - 1].push(rms(planes[p]));
+      }
+      marks.forEach((m, i) => P.q_at[i].push(S[m.index * N + m.index]));
+    });
+    propagation = P;
+  }
+  return {
+    fixedPoint: z,
+    landmarks: marks.map((m) => ({ ...m, q: z.q[m.index], ratio: z.q[m.index] / fp.q_star })),
+    xi_circular: { q: cnnDepthScale(fp.chi_q), c: cnnDepthScale(fp.chi_c) },
+    propagation,
+  };
+}
+
+/**
+ * The input-output Jacobian spectra of seeded deep CNNs, one run per spec (initialisation), beside
+ * the mean field: chi_1 at the first spec's fixed point and chi_1^L.
+ */
+export function cnnJacobianAnalysis(specs: CnnSpec[], o: Omit<JacobianOptions, 'spec'>): { fp: CnnFixedPoint; chi1_pow_depth: number; runs: { spec: CnnSpec; r: JacobianSpectrum }[] } {
+  const runs = specs.map((spec) => ({ spec, r: jacobianSpectrum({ ...o, spec }) }));
+  const fp = cnnFixedPoint(specs[0]);
+  return { fp, chi1_pow_depth: fp.chi1 ** o.depth, runs };
 }

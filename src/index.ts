@@ -29,6 +29,7 @@ export { main } from './cli/main';
 export * from './api';
 export * as batchnorm from './quantities/batchnorm';
 export * as batchnormSim from './simulate/batchnorm';
+export * as batchnormReport from './quantities/batchnormReport';
 export * as derivations from './derivations';
 export * as cnn from './quantities/cnn';
 export * as cnnSim from './simulate/cnn';
@@ -49,6 +50,7 @@ export {
   dense, act, residual, serial, repeat, batchnorm as batchnormLayer, conv, readout, net, inputCount,
   parseNetwork, readNetworkFile, networkToJson, layerToJson, describeStandard, standardNetwork, netError, Where,
 } from './model/net';
+export type { ConvWeights } from './model/net';
 export {
   netMeanField, NetMeanField, NetRow, NetMeanFieldOptions, checkMeanFieldCovers, twoInputTable, correlation as netCorrelation,
   diagonalClasses, passesThroughDense, countResidualBlocks,

@@ -413,7 +413,7 @@ describe('cnn --net', () => {
     expect(a.code).toBe(0);
     expect(a.out).toBe(b.out);
     const c = await run(['cnn', '--net', file(cnnNet('delta', 'zero', 1)), '--image', '16', '--json']);
-    const d = await run(['cnn', '--act', 'tanh', '--sw2', '1.5', '--sb2', '0.05', '--dims', '1', '--kernel-size', '3', '--profile', 'delta-orthogonal', '--padding', 'zero', '--image', '16', '--depth', '12', '--json']);
+    const d = await run(['cnn', '--act', 'tanh', '--sw2', '1.5', '--sb2', '0.05', '--dims', '1', '--kernel-size', '3', '--profile', '0,1,0', '--padding', 'zero', '--image', '16', '--depth', '12', '--json']);
     expect(c.code).toBe(0);
     expect(c.out).toBe(d.out);
   });

@@ -7,29 +7,25 @@
 import { Command, ACT, JSON_OPT, HELP, SW2, SB2, parse, table } from './options';
 import { CSV_OPT } from './csv';
 import { intParam } from '../model/network';
-import { InputError, NumericalError } from '../model/errors';
-import { formatNumber } from '../numeric/field';
-import {
-  batchNormSpec, sphereMoments, sphereMomentsVerified, assemble, batchNormJphi, batchNormJphiFixedPoint, homogeneousForm, depthScale,
-  irrepDirections, fixedPointMatrix, isPlainBatchNorm, BatchNormResult, BatchNormOptions, JphiResult,
-} from '../quantities/batchnorm';
-import { batchNormEps, EpsResult } from '../quantities/batchnormEps';
-import { iterateGeneral, perturbedStart, GeneralFixedPoint } from '../quantities/batchnormGeneral';
-import { simulateBatchNorm, mapMonteCarlo, simulateLinearisation, Estimate } from '../simulate/batchnorm';
+import { InputError } from '../model/errors';
+import { formatNumber, formatFinite as fmt } from '../io/format';
+import { batchNormSpec, BatchNormOptions } from '../quantities/batchnorm';
+import { batchNormReport, batchNormSpectrum, batchNormGeneral, batchNormSimulation, JPHI_EIGEN_MAX_BATCH } from '../quantities/batchnormReport';
+import { Estimate } from '../simulate/batchnorm';
 import { MAX_SEED } from '../simulate/rng';
 import { NET_OPTION } from './netForm';
 import { readNetworkFile } from '../model/net/json';
 import { Layer, NetDescription, netError } from '../model/net/layers';
 
-/** The flags a `--net` file replaces for this command. */
-const BN_NET_REPLACES = ['act', 'batch', 'sw2', 'sb2', 'eps', 'gamma', 'beta'];
+/** The flags a `--net` file replaces for this command (its L is the Monte Carlo depth). */
+const BN_NET_REPLACES = ['act', 'batch', 'sw2', 'sb2', 'eps', 'gamma', 'beta', 'depth'];
 
 /**
  * The batch-norm parameters of a description repeat(L, [dense(sw2, sb2), batchnorm(B, eps, gamma, beta), act(phi)])
  * (serial blocks flattened), or the one-line refusal naming the first layer outside that form.
- * The inputs and L do not enter the fixed-point quantities.
+ * The inputs and L do not enter the fixed-point quantities; L is the depth of the Monte Carlo networks.
  */
-export function batchNormFromNet(d: NetDescription): BatchNormOptions {
+export function batchNormFromNet(d: NetDescription): { options: BatchNormOptions; depth: number } {
   const flat = (ls: readonly Layer[]): { l: Layer; path: string }[] =>
     ls.flatMap((l, i) => (l.kind === 'serial' ? flat(l.layers).map((x) => ({ ...x, path: `[${i}].serial${x.path}` })) : [{ l, path: `[${i}]` }]));
   const form = 'batchnorm covers repeat(L, [dense(sw2, sb2), batchnorm(batch, eps, gamma, beta), act(phi)]) only';
@@ -58,79 +54,13 @@ export function batchNormFromNet(d: NetDescription): BatchNormOptions {
     const field = layer === 1 ? `.batchnorm.${p}` : layer === 2 ? '.act' : `.dense.${p}`;
     throw netError({ source: d.source, path: `layers${top[0].path}.repeat.layers${body[layer].path}${field}` }, e.message.replace(/^--[\w-]+: /, ''));
   }
-  return o;
+  return { options: o, depth: top[0].l.n };
 }
-
-/** Largest batch for which the J_phi route also computes the eigenvalues (cost ~ B^3 per node). */
-export const JPHI_EIGEN_MAX_BATCH = 24;
-
-/** Memory cap of --simulate: weights and BN states of all layers (float64 numbers, 400 MB). */
-export const MAX_SIM_DOUBLES = 5e7;
-
-type Key = 'q_star' | 'c_star' | 'grad_rate' | 'lambda_std' | 'lambda_2';
-const KEYS: Key[] = ['q_star', 'c_star', 'grad_rate', 'lambda_std', 'lambda_2'];
-
-export interface BatchNormReport {
-  act: string;
-  batch: number;
-  sw2: number;
-  sb2: number;
-  digits: number;
-  result: BatchNormResult;
-  quad: { error: number; nodes: number };
-  jphi: (Partial<JphiResult> & { eigen: boolean }) | null;
-  route_difference: number | null;
-  /** With eps, gamma or beta away from 0, 1, 0: the radial x sphere quadrature and the symmetric iteration. */
-  affine: EpsResult | null;
-}
-
-/** Quadrature route with a digit count from the difference of two node counts, plus the J_phi route. */
-export function batchNormReport(o: BatchNormOptions): BatchNormReport {
-  const spec = batchNormSpec(o);
-  if (!isPlainBatchNorm(spec)) {
-    const r = batchNormEps(spec);
-    // the two rules agree to quad_error <= 1e-7: print 6 significant digits
-    return {
-      act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits: 6, result: r,
-      quad: { error: r.quad_error, nodes: r.nodes.sphere }, jphi: null, route_difference: null, affine: r,
-    };
-  }
-  const { moments, error, nodes } = sphereMomentsVerified(spec.act, spec.batch);
-  const result = assemble(spec, moments);
-  const coarse = assemble(spec, sphereMoments(spec.act, spec.batch, nodes / 2));
-  let rel = 0;
-  for (const k of KEYS) {
-    const a = result[k];
-    const b = coarse[k];
-    if (a === null || b === null) continue;
-    rel = Math.max(rel, Math.abs(a - b) / Math.max(Math.abs(a), 1e-300));
-  }
-  const digits = Math.max(3, Math.min(12, Math.floor(-Math.log10(Math.max(rel, 1e-16))) - 1));
-  let jphi: BatchNormReport['jphi'] = null;
-  let diff: number | null = null;
-  if (homogeneousForm(spec.act)) {
-    const eigen = spec.batch <= JPHI_EIGEN_MAX_BATCH;
-    jphi = eigen ? { ...batchNormJphi(spec), eigen } : { ...batchNormJphiFixedPoint(spec), eigen };
-    diff = 0;
-    for (const k of KEYS) {
-      const a = result[k];
-      const b = jphi[k];
-      if (a === null || b === null || b === undefined) continue;
-      diff = Math.max(diff, Math.abs(a - b) / Math.max(Math.abs(a), 1e-300));
-    }
-    if (diff > Math.pow(10, -digits + 1)) {
-      throw new NumericalError(`batchnorm: the quadrature and J_phi routes disagree (relative ${diff.toExponential(2)}) for ${spec.act.name} at B = ${spec.batch}`);
-    }
-  }
-  return { act: spec.act.name, batch: spec.batch, sw2: spec.sw2, sb2: spec.sb2, digits, result, quad: { error, nodes }, jphi, route_difference: diff, affine: null };
-}
-
-const fmt = (x: number | null | undefined, digits: number): string | null =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : formatNumber(x, digits);
 
 export const batchNormCommand: Command = {
   name: 'batchnorm',
   summary: 'batch-norm mean field over a batch of B inputs: fixed point q*, c*, forward eigenvalues, gradient explosion rate',
+  netReplaces: BN_NET_REPLACES,
   options: [
     { ...ACT, default: 'relu' },
     { name: 'batch', value: '<integer 2..10000>', help: 'batch size B', default: '8' },
@@ -139,7 +69,7 @@ export const batchNormCommand: Command = {
     { name: 'eps', value: '<real in [0, 10^6]>', help: 'BN epsilon: y = gamma G h / sqrt(|G h|^2/B + eps) + beta', default: '0' },
     { name: 'gamma', value: '<real in (0, 100]>', help: 'BN scale gamma', default: '1' },
     { name: 'beta', value: '<real in [-100, 100]>', help: 'BN shift beta', default: '0' },
-    { ...NET_OPTION, help: 'the network as a layer description repeat(L, [dense, batchnorm, act]) (docs/networks.md); replaces --act, --batch, --sw2, --sb2, --eps, --gamma, --beta' },
+    { ...NET_OPTION, help: 'the network as a layer description repeat(L, [dense, batchnorm, act]) (docs/networks.md); replaces --act, --batch, --sw2, --sb2, --eps, --gamma, --beta, and --depth (L, the Monte Carlo depth)' },
     { name: 'fixed-point', value: '<symmetric|general>', help: 'general: also iterate the B x B map from Sigma* + 1e-3 q* E (E seeded by --seed; relu, linear, relu-power:k, default eps/gamma/beta) and report the point reached', default: 'symmetric' },
     { name: 'simulate', flag: true, help: 'also run Monte Carlo: finite-width BN networks and the sampled B x B map' },
     { name: 'width', value: '<integer 8..4096>', help: 'Monte Carlo network width N', default: '256' },
@@ -154,11 +84,8 @@ export const batchNormCommand: Command = {
   async run(argv, io) {
     const opts = parse(batchNormCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined) {
-      const typed = BN_NET_REPLACES.find((name) => argv.some((x) => x === `--${name}` || x.startsWith(`--${name}=`)));
-      if (typed) throw new InputError('net', `replaces --${typed} (the file describes the whole network); give one or the other`);
-    }
-    const o: BatchNormOptions = opts.net !== undefined ? batchNormFromNet(readNetworkFile(String(opts.net))) : {
+    const fromNet = opts.net !== undefined ? batchNormFromNet(readNetworkFile(String(opts.net))) : undefined;
+    const o: BatchNormOptions = fromNet ? fromNet.options : {
       act: opts.act as string, batch: opts.batch as string, sw2: opts.sw2 as string, sb2: opts.sb2 as string,
       eps: opts.eps as string, gamma: opts.gamma as string, beta: opts.beta as string,
     };
@@ -166,11 +93,7 @@ export const batchNormCommand: Command = {
     const aff = rep.affine;
     const fpMode = String(opts['fixed-point']);
     if (fpMode !== 'symmetric' && fpMode !== 'general') throw new InputError('fixed-point', `must be symmetric or general, got "${fpMode}"`);
-    let general: GeneralFixedPoint | null = null;
-    if (fpMode === 'general') {
-      const spec = batchNormSpec(o);
-      general = iterateGeneral(spec, perturbedStart(rep.batch, rep.result.q_star, rep.result.c_star, 1e-3, intParam('seed', opts.seed as string, 0, MAX_SEED)));
-    }
+    const general = fpMode === 'general' ? batchNormGeneral(o, rep, intParam('seed', opts.seed as string, 0, MAX_SEED)) : null;
     const generalJson = general ? {
       general_fixed_point: {
         symmetric: general.symmetric, layers: general.layers,
@@ -181,30 +104,16 @@ export const batchNormCommand: Command = {
     const B = rep.batch;
     const r = rep.result;
     const d = rep.digits;
-    let sim: ReturnType<typeof runSimulation> | null = null;
-    if (opts.simulate) {
-      const width = intParam('width', opts.width as string, 8, 4096);
-      const depth = intParam('depth', opts.depth as string, 4, 1000);
-      const doubles = depth * width * (width + 2 * B);
-      if (doubles > MAX_SIM_DOUBLES) {
-        throw new InputError('width', `the simulation stores depth x width x (width + 2 batch) = ${doubles} numbers, more than ${MAX_SIM_DOUBLES}; reduce --width, --depth or --batch`);
-      }
-      sim = runSimulation(rep, {
-        width,
-        depth,
-        networks: intParam('networks', opts.networks as string, 2, 100000),
-        samples: intParam('samples', opts.samples as string, 100, 10000000),
-        seed: intParam('seed', opts.seed as string, 0, MAX_SEED),
-      });
-    }
-    const eig = [
-      aff ? { irrep: 'trivial', multiplicity: 1, value: aff.lambda_triv, note: 'scale direction q(1-c)' }
-        : { irrep: 'trivial', multiplicity: 1, value: 0, note: 'scale direction (BN is scale invariant)' },
-      ...(B >= 3 ? [{ irrep: 'standard [B-1,1]', multiplicity: B - 1, value: r.lambda_std as number, note: '' }] : []),
-      ...(B >= 4 ? [{ irrep: '[B-2,2]', multiplicity: (B * (B - 3)) / 2, value: r.lambda_2 as number, note: '' }] : []),
-    ];
-    const lamMax = Math.max(...eig.map((e) => Math.abs(e.value)));
-    const gradNote = B <= 3 && r.grad_rate === null ? 'infinite: E[1/chi^2_(B-1)] diverges for B <= 3' : null;
+    const sim = opts.simulate ? batchNormSimulation(rep, {
+      width: intParam('width', opts.width as string, 8, 4096),
+      depth: intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 4, 1000),
+      networks: intParam('networks', opts.networks as string, 2, 100000),
+      samples: intParam('samples', opts.samples as string, 100, 10000000),
+      seed: intParam('seed', opts.seed as string, 0, MAX_SEED),
+    }) : null;
+    const spectrum = batchNormSpectrum(rep);
+    const lamMax = spectrum.lambda_max;
+    const gradNote = spectrum.grad_note;
     if (opts.json) {
       const est = (e: Estimate) => ({ mean: formatNumber(e.mean, 8), se: formatNumber(e.se, 3), n: e.n });
       const out = {
@@ -218,10 +127,10 @@ export const batchNormCommand: Command = {
         q_star: fmt(r.q_star, d), c_star: fmt(r.c_star, d),
         phi2: fmt(r.phi2, d), phiphi: fmt(r.phiphi, d),
         grad_rate: fmt(r.grad_rate, d), ...(gradNote ? { grad_rate_note: gradNote } : {}),
-        grad_depth_scale: fmt(depthScale(r.grad_rate), d),
-        eigenvalues: eig.map((e) => ({ irrep: e.irrep, multiplicity: e.multiplicity, value: fmt(e.value, d), depth_scale: fmt(depthScale(e.value), d) })),
+        grad_depth_scale: fmt(spectrum.grad_depth_scale, d),
+        eigenvalues: spectrum.eigenvalues.map((e) => ({ irrep: e.irrep, multiplicity: e.multiplicity, value: fmt(e.value, d), depth_scale: fmt(e.depth_scale, d) })),
         lambda_std: fmt(r.lambda_std, d), lambda_2: fmt(r.lambda_2, d),
-        forward_depth_scale: fmt(depthScale(lamMax), d), symmetric_fixed_point_stable: lamMax < 1,
+        forward_depth_scale: fmt(spectrum.forward_depth_scale, d), symmetric_fixed_point_stable: lamMax < 1,
         routes: {
           quadrature: { rel_error: formatNumber(rep.quad.error, 2), nodes: rep.quad.nodes },
           jphi: rep.jphi ? {
@@ -270,8 +179,8 @@ export const batchNormCommand: Command = {
       row('lambda_std', r.lambda_std, j?.lambda_std, B >= 3 ? `forward eigenvalue, multiplicity ${B - 1}` : 'none (B = 2)'),
       row('lambda_2', r.lambda_2, j?.lambda_2, B >= 4 ? `forward eigenvalue, multiplicity ${(B * (B - 3)) / 2}` : 'none (B <= 3)'),
       ...(aff ? [row('lambda_triv', aff.lambda_triv, null, 'forward eigenvalue of the scale q(1-c) (eps > 0 breaks scale invariance)')] : []),
-      [' xi_grad', fmt(depthScale(r.grad_rate), d) ?? '-', '', 'layers per e-fold of gradient growth'],
-      [' xi_fwd', fmt(depthScale(lamMax), d) ?? '-', '', lamMax < 1 ? 'layers per e-fold of convergence to Sigma*' : 'symmetric fixed point UNSTABLE (|eigenvalue| >= 1)'],
+      [' xi_grad', fmt(spectrum.grad_depth_scale, d) ?? '-', '', 'layers per e-fold of gradient growth'],
+      [' xi_fwd', fmt(spectrum.forward_depth_scale, d) ?? '-', '', lamMax < 1 ? 'layers per e-fold of convergence to Sigma*' : 'symmetric fixed point UNSTABLE (|eigenvalue| >= 1)'],
     ];
     io.out(table(['quantity', 'quadrature', 'J_phi', 'meaning'], rows, 'quadrature'));
     if (j && !j.eigen) io.out(`(J_phi eigenvalues are computed for B <= ${JPHI_EIGEN_MAX_BATCH}.)\n`);
@@ -302,33 +211,3 @@ export const batchNormCommand: Command = {
     return 0;
   },
 };
-
-function runSimulation(rep: BatchNormReport, o: { width: number; depth: number; networks: number; samples: number; seed: number }) {
-  const bn = rep.affine ? { eps: rep.affine.eps, gamma: rep.affine.gamma, beta: rep.affine.beta } : undefined;
-  const spec = batchNormSpec({ act: rep.act, batch: rep.batch, sw2: rep.sw2, sb2: rep.sb2, ...bn });
-  const B = rep.batch;
-  const net = simulateBatchNorm({ act: spec.act, batch: B, width: o.width, depth: o.depth, sw2: spec.sw2, sb2: spec.sb2, networks: o.networks, seed: o.seed, ...bn });
-  const dirs = irrepDirections(B);
-  const directions = [dirs.std, dirs.pair].filter((x): x is number[][] => x !== null);
-  const map = mapMonteCarlo({
-    act: spec.act, batch: B, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
-    directions, samples: o.samples, seed: o.seed, bn,
-  });
-  // forward eigenvalues on finite-width layers: 5x as many (cheap, one-layer) networks
-  const lin = directions.map((D, k) => simulateLinearisation({
-    act: spec.act, batch: B, width: o.width, sw2: spec.sw2, sb2: spec.sb2, sigma: fixedPointMatrix(B, rep.result.q_star, rep.result.c_star),
-    direction: D, eps: 0.1, networks: 5 * o.networks, seed: o.seed + 1 + k, bn,
-  }));
-  const z = (e: Estimate | undefined, t: number | null): number | null => (e && t !== null && e.se > 0 ? (e.mean - t) / e.se : null);
-  return {
-    options: o,
-    net,
-    map,
-    lin,
-    z: {
-      q_star: z(net.q, rep.result.q_star), c_star: z(net.c, rep.result.c_star), grad_rate: z(net.grad_rate, rep.result.grad_rate),
-      lambda_std: z(map.lambda[0], rep.result.lambda_std), lambda_2: z(map.lambda[1], rep.result.lambda_2),
-      net_lambda_std: z(lin[0], rep.result.lambda_std), net_lambda_2: z(lin[1], rep.result.lambda_2),
-    } as Record<string, number | null>,
-  };
-}

@@ -11,21 +11,16 @@ import * as fs from 'fs';
 import { Command, ACT, SW2, SB2, JSON_OPT, HELP, parse, table } from './options';
 import { CSV_OPT } from './csv';
 import { OptionSpec, ParsedArgs } from './args';
-import { InputError, NumericalError } from '../model/errors';
+import { InputError } from '../model/errors';
 import { intParam } from '../model/network';
-import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, logLayers, spatialMean } from '../api';
-
-export { logLayers } from '../api';
-import {
-  cnnSpec, CnnSpec, CnnFixedPoint, depthScale, cnnFixedPoint, displacementSet, randomImage, CNN_INITS,
-} from '../quantities/cnn';
-import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, rms, kernelDocument } from '../simulate/cnn';
-import { zeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from '../quantities/cnnZeroPad';
-import { jacobianSpectrum } from '../simulate/cnnJacobian';
+import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, cnnZeroPadAnalysis, cnnJacobianAnalysis, logLayers } from '../api';
+import { cnnSpec, CnnSpec, CnnFixedPoint, CNN_INITS } from '../quantities/cnn';
+import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, kernelDocument, tapVariances } from '../simulate/cnn';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
-import { writeFileAtomic } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
+import { formatTrimmed as fmt } from '../io/format';
 import { checkCost, UNIT_COST } from './cost';
 import { NET_OPTION, cnnFromNet, checkNetFlags } from './netForm';
 import { readNetworkFile } from '../model/net/json';
@@ -73,14 +68,14 @@ function plotFile(opts: ParsedArgs): string | undefined {
   return f;
 }
 
-/** The flags `cnn --net` replaces (the file describes the layers; the image stays a flag). */
+/** The flags `--net` replaces in the cnn commands (the file describes the layers; the image stays a flag). */
 const CNN_NET_REPLACES = ['act', 'sw2', 'sb2', 'dims', 'kernel-size', 'init', 'profile', 'padding', 'depth'];
 
-/** `cnn --net FILE`: the spec and propagation depth from a description, refusing the flags it replaces. */
-function specFromNet(opts: ParsedArgs, argv: string[]): { spec: CnnSpec; depth: number } {
+/** `--net FILE` of a cnn command: the spec on the given image and the depth L, refusing the flags it replaces. */
+function specFromNet(opts: ParsedArgs, argv: string[], command: string, image: string): { spec: CnnSpec; depth: number } {
   checkNetFlags(argv, opts, CNN_NET_REPLACES, 'the layers');
-  const c = cnnFromNet(readNetworkFile(String(opts.net)), 'cnn');
-  const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image: opts.image as string, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
+  const c = cnnFromNet(readNetworkFile(String(opts.net)), command);
+  const spec = cnnSpec({ act: c.act, sw2: c.sw2, sb2: c.sb2, dims: c.dims, image, kernelSize: c.kernelSize, profile: c.profile, padding: c.padding });
   return { spec, depth: c.depth };
 }
 
@@ -98,27 +93,11 @@ function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
   });
 }
 
-/** A finite float printed with `digits` significant digits (trailing zeros dropped); Infinity as text. */
-export function fmt(x: number, digits = 12): string {
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  if (!Number.isFinite(x)) throw new NumericalError(`a non-finite value (${x}) reached the output`);
-  if (x === 0) return '0';
-  const s = x.toPrecision(digits);
-  if (s.includes('e')) {
-    const [m, e] = s.split('e');
-    return `${m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m}e${e}`;
-  }
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
 function describeSpec(s: CnnSpec): string {
   const img = s.dims === 1 ? `1D image of ${s.image}` : `2D image ${s.image}x${s.image}`;
   const ker = s.dims === 1 ? `${s.kernelSize}` : `${s.kernelSize}x${s.kernelSize}`;
   return `act = ${s.act.name}, sw2 = ${s.sw2}, sb2 = ${s.sb2}, ${img}, kernel ${ker}, ${s.padding} padding, ${s.init === 'custom' ? `profile ${Array.from(s.profile, (x) => fmt(x, 6)).join(',')}` : `init ${s.init}`}`;
 }
-
-/** Log-spaced layers 0, 1, 2, 5, 10, 20, 50, ... up to depth (always including depth). */
 
 /** `cnn --padding zero`: the boundary's fixed-point variance map, depth scales and a propagation. */
 function zeroPadRun(
@@ -128,29 +107,8 @@ function zeroPadRun(
   io: { out: (s: string) => void },
 ): number {
   const d = o.digits;
-  const z = zeroPadFixedPoint(spec, fp.q_star, fp.c_star);
-  const marks = landmarkPositions(spec.shape);
+  const { fixedPoint: z, landmarks: marks, xi_circular, propagation } = cnnZeroPadAnalysis(spec, fp, o);
   const xi = (x: number | null) => (x === null ? null : fmt(x, 6));
-  let propagation: { layers: number[]; mean_q: number[]; mean_c: number[][]; structure_q: number[]; structure_c: number[][]; q_at: number[][] } | undefined;
-  if (o.depth > 0) {
-    const nn = displacementSet(spec.shape, 'nn');
-    const rec = new Set(logLayers(o.depth));
-    const P = { layers: [] as number[], mean_q: [] as number[], mean_c: nn.slice(1).map(() => [] as number[]), structure_q: [] as number[], structure_c: nn.slice(1).map(() => [] as number[]), q_at: marks.map(() => [] as number[]) };
-    const N = spec.shape.reduce((a, b) => a * b, 1);
-    propagateZeroPad(spec, zeroPadInputCovariance(spec, randomImage(spec.shape, o.channels, o.inputSeed)), o.depth, (l, S) => {
-      if (!rec.has(l)) return;
-      const planes = zeroPadPlanes(spec.shape, S, nn);
-      P.layers.push(l);
-      P.mean_q.push(spatialMean(planes[0]));
-      P.structure_q.push(rms(planes[0]));
-      for (let p = 1; p < planes.length; p++) {
-        P.mean_c[p - 1].push(spatialMean(planes[p]) / spatialMean(planes[0]));
-        P.structure_c[p - 1].push(rms(planes[p]));
-      }
-      marks.forEach((m, i) => P.q_at[i].push(S[m.index * N + m.index]));
-    });
-    propagation = P;
-  }
   if (o.json) {
     const out: Record<string, unknown> = {
       network: {
@@ -160,7 +118,7 @@ function zeroPadRun(
       digits: d,
       circular: { q_star: o.qText, c_star: fmt(fp.c_star, d), chi_q: fmt(fp.chi_q, d), chi_c: fmt(fp.chi_c, d) },
       q_star_map: Array.from(z.q, (x) => fmt(x, 10)),
-      q_star_at: Object.fromEntries(marks.map((m) => [m.name, fmt(z.q[m.index], 10)])),
+      q_star_at: Object.fromEntries(marks.map((m) => [m.name, fmt(m.q, 10)])),
       layers_q: z.layers_q,
       layers_sigma: z.layers_sigma,
       rho_q: z.rho_q === null ? null : fmt(z.rho_q, 8),
@@ -186,11 +144,11 @@ function zeroPadRun(
   io.out(`Circular (fully connected) fixed point, ${d} digits: q* ${o.qText ?? 'any q > 0'}, c* ${fmt(fp.c_star, d)}, chi_q ${fmt(fp.chi_q, d)}, chi_c ${fmt(fp.chi_c, d)}\n\n`);
   io.out(`Zero padding: the fixed point is not translation invariant (full covariance over all ${z.q.length} positions).\n`);
   io.out(`Fixed-point variance map q*(alpha) (converged in ${z.layers_q} layers):\n`);
-  io.out(table(['position', 'q*(alpha)', 'q*(alpha) / circular q*'], marks.map((m) => [m.name, fmt(z.q[m.index], 10), fmt(z.q[m.index] / fp.q_star, 6)]), 'q_star'));
+  io.out(table(['position', 'q*(alpha)', 'q*(alpha) / circular q*'], marks.map((m) => [m.name, fmt(m.q, 10), fmt(m.ratio, 6)]), 'q_star'));
   io.out(`\nDepth scales of the linearised map at the zero-padded fixed point (spectral radius rho of each block, xi = -1/ln rho):\n`);
   const rows = [
-    ['variance block', z.rho_q === null ? '-' : fmt(z.rho_q, 8), xi(z.xi_q) ?? '-', fmt(fp.chi_q, 8), fmt(depthScale(fp.chi_q), 6)],
-    ['correlation block', z.rho_c === null ? '-' : fmt(z.rho_c, 8), xi(z.xi_c) ?? '-', fmt(fp.chi_c, 8), fmt(depthScale(fp.chi_c), 6)],
+    ['variance block', z.rho_q === null ? '-' : fmt(z.rho_q, 8), xi(z.xi_q) ?? '-', fmt(fp.chi_q, 8), fmt(xi_circular.q, 6)],
+    ['correlation block', z.rho_c === null ? '-' : fmt(z.rho_c, 8), xi(z.xi_c) ?? '-', fmt(fp.chi_c, 8), fmt(xi_circular.c, 6)],
   ];
   io.out(table(['block', 'rho (zero)', 'xi (zero)', 'rho (circular, f = 0)', 'xi (circular)'], rows, 'depth_scales'));
   if (z.rho_q === null || z.rho_c === null) {
@@ -241,7 +199,7 @@ const cnnCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnCommand, argv, io);
     if (!opts) return 0;
-    const fromNet = opts.net !== undefined ? specFromNet(opts, argv) : undefined;
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn', opts.image as string) : undefined;
     const spec = fromNet ? fromNet.spec : specFrom(opts);
     const depth = fromNet ? intParam('depth', String(fromNet.depth), 0, 1_000_000) : intParam('depth', opts.depth as string, 0, 1_000_000);
     const channels = intParam('channels', opts.channels as string, 1, 64);
@@ -257,7 +215,7 @@ const cnnCommand: Command = {
       if (plot) throw new InputError('plot', 'the depth-scale plot is per Fourier mode: not available with --padding zero');
       return zeroPadRun(spec, fp, { depth, channels, inputSeed, digits, qText, json: !!opts.json }, io);
     }
-    const { modes, A, Aim, complex, lc, lq, xic, xiq, propagation, denseCheck } = cnnAnalysis(spec, fp, { depth, channels, inputSeed });
+    const { modes, A, Aim, Aabs, complex, lc, lq, xic, xiq, propagation, denseCheck } = cnnAnalysis(spec, fp, { depth, channels, inputSeed });
     if (plot) {
       await writeSvg(
         depthScalePlotSpec({
@@ -327,7 +285,7 @@ const cnnCommand: Command = {
       for (let m = 1; m <= n >> 1; m++) idx.push(m * n + m);
     }
     if (complex) {
-      const crows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(Aim[i], d), fmt(Math.hypot(A[i], Aim[i]), d), fmt(xic[i], d), fmt(xiq[i], d)]);
+      const crows = idx.map((i) => [modes.frequencies[i].join(','), fmt(A[i], d), fmt(Aim[i], d), fmt(Aabs[i], d), fmt(xic[i], d), fmt(xiq[i], d)]);
       io.out('(the profile is not symmetric: Ahat(f) is complex and the depth scales use |lambda(f)| = |chi| |Ahat(f)|)\n');
       io.out(table(['f', 'Re Ahat(f)', 'Im Ahat(f)', '|Ahat(f)|', 'xi_c(f)', 'xi_q(f)'], crows, 'modes'));
     } else {
@@ -369,6 +327,7 @@ const cnnSimulateCommand: Command = {
     { ...PROFILE, help: 'simulate this one kernel variance profile instead of --init (Gaussian weights N(0, sw2 v(beta)/C); delta-orthogonal: Haar centre tap)' },
     { name: 'width', value: '<integer 1..1024>', help: 'channels C of every hidden layer', default: '16' },
     { name: 'depth', value: '<integer 1..100000>', help: 'number of layers', default: '200' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md): repeat(L, [act, conv]) or repeat(L, [conv, act]), one initialisation (the conv\'s profile and weights); replaces the layer flags, --init and --depth (L), not --image' },
     { name: 'networks', value: '<integer 2..100000>', help: 'independent networks per initialisation', default: '64' },
     { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed (network k uses stream (seed, k))', default: '1' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
@@ -381,24 +340,22 @@ const cnnSimulateCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnSimulateCommand, argv, io);
     if (!opts) return 0;
-    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-simulate', String(image)) : undefined;
+    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
     const width = intParam('width', opts.width as string, 1, 1024);
-    const depth = intParam('depth', opts.depth as string, 1, 100_000);
+    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 100_000);
     const networks = intParam('networks', opts.networks as string, 2, 100_000);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const plot = plotFile(opts);
-    const geo = specFrom({ ...opts, image: String(image) }, inits[0]);
+    const geo = specs[0];
     const positions = geo.shape.reduce((a, n) => a * n, 1);
-    checkCost('networks', `simulating ${inits.length} x ${networks} CNNs of width ${width}, depth ${depth} on ${geo.shape.join('x')} positions`,
-      UNIT_COST.cnnSimulate * inits.length * networks * depth * width * width * positions * Math.pow(geo.kernelSize, geo.dims), 'reduce --networks, --depth, --width or --image');
+    checkCost('networks', `simulating ${specs.length} x ${networks} CNNs of width ${width}, depth ${depth} on ${geo.shape.join('x')} positions`,
+      UNIT_COST.cnnSimulate * specs.length * networks * depth * width * width * positions * Math.pow(geo.kernelSize, geo.dims), 'reduce --networks, --depth, --width or --image');
     const record = logLayers(depth).concat(Array.from({ length: 20 }, (_, i) => Math.round(((i + 1) * depth) / 20)));
-    const results = inits.map((init) => {
-      const spec = specFrom({ ...opts, image: String(image) }, init);
-      return { init: spec.init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) };
-    });
+    const results = specs.map((spec) => ({ init: spec.init, spec, r: simulateCnn({ spec, width, depth, networks, seed, channels, inputSeed, record }) }));
     const rows: SignalRow[] = [];
     for (const { init, r } of results)
       for (const p of r.planes) rows.push({ init, layer: p.layer, plane: p.delta.every((x) => x === 0) ? 'variance plane' : `plane delta = (${p.delta.join(',')})`, signal_sim: p.signal_sim, noise: p.noise, signal_theory: p.signal_theory });
@@ -476,8 +433,7 @@ const cnnOrthogonalCommand: Command = {
     if (!gen) throw new InputError('kernel', `must be orthogonal, delta-orthogonal or gaussian, got "${kind}"`);
     const K = gen(C, spec.kernelSize, spec.dims, rng);
     const sv = kernelSingularValues(K, C, spec.kernelSize, spec.shape);
-    // Variance per tap (sum over the C x C entries / C): how the kernel spreads over the window.
-    const tapVar = K.map((w) => w.reduce((a, x) => a + x * x, 0) / C);
+    const tapVar = tapVariances(K, C);
     const out = {
       kernel: kind,
       channels: C,
@@ -522,6 +478,7 @@ const cnnJacobianCommand: Command = {
     { name: 'padding', value: '<circular|zero>', help: 'circular or zero padding', default: 'circular' },
     { name: 'width', value: '<integer 1..512>', help: 'channels C of every layer (width n^d <= 512)', default: '16' },
     { name: 'depth', value: '<integer 1..10000>', help: 'number of layers L of the Jacobian dh^L/dh^0', default: '32' },
+    { ...NET_OPTION, help: 'the network as a layer description (docs/networks.md), as cnn-simulate --net: repeat(L, [act, conv]) or repeat(L, [conv, act]); replaces the layer flags, --init and --depth (L), not --image' },
     { name: 'networks', value: '<integer 2..10000>', help: 'independent networks per initialisation (network k uses stream (seed, k), as cnn-simulate)', default: '16' },
     { name: 'seed', value: '<integer 0..2^53-1>', help: 'random seed', default: '1' },
     { name: 'channels', value: '<integer 1..64>', help: 'channels of the random input image', default: '3' },
@@ -533,19 +490,17 @@ const cnnJacobianCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnJacobianCommand, argv, io);
     if (!opts) return 0;
-    const inits = initsFrom(opts);
     const image = intParam('image', opts.image as string, 1, 256);
+    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-jacobian', String(image)) : undefined;
+    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
     const width = intParam('width', opts.width as string, 1, 512);
-    const depth = intParam('depth', opts.depth as string, 1, 10_000);
+    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 10_000);
     const networks = intParam('networks', opts.networks as string, 2, 10_000);
     const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
     const channels = intParam('channels', opts.channels as string, 1, 64);
     const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
     const bins = intParam('bins', opts.bins as string, 1, 200);
-    const specs = inits.map((init) => specFrom({ ...opts, image: String(image) }, init));
-    const runs = specs.map((spec) => ({ spec, r: jacobianSpectrum({ spec, width, depth, networks, seed, channels, inputSeed, bins }) }));
-    const fp = cnnFixedPoint(specs[0]);
-    const chi1L = fp.chi1 ** depth;
+    const { fp, chi1_pow_depth: chi1L, runs } = cnnJacobianAnalysis(specs, { width, depth, networks, seed, channels, inputSeed, bins });
     const s0 = specs[0];
     if (opts.json) {
       io.out(

@@ -11,7 +11,7 @@ import { analyseExponents, ExponentAnalysis, Law, optimalVariance, OptimalVarian
 import { realParam } from '../model/network';
 import { NET_OPTION, residualFromNet, checkNetFlags } from './netForm';
 import { readNetworkFile } from '../model/net/json';
-import { formatNumber } from '../numeric/field';
+import { formatMaybe } from '../io/format';
 
 export const RESIDUAL_OPTIONS: OptionSpec[] = [
   { ...ACT, help: 'activation: tanh or relu-power:k with 0 < k <= 1 (relu = relu-power:1)', default: RESIDUAL_DEFAULTS.act },
@@ -42,7 +42,7 @@ export function specJson(spec: ResidualSpec): Record<string, unknown> {
   return { arch: spec.arch, act: spec.act.name, sv2: spec.sv2, sw2: spec.sw2, sa2: spec.sa2, sb2: spec.sb2, q0: spec.q0, c0: spec.c0, depth: spec.depth };
 }
 
-const fmt = (x: number | null | undefined, d = 8): string | null => (x === null || x === undefined ? null : formatNumber(x, d));
+const fmt = (x: number | null | undefined, d = 8): string | null => formatMaybe(x, d);
 
 /** |extrapolated - derived| / error: the deviation in units of the fit's error. */
 export function deviation(l: Law): number | null {

@@ -124,8 +124,9 @@ export function residualFromNet(d: NetDescription, what: string): { arch: 'reduc
 /**
  * The CNN of the covariance-propagation theory (Xiao et al. 2018) from a description:
  * repeat(L, [act(phi), conv({...})]) or repeat(L, [conv({...}), act(phi)]) (the same map on
- * pre-activations). The conv layer gives sw2, sb2, dims, kernel size, profile and padding; L the
- * propagation depth. Anything else: one line naming the first layer outside that form.
+ * pre-activations). The conv layer gives sw2, sb2, dims, kernel size, profile (with its weights:
+ * Gaussian, or the delta-orthogonal kernel) and padding; L the depth. Anything else: one line
+ * naming the first layer outside that form.
  */
 export function cnnFromNet(d: NetDescription, what: string): {
   act: Activation; sw2: string; sb2: string; dims: string; kernelSize: string; profile: string | string[]; padding: string; depth: number;
@@ -142,6 +143,12 @@ export function cnnFromNet(d: NetDescription, what: string): {
   }
   const conv = rep.layers.find((l) => l.kind === 'conv') as Extract<Layer, { kind: 'conv' }>;
   const phi = (rep.layers.find((l) => l.kind === 'act') as Extract<Layer, { kind: 'act' }>).phi;
-  const profile = conv.profile === 'uniform' ? 'uniform' : conv.profile === 'delta' ? 'delta-orthogonal' : [...conv.profile];
+  // A Gaussian "delta" profile is the list of weights with all variance on the centre tap; the
+  // name "delta-orthogonal" is the Haar-orthogonal centre tap (the same mean field, other simulations).
+  const taps = conv.kernelSize ** conv.dims;
+  const centre = (taps - 1) / 2;
+  const profile = conv.profile === 'uniform' ? 'uniform'
+    : conv.profile === 'delta' ? (conv.weights === 'orthogonal' ? 'delta-orthogonal' : Array.from({ length: taps }, (_, t) => (t === centre ? '1' : '0')))
+    : [...conv.profile];
   return { act: phi, sw2: conv.sw2, sb2: conv.sb2, dims: String(conv.dims), kernelSize: String(conv.kernelSize), profile, padding: conv.padding, depth: rep.n };
 }

@@ -10,7 +10,7 @@ import { ntkAnalysis } from '../quantities/ntk';
 import { critical } from '../api';
 import { intParam } from '../model/network';
 import { empiricalNtkStats, EmpiricalNtkStats, NtkSimSpec, checkNtkSpec } from '../simulate/ntk';
-import { formatNumber } from '../numeric/field';
+import { formatNumber, formatMaybe } from '../io/format';
 import { readNetworkFile } from '../model/net/json';
 import { describeStandard, standardNetwork } from '../model/net/standard';
 import { runNtkNet, ntkWidths, empiricalNetEntries, empiricalNetText } from './ntkNet';
@@ -36,7 +36,7 @@ export interface EmpiricalBlock {
 
 export function empiricalBlock(s: EmpiricalNtkStats, layer: number, ntk: number, ntk12: number): EmpiricalBlock {
   const f = (x: number): string => formatNumber(x, 6);
-  const zf = (x: number | null): string | null => (x === null ? null : formatNumber(x, 3));
+  const zf = (x: number | null): string | null => formatMaybe(x, 3);
   return {
     width: s.width, samples: s.samples, seed: s.seed, layer,
     ntk_mean: f(s.ntk_mean), ntk_se: f(s.ntk_se), ntk_z: zf(z(s.ntk_mean, s.ntk_se, ntk)),

@@ -13,7 +13,7 @@ import { NtkOptions } from '../quantities/ntk';
 import { compileNet } from '../simulate/netForward';
 import { NetNtkStats, empiricalNetNtkStats } from '../simulate/netNtk';
 import { weightedLineFit, zScore } from '../simulate/stats';
-import { formatNumber } from '../numeric/field';
+import { formatNumber, formatMaybe } from '../io/format';
 import { digitsFrom, table } from './options';
 
 /** The widest explicit network of the empirical NTK. */
@@ -64,7 +64,7 @@ export function empiricalNetEntries(d: NetDescription, widths: number[], samples
 
 export function empiricalNetText(entries: EmpiricalNetEntry[], samples: number, seed: number): string {
   const f = (x: number, d = 6) => formatNumber(x, d);
-  const zt = (z: number | null) => (z === null ? '-' : formatNumber(z, 3));
+  const zt = (z: number | null) => formatMaybe(z, 3) ?? '-';
   const widths = entries[0].widths.map((w) => w.width);
   const several = widths.length >= 2;
   let s = `\nEmpirical NTK at the output: ${samples} explicit networks per width (seed ${seed}), (1/N) tr Theta, mean +- standard error; ` +

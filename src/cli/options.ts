@@ -8,6 +8,7 @@ import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
 import { InputError } from '../model/errors';
 import { recordTable } from './csv';
+import { textTable } from '../io/format';
 import { readNetworkFile } from '../model/net/json';
 import { NetDescription } from '../model/net/layers';
 import { describeStandard } from '../model/net/standard';
@@ -17,6 +18,8 @@ export interface Command {
   name: string;
   summary: string;
   options: OptionSpec[];
+  /** The flags `--net` replaces (refused beside it by parse); default NET_REPLACES. */
+  netReplaces?: readonly string[];
   run(argv: string[], io: Io): Promise<number>;
 }
 
@@ -77,16 +80,14 @@ export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefi
     return undefined;
   }
   if (positional.length > 0) throw strayArgument(cmd.name, positional[0]);
-  checkNetFlags(argv, opts);
+  checkNetFlags(argv, opts, cmd.netReplaces);
   return opts;
 }
 
 /** A text table; under --csv the same header and rows are recorded for the CSV (name: the table column when there are several). */
 export function table(header: string[], rows: string[][], name?: string): string {
   recordTable(header, rows, name);
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const fmt = (r: string[]) => r.map((x, j) => (j === 0 ? x.padStart(widths[j]) : x.padEnd(widths[j]))).join('  ');
-  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n') + '\n';
+  return textTable(header, rows);
 }
 
 export function describe(net: Network): string {

@@ -13,14 +13,18 @@ import { Command, ACT, JSON_OPT, HELP, parse, table } from './options';
 import { CSV_OPT } from './csv';
 import { parseGrid, swSbDiagram, alphaSwDiagram, SwSbDiagram, AlphaSwDiagram, Grid } from '../quantities/phase';
 import { activation } from '../model/activation';
-import { network, intParam, realParam } from '../model/network';
+import { network, intParam, realParam, Network } from '../model/network';
 import { InputError } from '../model/errors';
-import { formatNumber } from '../numeric/field';
-import { renderSvg, writeFileAtomic } from '../simulate/plot';
+import { formatNumber, formatFinite } from '../io/format';
+import { renderSvg } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
+import { NET_OPTION, checkNetFlags, feedForwardFromNet, standardFromNet } from './netForm';
+import { readNetworkFile } from '../model/net/json';
+import type { ParsedArgs } from './args';
 
 const PRINT_DIGITS = 6;
 
-const num = (x: number | null): string | null => (x === null || !Number.isFinite(x) ? null : formatNumber(x, PRINT_DIGITS));
+const num = (x: number | null): string | null => formatFinite(x, PRINT_DIGITS);
 
 export const PHASE_DEFAULTS = {
   'sw2-sb2': { act: 'tanh', sw2: '0.5:4:29', sb2: '0:0.5:11' },
@@ -32,6 +36,8 @@ export const DEFAULT_LEVELS = '1,2,5,10,20,50,100';
 export const phaseCommand: Command = {
   name: 'phase',
   summary: 'phase diagrams: order/chaos over (sw2, sb2) with the critical line and xi_c contours, or the sensitivity over (alpha, sw2)',
+  // The grids stay flags beside --net (they replace the file's values); each plane refuses the rest.
+  netReplaces: [],
   options: [
     { name: 'plane', value: '<sw2-sb2|alpha-sw2>', help: 'which diagram', default: 'sw2-sb2' },
     { ...ACT, help: `${ACT.help} (default tanh; alpha-sw2: erf)` },
@@ -44,6 +50,11 @@ export const phaseCommand: Command = {
     { name: 'scaling', value: '<amplitude|variance>', help: 'alpha-sw2 only: alpha as branch amplitude or variance factor (default amplitude)' },
     { name: 'levels', value: '<xi,xi,...>', help: `sw2-sb2 only: depth-scale contour levels (default ${DEFAULT_LEVELS})` },
     { name: 'critical-points', value: '<2..401>', help: 'sw2-sb2 only: points on the critical line, evenly spaced over the sb2 range (default 21)' },
+    {
+      ...NET_OPTION,
+      help: 'the network as a layer description (docs/networks.md), its sw2 and sb2 (sw2-sb2) or alpha and sw2 (alpha-sw2) replaced by the scanned grids: '
+        + 'sw2-sb2 takes the activation of repeat(L, [act, dense]); alpha-sw2 takes act, sb2, depth, q0, c0 and scaling of repeat(L, residual(alpha, [act, dense])); replaces those flags',
+    },
     { name: 'out', value: '<file.svg>', help: 'also write the diagram as an SVG plot (atomically)' },
     JSON_OPT,
     CSV_OPT,
@@ -61,7 +72,7 @@ export const phaseCommand: Command = {
         if (opts[k] !== undefined) throw new InputError(k, 'applies to --plane alpha-sw2 only (the sw2-sb2 plane is the feed-forward fixed-point analysis)');
       }
       const d = PHASE_DEFAULTS['sw2-sb2'];
-      const act = activation((opts.act as string | undefined) ?? d.act);
+      const act = opts.net !== undefined ? feedForwardActFromNet(argv, opts) : activation((opts.act as string | undefined) ?? d.act);
       const sw2 = parseGrid('sw2', (opts.sw2 as string | undefined) ?? d.sw2, { min: 0, minExclusive: true, what: '> 0' });
       const sb2 = parseGrid('sb2', (opts.sb2 as string | undefined) ?? d.sb2, { min: 0, what: '>= 0' });
       const levels = parseLevels((opts.levels as string | undefined) ?? DEFAULT_LEVELS);
@@ -81,7 +92,7 @@ export const phaseCommand: Command = {
     const d = PHASE_DEFAULTS['alpha-sw2'];
     const sb2Text = (opts.sb2 as string | undefined) ?? d.sb2;
     if (sb2Text.includes(':')) throw new InputError('sb2', `the alpha-sw2 plane takes one sb2 value, got the grid "${sb2Text}"`);
-    const net = network({
+    const net = opts.net !== undefined ? residualFromNet(argv, opts) : network({
       act: (opts.act as string | undefined) ?? d.act, alpha: '1', sw2: '1', sb2: realParam('sb2', sb2Text, { min: 0, what: '>= 0 (a variance)' }),
       depth: intParam('depth', (opts.depth as string | undefined) ?? d.depth, 1, 100_000), q0: (opts.q0 as string | undefined) ?? d.q0, c0: (opts.c0 as string | undefined) ?? d.c0,
       skip: 'residual', scaling: (opts.scaling as string | undefined) ?? d.scaling,
@@ -100,6 +111,20 @@ export const phaseCommand: Command = {
     return 0;
   },
 };
+
+/** `--plane sw2-sb2 --net FILE`: the activation of a feed-forward description (its sw2, sb2 are the scan's). */
+function feedForwardActFromNet(argv: string[], opts: ParsedArgs) {
+  checkNetFlags(argv, opts, ['act'], 'the activation');
+  return feedForwardFromNet(readNetworkFile(String(opts.net)), 'phase --plane sw2-sb2').act;
+}
+
+/** `--plane alpha-sw2 --net FILE`: the residual network of today's form (its alpha, sw2 are the scan's). */
+function residualFromNet(argv: string[], opts: ParsedArgs): Network {
+  checkNetFlags(argv, opts, ['act', 'sb2', 'depth', 'q0', 'c0', 'scaling'], 'the network');
+  const n = standardFromNet(readNetworkFile(String(opts.net)), 'phase --plane alpha-sw2');
+  if (n.skip === 'none') throw new InputError('net', 'the alpha-sw2 plane scans the residual scale alpha: this network has no residual blocks (use --plane sw2-sb2)');
+  return { ...n, alpha: '1', sw2: '1' };
+}
 
 function parseLevels(text: string): number[] {
   const parts = text.split(',').map((s) => s.trim());

@@ -11,7 +11,7 @@ import { parse, JSON_OPT, HELP } from './options';
 import { InputError } from '../model/errors';
 import { buildReport, ReportData } from '../report/report';
 import { renderHtml } from '../report/html';
-import { writeFileAtomic } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
 
 /** Create DIR if needed and prove that a file can be written there (InputError otherwise). */
 export function checkOutputDir(dir: string): string {

@@ -6,7 +6,8 @@
  */
 import { Network, withChanges } from '../model/network';
 import { locateMaximum } from '../quantities/optimal';
-import { renderSvg, writeFileAtomic, fittedLog } from '../simulate/plot';
+import { renderSvg, fittedLog } from '../simulate/plot';
+import { writeFileAtomic } from '../io/files';
 import { checkOutputFile } from '../io/files';
 
 export interface SensitivityCurve {

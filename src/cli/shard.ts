@@ -1,8 +1,8 @@
 /**
  * What `sweep` and `validate` share for running on a cluster: the `--shard i/n` option (1-based i,
  * as in `--array=1-n` of SLURM: shard i takes the items k = i-1, i-1+n, i-1+2n, ... of a list
- * fixed by the options alone), and output files that appear only when complete (written under a
- * temporary name in the same directory, then renamed).
+ * fixed by the options alone), and the check of an output path before any work (the files are
+ * written atomically by io/files).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -41,21 +41,5 @@ export function checkOutPath(file: string, param = 'out'): void {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
     throw new InputError(param, `directory "${dir}" is not writable`);
-  }
-}
-
-/** Write a whole file atomically: a temporary file in the same directory, renamed into place. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
-    throw e;
   }
 }

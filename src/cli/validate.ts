@@ -21,6 +21,7 @@ import { standardNetwork } from '../model/net/standard';
 import { runValidateNet } from './validateNet';
 import { checkLoopLayers, checkMonteCarlo } from './cost';
 import { ProgressLine } from '../io/progress';
+import { formatPadded as num, formatZ as zText, textTable } from '../io/format';
 
 const MAX_SAMPLES = 1_000_000_000;
 
@@ -113,18 +114,6 @@ export function validateSettings(opts: ParsedArgs): ValidateSettings {
   return { widths, samples, seed, sampler, twoInputs, delta, fwer, threads, plot, json: opts.json === true };
 }
 
-function num(x: number | null | undefined, digits = 6): string {
-  if (x === null || x === undefined) return '-';
-  if (!Number.isFinite(x)) return String(x);
-  return x.toPrecision(digits);
-}
-
-function zText(z: number | null): string {
-  if (z === null) return '-';
-  if (!Number.isFinite(z)) return String(z);
-  return z.toFixed(2);
-}
-
 /** Layers shown in the text tables: all up to 20, else about 12 evenly spaced (and the last). */
 function shownLayers(rows: { layer: number }[]): Set<number> {
   if (rows.length <= 21) return new Set(rows.map((r) => r.layer));
@@ -138,9 +127,7 @@ function shownLayers(rows: { layer: number }[]): Set<number> {
 }
 
 function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const fmt = (r: string[]) => '  ' + r.map((x, j) => x.padStart(widths[j])).join('  ');
-  return [fmt(header), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n') + '\n';
+  return textTable(header, rows, { indent: '  ', align: 'right' });
 }
 
 function verdictWord(p: boolean | null): string {

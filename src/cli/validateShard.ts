@@ -17,7 +17,8 @@ import { planLayout } from '../simulate/observe';
 import { momentData } from '../simulate/stats';
 import { ValidateOptions, observationPlan, validateMerged, validateShard } from '../simulate/validate';
 import { writeValidationPlot } from '../simulate/plot';
-import { Shard, checkOutPath, parseShard, writeFileAtomic } from './shard';
+import { Shard, checkOutPath, parseShard } from './shard';
+import { writeFileAtomic } from '../io/files';
 import { EXIT_FAIL, EXIT_INTERRUPTED, ValidateSettings, jsonSafe, reportText, validateOptions } from './validate';
 import { ParsedArgs } from './args';
 

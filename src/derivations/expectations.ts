@@ -106,7 +106,6 @@ export const NAMED = new Set(['Ephi', 'Ephi22', 'Epair']);
 // ---------------------------------------------------------------------------------------
 // Moment builders: closed form where there is one, named expectation otherwise
 
-const X = sym('x');
 const Y = sym('y');
 
 /** Is phi a polynomial in x (some derivative of order <= 8 vanishes)? */

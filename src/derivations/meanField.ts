@@ -11,7 +11,7 @@
  * Gaussian quadrature of phi (a different route); the printed recursion, iterated, against
  * src/quantities/kernel.ts.
  */
-import { Expr, sym, add, mul, sub, substitute, ONE, ZERO } from '../symbolic';
+import { sym, add, mul, sub, substitute, ONE, ZERO } from '../symbolic';
 import { activation } from '../model/activation';
 import { network } from '../model/network';
 import { float64Interp } from '../interpret/numeric';

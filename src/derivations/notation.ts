@@ -226,4 +226,3 @@ export function check(what: string, maxError: number, tol: number, tex?: string)
 }
 
 export const L_ = sym('l');
-export const ONE_ = num(1);

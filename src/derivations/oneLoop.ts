@@ -34,7 +34,7 @@ import { oneLoop64, OneLoopTable } from '../quantities/loop';
 import { expect1F64 } from '../numeric/gaussian';
 import { moments, checkActivation, tidy, compileNamed, hasNamed, namedValue, relDiff } from './expectations';
 import {
-  Derivation, Equation, Check, equation, check, lay, lay2, Sum, kdelta, coef, evalIndexed, IndexedEnv, latex,
+  Derivation, Equation, Check, equation, check, lay, lay2, Sum, kdelta, coef, evalIndexed, IndexedEnv,
 } from './notation';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
@@ -46,7 +46,6 @@ const K = sym('K');
 const D = sym('D');
 const Kb = sym('Kb');
 const Ck = sym('Ck');
-const Ckp = sym('Ckp');
 const l = sym('l');
 const j = sym('j');
 const k = sym('k');
@@ -475,7 +474,6 @@ export function compareTables(rec: RecursionTable, ref: OneLoopTable, L: number)
 export function deriveOneLoop(actName: string, opts: { checks?: boolean } = {}): Derivation {
   const act = activation(actName);
   const c = coefficients(act);
-  const M = moments(act);
   const checks: Check[] = [];
   const eqs: Equation[] = [];
   const Kt = '\\mathcal{K}';

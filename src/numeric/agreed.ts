@@ -3,7 +3,7 @@
  * with only the digits on which the two evaluations agree.
  */
 import { NumericalError } from '../model/errors';
-import { formatNumber } from './field';
+import { formatNumber } from '../io/format';
 
 /**
  * x printed with the digits on which it agrees with y (at most 12). `scale` is the size of the

@@ -31,10 +31,6 @@ function quickTwoSum(a: number, b: number): DD {
   return new DD(s, b - (s - a));
 }
 
-export function ddNum(x: number): DD {
-  return new DD(x, 0);
-}
-
 export const DD_ZERO = new DD(0, 0);
 export const DD_ONE = new DD(1, 0);
 

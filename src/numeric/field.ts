@@ -10,6 +10,7 @@
 import Decimal from 'decimal.js';
 import { plainMath } from './plainMath';
 import * as el from './elementary';
+import { formatNumber } from '../io/format';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
 
@@ -75,23 +76,8 @@ export const float64: Field<number> = {
   format: (a, digits = 16) => formatNumber(a, digits),
 };
 
-/** Shortest faithful decimal string of a float64 value at `digits` significant digits. */
-export function formatNumber(x: number, digits = 16): string {
-  if (!Number.isFinite(x)) return String(x);
-  const d = Math.min(Math.max(digits, 1), 17);
-  return significant(new Decimal(x.toPrecision(d)), d);
-}
-
-/**
- * `v` rounded to `digits` significant digits, in plain decimal notation unless that would print
- * zeros that are not significant (an integer part longer than `digits`): then in exponent form,
- * e.g. 4.65664736798e16 rather than 46566473679800000.
- */
-export function significant(v: Decimal, digits: number): string {
-  const r = v.toSignificantDigits(digits);
-  if (r.isFinite() && !r.isZero() && r.e >= digits) return r.toExponential(digits - 1).replace('e+', 'e');
-  return r.toString();
-}
+// The printed-number conventions live with the tables in io/format; re-exported for the quantities.
+export { formatNumber, significant } from '../io/format';
 
 export type DecimalCtor = typeof Decimal;
 

@@ -57,7 +57,7 @@ export function structure(S: number[][]): Pick<GeneralFixedPoint, 'blocks' | 'of
   const vars = distinct(S.map((r, i) => r[i]));
   const blocks = vars.map((v) => ({
     variance: v,
-    members: S.map((r, i) => i).filter((i) => Math.abs(S[i][i] - v) <= 1e-6 * Math.abs(v)),
+    members: S.map((_, i) => i).filter((i) => Math.abs(S[i][i] - v) <= 1e-6 * Math.abs(v)),
   }));
   const off: number[] = [];
   for (let i = 0; i < B; i++) for (let j = i + 1; j < B; j++) off.push(S[i][j]);

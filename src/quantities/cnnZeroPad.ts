@@ -143,8 +143,8 @@ export class ZeroPadCovarianceMap {
     return this.average(this.moment(S), new Float64Array(this.N * this.N), this.sb2, this.sw2);
   }
 
-  /** The variance map alone (closed): q'(a) = sb2 + sw2 sum_t v_t [inside] <phi^2>(q(a + beta_t)). */
-  varianceStep(q: Float64Array, sq: (i: number) => number): Float64Array {
+  /** The variance map alone (closed): q'(a) = sb2 + sw2 sum_t v_t [inside] <phi^2>(q(a + beta_t)), with sq(i) = <phi^2>(q(i)). */
+  varianceStep(sq: (i: number) => number): Float64Array {
     const N = this.N;
     const v = this.spec.profile;
     const out = new Float64Array(N);
@@ -259,7 +259,7 @@ export function zeroPadFixedPoint(spec: CnnSpec, qStar: number, cStar: number, m
   let layersQ = -1;
   for (let l = 1; l <= maxLayers; l++) {
     const m = map.prepared(q);
-    const next = map.varianceStep(q, (i) => m.square(i));
+    const next = map.varianceStep((i) => m.square(i));
     let d = 0;
     for (let a = 0; a < N; a++) d = Math.max(d, next[a] === q[a] ? 0 : Math.abs(next[a] - q[a]) / Math.max(next[a], 1e-300));
     q = next;

@@ -16,7 +16,7 @@ import { Expr, parse, compileF64, toLatex, simplify, verifyIdentity } from '../s
 import { InputError, NumericalError } from '../model/errors';
 import { isActivation } from '../model/activation';
 import { ResidualSpec, iterate64, powerOf, Samples64, tanhMoments, carriesMean } from './residualMF';
-import { angularW64, diagonal64, rectifiedPowerTable } from './rectifiedPower';
+import { angularW64, rectifiedPowerTable } from './rectifiedPower';
 import { plainMath } from '../numeric/plainMath';
 const Math = plainMath();
 
@@ -511,9 +511,4 @@ export function optimalVariance(spec: ResidualSpec, target: number, depths?: num
   const slope = (i: number) => Math.log(sw2s[i + 1] / sw2s[i]) / Math.log(ds[i + 1] / ds[i]);
   const fitted = slope(ds.length - 2), previous = slope(0);
   return { target, depths: ds, sw2: sw2s, scaled: sw2s.map((w, i) => w * ds[i]), derived: -1, fitted, previous, error: Math.abs(fitted - previous) };
-}
-
-/** W_(k-1)(1) / W_k(1) = 1 / (2k - 1): used by the gradient law (checked in the tests). */
-export function diagonalRatio(k: number): number {
-  return diagonal64(k - 1) / diagonal64(k);
 }

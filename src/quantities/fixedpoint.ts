@@ -16,7 +16,6 @@
 import { evaluateIn } from '../interpret/symbolic';
 import Decimal from 'decimal.js';
 import { Activation } from '../model/activation';
-import { Network } from '../model/network';
 import { InputError, NumericalError } from '../model/errors';
 import { Field } from '../numeric/field';
 import { Interpretation, Integrand, productIntegrand, float64Interp } from '../interpret/numeric';
@@ -237,9 +236,4 @@ export function criticalPoint<T>(I: Interpretation<T>, act: Activation, sb2Text:
   const q0 = 0.5 * (lo + hi);
   const q = F.kind === 'float64' ? F.of(q0) : secant(F, h, F.of(q0), F.of(q0 * (1 + 1e-9)), 'critical q*');
   return { sw2: F.div(F.of(1), derivSquare(I, act, q)), q_star: q };
-}
-
-/** Convenience for the network object: the fixed point of its activation and variances. */
-export function networkFixedPoint<T>(I: Interpretation<T>, net: Network): FixedPoint<T> {
-  return fixedPoint(I, net.act, net.sw2, net.sb2);
 }

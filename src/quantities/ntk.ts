@@ -270,12 +270,6 @@ export function ntkLimits<T>(I: Interpretation<T>, net: Network, opts: NtkOption
   };
 }
 
-/** Float64 NTK of the last layer only (fast; for scans and long iterations in the tests). */
-export function ntk64(net: Network, opts: NtkOptions = {}): { ntk: number; ntk12: number } {
-  const t = ntkRecursion(float64Interp, net, opts);
-  return { ntk: t.ntk[net.depth], ntk12: t.ntk12[net.depth] };
-}
-
 // ---------------------------------------------------------------------------------------
 // Verified digits (the API behind `fieldprop ntk`).
 

@@ -117,7 +117,6 @@ export function seriesW64(k: number, c: number): number {
 export function angularW64(k: number, theta: number, tol = 1e-14): number {
   if (!(theta >= 0 && theta <= Math.PI)) throw new InputError('theta', `must be in [0, pi], got ${theta}`);
   if (theta === Math.PI) return 0;
-  const ct = Math.cos(theta);
   const pref = Math.exp(lnGamma64(k + 1)) / (2 * Math.PI);
   if (k === 0) return (pref * (Math.PI - theta));
   // With t = pi - theta - s (the distance to the end point where the integrand vanishes like t^k):

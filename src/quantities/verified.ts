@@ -8,7 +8,7 @@ import Decimal from 'decimal.js';
 import { decimalInterp, Interpretation } from '../interpret/numeric';
 import { NumericalError } from '../model/errors';
 import { binaryInterp, formatBF, BF } from '../numeric/binary';
-import { significant } from '../numeric/field';
+import { significant } from '../io/format';
 
 export type DecValue = Decimal | null | DecValue[];
 export type DecRecord = Record<string, DecValue>;

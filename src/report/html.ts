@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ReportData, ValidationRow } from './report';
+import { formatPadded, formatZ } from '../io/format';
 
 type Katex = { renderToString(tex: string, o: object): string };
 let katexModule: Katex | undefined;
@@ -38,15 +39,9 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function num(x: number | null | undefined, d = 6): string {
-  if (x === null || x === undefined) return '–';
-  if (!Number.isFinite(x)) return String(x);
-  return x.toPrecision(d);
-}
-
-function z(x: number | null): string {
-  return x === null ? '–' : Number.isFinite(x) ? x.toFixed(2) : String(x);
-}
+// Missing values as an en dash in the HTML tables.
+const num = (x: number | null | undefined, d = 6): string => formatPadded(x, d, '–');
+const z = (x: number | null): string => formatZ(x, '–');
 
 function table(head: string[], rows: string[][], cls = ''): string {
   return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n')}</tbody></table>`;

@@ -17,7 +17,7 @@ import { network, Network } from '../model/network';
 import { NumericalError } from '../model/errors';
 import { kernel, response, optimalAlphaAnalysis } from '../api';
 import { oneLoop64, oneLoopExpansionParameter, OneLoopTable } from '../quantities/loop';
-import { formatNumber } from '../numeric/field';
+import { formatNumber } from '../io/format';
 import { agreedArray } from '../numeric/agreed';
 import { validate, ValidationReport, QuantityReport, FitReport } from '../simulate/validate';
 import { renderSvg, validationPlotSpec, fittedLog } from '../simulate/plot';

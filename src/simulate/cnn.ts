@@ -265,8 +265,6 @@ export function denseConvOperator(kernel: Float64Array[], C: number, k: number, 
 // ---------------------------------------------------------------------------------------
 // Simulation.
 
-export type SimInit = 'gaussian' | 'delta-orthogonal';
-
 export interface CnnSimOptions {
   spec: CnnSpec;
   width: number;
@@ -513,6 +511,11 @@ export interface KernelDocument {
   offsets: number[][];
   /** weights[t][i][j] = W_ij(beta_t): (W * y)_i(alpha) = sum_t sum_j W_ij(beta_t) y_j(alpha + beta_t). */
   weights: number[][][];
+}
+
+/** Variance per tap of a tap-major kernel, sum_ij W_ij(beta)^2 / C: how the kernel spreads over the window. */
+export function tapVariances(kernel: Float64Array[], C: number): number[] {
+  return kernel.map((w) => w.reduce((a, x) => a + x * x, 0) / C);
 }
 
 /** A tap-major kernel as a nested [k^d][C][C] array with its window offsets (float64 round-trips through JSON). */

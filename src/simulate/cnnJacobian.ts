@@ -77,7 +77,7 @@ export function jacobianMeanField(spec: CnnSpec, image: Float64Array[], depth: n
     for (let l = 0; l < depth; l++) {
       qs.push(q);
       const m = map.prepared(q);
-      q = map.varianceStep(q, (i) => m.square(i));
+      q = map.varianceStep((i) => m.square(i));
     }
   } else {
     const origin = [new Array<number>(spec.dims).fill(0)];

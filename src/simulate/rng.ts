@@ -85,7 +85,6 @@ const ZIG_RATIO = new Float64Array(ZIG_C);
 }
 
 const TWO_M31 = 2 ** -31;
-const TWO_M32 = 2 ** -32;
 const TWO_M53 = 2 ** -53;
 
 /**
@@ -236,9 +235,4 @@ const NORMAL_TMP = new Float64Array(1);
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
-}
-
-/** Exposed for tests: uniform in [0,1) from one 32-bit word. */
-export function u32ToUnit(x: number): number {
-  return (x >>> 0) * TWO_M32;
 }

@@ -194,7 +194,6 @@ export const HALF = num('1/2');
 export const PI = sym('pi');
 export const E_CONST = sym('e');
 
-export const isNum = (e: Expr): e is Num => e.kind === 'num';
 export const isZero = (e: Expr): boolean => e.kind === 'num' && e.n === 0n;
 export const isOne = (e: Expr): boolean => e.kind === 'num' && e.n === 1n && e.d === 1n;
 export const isInteger = (e: Expr): e is Num => e.kind === 'num' && e.d === 1n;
@@ -749,11 +748,6 @@ export function equals(a: Expr, b: Expr): boolean {
   return a === b || a.key === b.key;
 }
 
-/** Number of interned nodes currently tracked (for diagnostics). */
-export function internedCount(): number {
-  return table.size;
-}
-
 /** True when the expression has no free symbols (it may contain pi, e). */
 export function isConstant(e: Expr): boolean {
   return freeOf(e).size === 0;
@@ -789,11 +783,6 @@ export function substitute(e: Expr, map: Record<string, Expr>): Expr {
     return r;
   };
   return go(e);
-}
-
-/** The value of an exact number as a rational, or undefined. */
-export function asRational(e: Expr): Rat | undefined {
-  return e.kind === 'num' ? { n: e.n, d: e.d } : undefined;
 }
 
 /** Is the expression syntactically negative (negative number or negative coefficient)? */

@@ -35,9 +35,7 @@ export function rat(n: bigint, d: bigint = 1n): Rat {
 }
 
 export const rAdd = (a: Rat, b: Rat): Rat => (a.d === b.d ? rat(a.n + b.n, a.d) : rat(a.n * b.d + b.n * a.d, a.d * b.d));
-export const rSub = (a: Rat, b: Rat): Rat => rat(a.n * b.d - b.n * a.d, a.d * b.d);
 export const rMul = (a: Rat, b: Rat): Rat => rat(a.n * b.n, a.d * b.d);
-export const rDiv = (a: Rat, b: Rat): Rat => rat(a.n * b.d, a.d * b.n);
 export const rNeg = (a: Rat): Rat => ({ n: -a.n, d: a.d });
 export const rCmp = (a: Rat, b: Rat): number => {
   const l = a.n * b.d;

@@ -95,7 +95,7 @@ function parseLayer(where: Where, v: unknown): Layer {
     }
     case 'conv': {
       const r = object(w, body, '{"kernelSize": k, "sw2": ..., ...}');
-      onlyKeys(w, r, ['kernelSize', 'dims', 'profile', 'padding', 'sw2', 'sb2'], 'conv');
+      onlyKeys(w, r, ['kernelSize', 'dims', 'profile', 'padding', 'weights', 'sw2', 'sb2'], 'conv');
       required(w, r, 'sw2', 'the weight variance sigma_w^2 >= 0');
       return makeConv(w, r);
     }
@@ -158,6 +158,6 @@ export function layerToJson(l: Layer): Record<string, unknown> {
     case 'batchnorm':
       return { batchnorm: { batch: l.batch, eps: l.eps, gamma: l.gamma, beta: l.beta } };
     case 'conv':
-      return { conv: { kernelSize: l.kernelSize, dims: l.dims, profile: typeof l.profile === 'string' ? l.profile : [...l.profile], padding: l.padding, sw2: l.sw2, sb2: l.sb2 } };
+      return { conv: { kernelSize: l.kernelSize, dims: l.dims, profile: typeof l.profile === 'string' ? l.profile : [...l.profile], padding: l.padding, ...(l.weights !== 'gaussian' ? { weights: l.weights } : {}), sw2: l.sw2, sb2: l.sb2 } };
   }
 }

@@ -83,9 +83,17 @@ export interface Conv {
    */
   readonly profile: 'uniform' | 'delta' | readonly string[];
   readonly padding: Padding;
+  /**
+   * How the taps are drawn: "gaussian" (W_ij(beta) ~ N(0, sw2 v(beta)/C), the default) or
+   * "orthogonal" (profile "delta" only: a Haar-orthogonal centre tap scaled by sqrt(sw2), the
+   * delta-orthogonal initialisation). The mean field is the same; finite-width Jacobians are not.
+   */
+  readonly weights: ConvWeights;
   readonly sw2: string;
   readonly sb2: string;
 }
+
+export type ConvWeights = 'gaussian' | 'orthogonal';
 
 export interface Readout {
   readonly kind: 'readout';
@@ -251,6 +259,8 @@ export interface ConvOptions {
   /** "uniform" (the default), "delta" (all variance on the centre tap), or kernelSize^dims weights. */
   profile?: string | Real[];
   padding?: Padding;
+  /** "gaussian" (the default) or "orthogonal" (with profile "delta": the delta-orthogonal kernel). */
+  weights?: ConvWeights;
   sw2: Real;
   sb2?: Real;
 }
@@ -273,8 +283,11 @@ export function makeConv(where: Where, o: Partial<Record<keyof ConvOptions, unkn
     if (!(Math.abs(sum - 1) < 1e-12)) throw netError(at(where, 'profile'), `the weights must sum to 1, got ${sum}`);
     profile = weights;
   } else throw netError(at(where, 'profile'), `expected "uniform", "delta" or a list of ${taps} weights, got ${describeValue(prof)}`);
+  const weights = o.weights ?? 'gaussian';
+  if (weights !== 'gaussian' && weights !== 'orthogonal') throw netError(at(where, 'weights'), `must be "gaussian" or "orthogonal", got ${describeValue(weights)}`);
+  if (weights === 'orthogonal' && profile !== 'delta') throw netError(at(where, 'weights'), '"orthogonal" needs the profile "delta" (a Haar-orthogonal centre tap)');
   return {
-    kind: 'conv', kernelSize: k, dims, profile, padding,
+    kind: 'conv', kernelSize: k, dims, profile, padding, weights,
     sw2: realAt(at(where, 'sw2'), o.sw2, VARIANCE),
     sb2: realAt(at(where, 'sb2'), o.sb2 ?? '0', VARIANCE),
   };
