@@ -63,4 +63,8 @@ export { netNtk, netNtk64, netNtkAnalysis, checkNtkCovers, NetNtk, NetNtkResult 
 export { NetTrace } from './quantities/netMeanField';
 export { compileNet, NetForward, NetProgram, NetOp, NetRowObserver } from './simulate/netForward';
 export { validateNet, netReportText, NetValidateOptions, NetValidationReport, NetQuantity, NetQuantityRow } from './simulate/netValidate';
+export { netOneLoop64, checkNetOneLoopCovers, NetOneLoop, NetOneLoopRow, NetOneLoopField, NetOneLoopOptions, MAX_NET_DENSE } from './quantities/loop/netOneLoop';
+export {
+  netLoopTable, netSensitivity1, netResponseWidth, netOptimalAlphaWidth, NetLoopTableResult, NetSensitivity1, NetResponseWidthResult, NetOptimalAlphaWidthResult,
+} from './netLoopApi';
 export { ExplicitNet, empiricalNetNtkStats, NetNtkStats } from './simulate/netNtk';
