@@ -136,3 +136,49 @@ function writeNet(o: unknown): string {
   fs.writeFileSync(f, JSON.stringify(o));
   return f;
 }
+
+describe('response and optimal-alpha at finite width on a composed description', () => {
+  const post = { inputs: { q0: 1, c0: 0.99 }, layers: [{ repeat: 4, layers: [{ residual: { alpha: 1, branch: [{ dense: { sw2: 1, sb2: 0 } }, { act: 'erf' }] } }] }] };
+
+  test('response --net --width: sensitivity_1 is d chat1^L/dc0 of the composed theory, and S_N = S + s1/N', async () => {
+    const file = writeNet({ ...post, inputs: { q0: 1, c0: 0.6 } });
+    const r = await runCli(['response', '--net', file, '--width', '64', '--digits', '8', '--json']);
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.out);
+    const d = parseNetwork(JSON.parse(require('fs').readFileSync(file, 'utf8')), file);
+    // an independent central difference of chat1 (one step, no extrapolation)
+    const at = (c0: number) => {
+      const t = netOneLoop64(d, { input: [[1, c0], [c0, 1]] });
+      return t.rows[t.rows.length - 1].chat1 as number;
+    };
+    const h = 1e-3;
+    const fd = (at(0.6 + h) - at(0.6 - h)) / (2 * h);
+    // printed with the digits its error supports: allow the error and half a unit of the last digit
+    const decimals = (String(o.sensitivity_1).split('.')[1] ?? '').length;
+    expect(Math.abs(Number(o.sensitivity_1) - fd)).toBeLessThan(Number(o.sensitivity_1_error) + 0.5 * 10 ** -decimals + 1e-6);
+    expect(Math.abs(Number(o.sensitivity_N) - (Number(o.sensitivity) + Number(o.sensitivity_1) / 64))).toBeLessThan(1e-4);
+    const text = await runCli(['response', '--net', file, '--width', '64']);
+    expect(text.out).toMatch(/sensitivity_1 .*the composed one-loop theory/);
+  }, 120_000);
+
+  test('optimal-alpha --net --width: alpha_1 = -s1\'(alpha*) / S\'\'(alpha*) (checked with a plain central difference in alpha)', async () => {
+    const file = writeNet(post);
+    const r = await runCli(['optimal-alpha', '--net', file, '--width', '100', '--digits', '8', '--json']);
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.out);
+    expect(o.interior).toBe(true);
+    const a = Number(o.alpha);
+    const d = parseNetwork(post, 'post');
+    const { netSensitivity1 } = require('../src/netLoopApi');
+    const { netSensitivityAndSlope } = require('../src/netApi');
+    const { diagonalClasses } = require('../src/quantities/netMeanField');
+    const { float64Interp } = require('../src/interpret/numeric');
+    const e = 0.02 * a;
+    const ds1 = (netSensitivity1(d, { alpha: a + e }).sensitivity1 - netSensitivity1(d, { alpha: a - e }).sensitivity1) / (2 * e);
+    const slope = (x: number) => netSensitivityAndSlope(float64Interp, d, diagonalClasses(d), x).ds as number;
+    const d2S = (slope(a + 1e-4 * a) - slope(a - 1e-4 * a)) / (2e-4 * a);
+    const alpha1 = -ds1 / d2S;
+    expect(Math.abs(Number(o.alpha_1) - alpha1)).toBeLessThan(0.01 * Math.abs(alpha1));
+    expect(Math.abs(Number(o.alpha_N) - (a + Number(o.alpha_1) / 100))).toBeLessThan(1e-3 * a);
+  }, 300_000);
+});
