@@ -78,6 +78,8 @@ export interface TableLayout {
   indent?: string;
   /** "first": the first column right-aligned, the others left-aligned (default); "right": every column right-aligned. */
   align?: 'first' | 'right';
+  /** With align "right": these columns left-aligned instead (e.g. a column of labels). */
+  left?: number[];
 }
 
 /** A text table: a header, a rule of dashes, the rows; columns two spaces apart. */
@@ -85,6 +87,7 @@ export function textTable(header: string[], rows: string[][], layout: TableLayou
   const indent = layout.indent ?? '';
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const right = layout.align === 'right';
-  const line = (r: string[]) => indent + r.map((x, j) => (right || j === 0 ? x.padStart(widths[j]) : x.padEnd(widths[j]))).join('  ');
+  const leftCol = (j: number) => (right ? (layout.left ?? []).includes(j) : j !== 0);
+  const line = (r: string[]) => indent + r.map((x, j) => (leftCol(j) ? x.padEnd(widths[j]) : x.padStart(widths[j]))).join('  ');
   return [line(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }

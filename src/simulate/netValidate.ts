@@ -23,6 +23,7 @@
  * Rule: as in validate.ts, Bonferroni over the m checked values, fixed before sampling.
  */
 import { InputError } from '../model/errors';
+import { formatPadded, formatZ, textTable } from '../io/format';
 import { NetDescription } from '../model/net/layers';
 import { float64Interp } from '../interpret/numeric';
 import { NetMeanField, netMeanField } from '../quantities/netMeanField';
@@ -377,8 +378,8 @@ function summary(d: Def, against: 'one_loop' | 'mean_field', rows: NetQuantityRo
 
 /** The text report of `validate --net` for a description outside today's form. */
 export function netReportText(r: NetValidationReport): string {
-  const num = (x: number | null | undefined, d = 6): string => (x === null || x === undefined ? '-' : Number.isFinite(x) ? x.toPrecision(d) : String(x));
-  const zt = (z: number | null): string => (z === null ? '-' : Number.isFinite(z) ? z.toFixed(2) : String(z));
+  const num = (x: number | null | undefined, d = 6): string => formatPadded(x, d);
+  const zt = (z: number | null): string => formatZ(z);
   const out: string[] = [];
   out.push(`Monte Carlo validation of the description ${r.source ?? '(built in code)'}: ${r.rows.length - 1} recorded layers after the input`);
   out.push(`Inputs: P = ${r.inputs.P}, K^0 = [${r.inputs.K0.join(', ')}] (row-major)`);
@@ -406,9 +407,7 @@ export function netReportText(r: NetValidationReport): string {
         : []),
       zt(x.z), ...(loop ? [zt(x.z_mf ?? null)] : []), x.pass === null ? '' : x.pass ? 'ok' : 'FAIL',
     ]);
-    const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
-    const fmt = (row: string[]) => '  ' + row.map((c, j) => (j === 1 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
-    out.push(fmt(header), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), '');
+    out.push(textTable(header, rows, { indent: '  ', align: 'right', left: [1] }));
   }
   out.push(`Verdict: ${r.interrupted ? 'none (interrupted)' : r.pass ? 'PASS' : 'FAIL'} (${r.rule.tests} checked values, |z| <= ${r.rule.z_threshold.toFixed(3)})`);
   return out.join('\n') + '\n';
