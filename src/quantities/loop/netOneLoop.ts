@@ -17,15 +17,18 @@
  *   lim N (E[G] - G*) = c1 = R s,
  *   s_b = (1/2) sum_{c,c'} d^2 m_b / dG_c dG_c' [R V R^T]_{cc'}              (curvature)
  *       + sum_d sum_c dV_bd / dG_c R_cd                                     (memory)
- * where the memory sum runs over fields d before b and the bases c >= d a neuron carries to b (a
- * residual stream carries them; a feed-forward net does not, and its memory term is zero).
+ * where the memory sum runs over fields d before b and the primitives c >= d (dense outputs after
+ * field d) a neuron carries to b (a residual stream carries them; a feed-forward net does not, and
+ * its memory term is zero).
  * An observable O = (1/N) sum_i g(z_i) (the rows' K_hat) is a field nothing depends on:
  *   lim N (E[O] - O*) = M_O c1 + s_O,   lim N Cov(O) = M_O R V R^T M_O^T + M_O R V_.O + V_O. R^T M_O^T + V_OO.
  * For P = 2 the empirical correlation c_hat = K_hat_12 / sqrt(K_hat_11 K_hat_22) shifts by
  *   chat1 = grad c . k1 + (1/2) tr(Hess c Cov)   (second-order delta method).
  *
- * Every m, V and their derivatives are sums over the bases of joint cumulants of one base's
- * functions (the bases are independent given the fields): netCumulants.ts.
+ * Every m, V and their derivatives are sums, over the independent terms of a neuron's values
+ * (netValues.ts), of joint cumulants of one term's functions, or of two terms at two points that
+ * share primitives (jointly Gaussian); derivatives in G_c are a_c^2 sw2_c times derivatives in the
+ * term's covariance (a_c the primitive's coefficient in the term's composite): netCumulants.ts.
  */
 import { InputError, NumericalError } from '../../model/errors';
 import { Layer, NetDescription, netError } from '../../model/net/layers';
