@@ -230,6 +230,96 @@ export function unpack2(Z: Float64Array, n1: number, n2: number, X: Float64Array
   }
 }
 
+/** One stage's arrays: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2; work space. */
+interface StageArrays {
+  st: GridStage;
+  n1: number;
+  n2: number;
+  nn: number;
+  hA: number;
+  hB: number;
+  h2: number;
+  norm: number;
+  Y1: Float64Array;
+  Y2: Float64Array;
+  F1: Float64Array;
+  F2: Float64Array;
+  W1: Float64Array;
+  W2: Float64Array;
+  /** the axes' positions and frequencies (rotated grids: the density and the heat kernel factorise on them) */
+  xA: Float64Array;
+  xB: Float64Array;
+  wA: Float64Array;
+  wB: Float64Array;
+  pA: Float64Array;
+  pB: Float64Array;
+  eA: Float64Array;
+  eB: Float64Array;
+  packA: Float64Array;
+  packB: Float64Array;
+  g: Float64Array[];
+  G: Float64Array[];
+  p: Float64Array;
+  phat: Float64Array;
+  src: Float64Array[];
+}
+
+function stageArrays(s: GridStage, rotated: boolean, P: Params, buf: Float64Array, bufOut: Float64Array): StageArrays {
+  const sw2 = P.sw2;
+  const r2 = Math.SQRT1_2;
+  const { n1, n2, h1: hA, h2: hB } = s;
+  const nn = n1 * n2;
+  const h2 = hA * hB;
+  const Y1 = new Float64Array(nn);
+  const Y2 = new Float64Array(nn);
+  const F1 = new Float64Array(nn);
+  const F2 = new Float64Array(nn);
+  const W1 = new Float64Array(nn);
+  const W2 = new Float64Array(nn);
+  const wA = omegas(n1, hA);
+  const wB = omegas(n2, hB);
+  const xA = new Float64Array(n1).map((_, i) => (i - n1 / 2) * hA);
+  const xB = new Float64Array(n2).map((_, j) => (j - n2 / 2) * hB);
+  for (let i = 0; i < n1; i++)
+    for (let j = 0; j < n2; j++) {
+      const idx = n2 * i + j;
+      const A = (i - n1 / 2) * hA;
+      const B = (j - n2 / 2) * hB;
+      if (rotated) {
+        Y1[idx] = r2 * (A + B);
+        Y2[idx] = r2 * (A - B);
+        W1[idx] = r2 * (wA[i] + wB[j]);
+        W2[idx] = r2 * (wA[i] - wB[j]);
+      } else {
+        Y1[idx] = A;
+        Y2[idx] = B;
+        W1[idx] = wA[i];
+        W2[idx] = wB[j];
+      }
+      F1[idx] = P.act.f64(Y1[idx]);
+      F2[idx] = P.act.f64(Y2[idx]);
+    }
+  const g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
+  for (let idx = 0; idx < nn; idx++) {
+    g[0][idx] = sw2 * F1[idx] * F1[idx];
+    g[1][idx] = sw2 * F1[idx] * F2[idx];
+    g[2][idx] = sw2 * F2[idx] * F2[idx];
+  }
+  const G = g.map((x) => {
+    const o = new Float64Array(2 * nn);
+    for (let k = 0; k < nn; k++) o[2 * k] = x[k];
+    fft2(o, n1, n2, false, buf, bufOut);
+    return o;
+  });
+  return {
+    st: s, n1, n2, nn, hA, hB, h2, norm: h2 / nn, Y1, Y2, F1, F2, W1, W2, xA, xB, wA, wB,
+    pA: new Float64Array(n1), pB: new Float64Array(n2), eA: new Float64Array(n1), eB: new Float64Array(n2),
+    packA: new Float64Array(2 * nn), packB: new Float64Array(2 * nn), g, G,
+    p: new Float64Array(nn), phat: new Float64Array(2 * nn),
+    src: [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)],
+  };
+}
+
 export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; last: LastLayer12 } {
   const { a, sw2, L } = P;
   const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
@@ -238,85 +328,9 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   for (const s of grid.stages) maxN = Math.max(maxN, s.n1, s.n2);
   const buf = new Float64Array(2 * maxN);
   const bufOut = new Float64Array(2 * maxN);
-  const r2 = Math.SQRT1_2;
-  // per stage: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2
-  let st = grid.stages[0];
-  let n1 = 0, n2 = 0, nn = 0, hA = 0, hB = 0, h2 = 0, norm = 0;
-  let Y1 = new Float64Array(0), Y2 = Y1, F1 = Y1, F2 = Y1, W1 = Y1, W2 = Y1;
-  // the axes' positions and frequencies (rotated grids: the density and the heat kernel factorise on them)
-  let xA: Float64Array = Y1, xB: Float64Array = Y1, wA: Float64Array = Y1, wB: Float64Array = Y1;
-  let pA: Float64Array = Y1, pB: Float64Array = Y1, eA: Float64Array = Y1, eB: Float64Array = Y1;
-  let packA = Y1, packB = Y1;
-  let g: Float64Array[] = [];
-  let G: Float64Array[] = [];
-  let p = Y1, phat = Y1;
-  let src: Float64Array[] = [];
-  const toHat = (x: Float64Array, out: Float64Array) => {
-    for (let k = 0; k < nn; k++) {
-      out[2 * k] = x[k];
-      out[2 * k + 1] = 0;
-    }
-    fft2(out, n1, n2, false, buf, bufOut);
-  };
-  const setup = (s: GridStage) => {
-    st = s;
-    ({ n1, n2, h1: hA, h2: hB } = s);
-    nn = n1 * n2;
-    h2 = hA * hB;
-    norm = h2 / nn;
-    Y1 = new Float64Array(nn);
-    Y2 = new Float64Array(nn);
-    F1 = new Float64Array(nn);
-    F2 = new Float64Array(nn);
-    W1 = new Float64Array(nn);
-    W2 = new Float64Array(nn);
-    wA = omegas(n1, hA);
-    wB = omegas(n2, hB);
-    xA = new Float64Array(n1).map((_, i) => (i - n1 / 2) * hA);
-    xB = new Float64Array(n2).map((_, j) => (j - n2 / 2) * hB);
-    pA = new Float64Array(n1);
-    pB = new Float64Array(n2);
-    eA = new Float64Array(n1);
-    eB = new Float64Array(n2);
-    for (let i = 0; i < n1; i++)
-      for (let j = 0; j < n2; j++) {
-        const idx = n2 * i + j;
-        const A = (i - n1 / 2) * hA;
-        const B = (j - n2 / 2) * hB;
-        if (grid.rotated) {
-          Y1[idx] = r2 * (A + B);
-          Y2[idx] = r2 * (A - B);
-          W1[idx] = r2 * (wA[i] + wB[j]);
-          W2[idx] = r2 * (wA[i] - wB[j]);
-        } else {
-          Y1[idx] = A;
-          Y2[idx] = B;
-          W1[idx] = wA[i];
-          W2[idx] = wB[j];
-        }
-        F1[idx] = P.act.f64(Y1[idx]);
-        F2[idx] = P.act.f64(Y2[idx]);
-      }
-    g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
-    for (let idx = 0; idx < nn; idx++) {
-      g[0][idx] = sw2 * F1[idx] * F1[idx];
-      g[1][idx] = sw2 * F1[idx] * F2[idx];
-      g[2][idx] = sw2 * F2[idx] * F2[idx];
-    }
-    G = g.map((x) => {
-      const o = new Float64Array(2 * nn);
-      toHat(x, o);
-      return o;
-    });
-    p = new Float64Array(nn);
-    phat = new Float64Array(2 * nn);
-    src = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
-    packA = new Float64Array(2 * nn);
-    packB = new Float64Array(2 * nn);
-  };
-  setup(grid.stages[0]);
+  let cur = stageArrays(grid.stages[0], grid.rotated, P, buf, bufOut);
   let nextStage = 1;
-  let U: Float64Array[] = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+  let U: Float64Array[] = [new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn)];
   let VarS = zeros3();
   let B = zeros3();
   let Sc = [0, 0, 0];
@@ -338,12 +352,13 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   for (let l = 1; l <= L; l++) {
     progressTick(l, L);
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
-      const old = st;
+      const old = cur.st;
       const s = grid.stages[nextStage++];
       const moved = P.residual ? U.map((x) => transferField(x, old, s, buf, bufOut)) : null;
-      setup(s);
-      U = moved ?? [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+      cur = stageArrays(s, grid.rotated, P, buf, bufOut);
+      U = moved ?? [new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn)];
     }
+    const { n1, n2, nn, h2, norm, Y1, Y2, F1, F2, W1, W2, xA, xB, wA, wB, pA, pB, eA, eB, packA, packB, g, G, p, phat, src } = cur;
     const { k11, k12 } = Kl(l - 1);
     const det = k11 * k11 - k12 * k12;
     if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${l - 1} (c = 1); not supported`, l - 1);
