@@ -230,6 +230,138 @@ export function unpack2(Z: Float64Array, n1: number, n2: number, X: Float64Array
   }
 }
 
+/**
+ * The O(L) algebra of the two-input tables, shared by the grid kernels: per layer the kernel
+ * supplies J = dm/dK, H = d^2m/dK^2, Q = N Cov(S^(l-1), eta^l), the memory integrals Mem, V =
+ * N Var(eta^l) and Um = Cov(g_f, y_a y_b); this class carries Var S, B and the running sum of c1,
+ * and records the 12 and 11 tables, the last layer's data and chat1.
+ */
+export class Tables12 {
+  private VarS = zeros3();
+  private B = zeros3();
+  private Sc = [0, 0, 0];
+  private prevVarC = zeros3();
+  private prevc1 = [0, 0, 0];
+  private c = [0, 0, 0];
+  private vc = zeros3();
+  private readonly k1: (number | null)[] = [0];
+  private readonly c1: (number | null)[] = [null];
+  private readonly varC: (number | null)[] = [null];
+  private readonly varK: (number | null)[];
+  private readonly d11: Table12;
+  private last: LastLayer12;
+  private readonly chat1: (number | null)[] = [];
+
+  constructor(
+    private readonly mf: MF2,
+    private readonly a: number,
+  ) {
+    const k11 = mf.q[0];
+    const k12 = mf.k12[0];
+    this.varK = [k11 * k11 + k12 * k12];
+    this.d11 = { k1: [0], c1: [null], varC: [null], varK: [2 * k11 * k11] };
+    this.last = { k1: [0, 0, 0], cov: wick3(k11, k12, k11) };
+    this.recordChat(0);
+  }
+
+  private recordChat(l: number): void {
+    const s = correlationShift(this.last, this.mf.q[l], this.mf.k12[l] / this.mf.q[l]);
+    this.chat1.push(s.fromMean + s.fromFluctuations);
+  }
+
+  /** A residual layer: updates the state and returns P = 1 + a J (the fields' propagator). */
+  layer(J: M3, H: M3[], Q: M3, Mem: number[], V: M3, Um: M3): M3 {
+    const a = this.a;
+    const { VarS, Sc } = this;
+    const aJ = J.map((r) => r.map((x) => a * x));
+    const Pm = add3(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      aJ,
+    );
+    const sCurv = [0, 1, 2].map((e) => {
+      let acc = 0;
+      for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * VarS[f][f2];
+      return 0.5 * a * a * acc;
+    });
+    const s = sCurv.map((x, e) => x + a * Mem[e]);
+    const aJQ = mul3(aJ, Q);
+    const vc = add3(V, aJQ, tr3(aJQ), mul3(mul3(aJ, VarS), tr3(aJ)));
+    const aJS = mv3(aJ, Sc);
+    const c = s.map((x, e) => x + aJS[e]);
+    this.Sc = Sc.map((x, e) => x + c[e]);
+    const PQ = mul3(Pm, Q);
+    this.VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
+    this.B = add3(mul3(Pm, this.B), Um);
+    this.c = c;
+    this.vc = vc;
+    return Pm;
+  }
+
+  /** Records layer l of a residual network (after `layer`). */
+  record(l: number): void {
+    const { a, VarS, B, Sc, c, vc, d11 } = this;
+    const Kn = { k11: this.mf.q[l], k12: this.mf.k12[l] };
+    this.c1.push(c[1]);
+    this.k1.push(a * Sc[1]);
+    this.varC.push(vc[1][1]);
+    this.varK.push(a * a * VarS[1][1] + Kn.k11 * Kn.k11 + Kn.k12 * Kn.k12 + 2 * a * B[1][1]);
+    d11.c1.push(c[0]);
+    d11.k1.push(a * Sc[0]);
+    d11.varC.push(vc[0][0]);
+    d11.varK.push(a * a * VarS[0][0] + 2 * Kn.k11 * Kn.k11 + 2 * a * B[0][0]);
+    this.last = {
+      k1: Sc.map((x) => a * x),
+      cov: add3(
+        VarS.map((r) => r.map((x) => a * a * x)),
+        wick3(Kn.k11, Kn.k12, Kn.k11),
+        B.map((r) => r.map((x) => a * x)),
+        tr3(B).map((r) => r.map((x) => a * x)),
+      ),
+    };
+    this.recordChat(l);
+  }
+
+  /** Layer l of a feed-forward network. */
+  feedForward(l: number, J: M3, H: M3[], V: M3, C11: number, C12: number): void {
+    const { prevVarC, prevc1, d11 } = this;
+    let vc: M3;
+    let c: number[];
+    if (l === 1) {
+      vc = V;
+      c = [0, 0, 0];
+    } else {
+      vc = add3(V, mul3(mul3(J, prevVarC), tr3(J)));
+      const s = [0, 1, 2].map((e) => {
+        let acc = 0;
+        for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * prevVarC[f][f2];
+        return 0.5 * acc;
+      });
+      const Jc = mv3(J, prevc1);
+      c = s.map((x, e) => x + Jc[e]);
+    }
+    this.prevVarC = vc;
+    this.prevc1 = c;
+    this.c1.push(c[1]);
+    this.k1.push(c[1]);
+    this.varC.push(vc[1][1]);
+    this.varK.push(vc[1][1] + C11 * C11 + C12 * C12);
+    d11.c1.push(c[0]);
+    d11.k1.push(c[0]);
+    d11.varC.push(vc[0][0]);
+    d11.varK.push(vc[0][0] + 2 * C11 * C11);
+    this.last = { k1: c.slice(), cov: add3(vc, wick3(C11, C12, C11)) };
+    this.recordChat(l);
+  }
+
+  result(): { t: Table12; t11: Table12; last: LastLayer12 } {
+    return { t: { k1: this.k1, c1: this.c1, varC: this.varC, varK: this.varK, chat1: this.chat1 }, t11: this.d11, last: this.last };
+  }
+}
+
 /** One stage's arrays: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2; work space. */
 interface StageArrays {
   st: GridStage;
@@ -331,24 +463,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   let cur = stageArrays(grid.stages[0], grid.rotated, P, buf, bufOut);
   let nextStage = 1;
   let U: Float64Array[] = [new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn)];
-  let VarS = zeros3();
-  let B = zeros3();
-  let Sc = [0, 0, 0];
-  let prevVarC = zeros3();
-  let prevc1 = [0, 0, 0];
-  const k1: (number | null)[] = [0];
-  const c1: (number | null)[] = [null];
-  const varC: (number | null)[] = [null];
-  const K0 = Kl(0);
-  const varK: (number | null)[] = [K0.k11 * K0.k11 + K0.k12 * K0.k12];
-  const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
-  let last: LastLayer12 = { k1: [0, 0, 0], cov: wick3(K0.k11, K0.k12, K0.k11) };
-  const chat1: (number | null)[] = [];
-  const recordChat = (l: number) => {
-    const s = correlationShift(last, mf.q[l], mf.k12[l] / mf.q[l]);
-    chat1.push(s.fromMean + s.fromFluctuations);
-  };
-  recordChat(0);
+  const res12 = new Tables12(mf, P.a);
   for (let l = 1; l <= L; l++) {
     progressTick(l, L);
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
@@ -513,58 +628,10 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
     const C11 = mf.C11[l];
     const C12 = mf.C12[l];
     if (!P.residual) {
-      let vc: M3;
-      let c: number[];
-      if (l === 1) {
-        vc = V;
-        c = [0, 0, 0];
-      } else {
-        vc = add3(V, mul3(mul3(J, prevVarC), tr3(J)));
-        const s = [0, 1, 2].map((e) => {
-          let acc = 0;
-          for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * prevVarC[f][f2];
-          return 0.5 * acc;
-        });
-        const Jc = mv3(J, prevc1);
-        c = s.map((x, e) => x + Jc[e]);
-      }
-      prevVarC = vc;
-      prevc1 = c;
-      c1.push(c[1]);
-      k1.push(c[1]);
-      varC.push(vc[1][1]);
-      varK.push(vc[1][1] + C11 * C11 + C12 * C12);
-      d11.c1.push(c[0]);
-      d11.k1.push(c[0]);
-      d11.varC.push(vc[0][0]);
-      d11.varK.push(vc[0][0] + 2 * C11 * C11);
-      last = { k1: c.slice(), cov: add3(vc, wick3(C11, C12, C11)) };
-      recordChat(l);
+      res12.feedForward(l, J, H, V, C11, C12);
       continue;
     }
-    const aJ = J.map((r) => r.map((x) => a * x));
-    const Pm = add3(
-      [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
-      aJ,
-    );
-    const sCurv = [0, 1, 2].map((e) => {
-      let acc = 0;
-      for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * VarS[f][f2];
-      return 0.5 * a * a * acc;
-    });
-    const s = sCurv.map((x, e) => x + a * Mem[e]);
-    const aJQ = mul3(aJ, Q);
-    const vc = add3(V, aJQ, tr3(aJQ), mul3(mul3(aJ, VarS), tr3(aJ)));
-    const aJS = mv3(aJ, Sc);
-    const c = s.map((x, e) => x + aJS[e]);
-    Sc = Sc.map((x, e) => x + c[e]);
-    const PQ = mul3(Pm, Q);
-    VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
-    B = add3(mul3(Pm, B), Um);
+    const Pm = res12.layer(J, H, Q, Mem, V, Um);
     // U_f <- heat_{a C^l} [ sum_f' P[f][f'] U_f' + (g_f - Eg_f) p ]
     const D11 = a * C11;
     const D12 = a * C12;
@@ -590,25 +657,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
         U2[k] = e * (S2[k] + p20 * u0r + p21 * u1r + p22 * u2r);
         U2[k + 1] = e * (S2[k + 1] + p20 * u0i + p21 * u1i + p22 * u2i);
       }
-    const Kn = Kl(l);
-    c1.push(c[1]);
-    k1.push(a * Sc[1]);
-    varC.push(vc[1][1]);
-    varK.push(a * a * VarS[1][1] + Kn.k11 * Kn.k11 + Kn.k12 * Kn.k12 + 2 * a * B[1][1]);
-    d11.c1.push(c[0]);
-    d11.k1.push(a * Sc[0]);
-    d11.varC.push(vc[0][0]);
-    d11.varK.push(a * a * VarS[0][0] + 2 * Kn.k11 * Kn.k11 + 2 * a * B[0][0]);
-    last = {
-      k1: Sc.map((x) => a * x),
-      cov: add3(
-        VarS.map((r) => r.map((x) => a * a * x)),
-        wick3(Kn.k11, Kn.k12, Kn.k11),
-        B.map((r) => r.map((x) => a * x)),
-        tr3(B).map((r) => r.map((x) => a * x)),
-      ),
-    };
-    recordChat(l);
+    res12.record(l);
   }
-  return { t: { k1, c1, varC, varK, chat1 }, t11: d11, last };
+  return res12.result();
 }
