@@ -363,7 +363,7 @@ export class Tables12 {
 }
 
 /** One stage's arrays: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2; work space. */
-interface StageArrays {
+export interface StageArrays {
   st: GridStage;
   n1: number;
   n2: number;
@@ -396,7 +396,7 @@ interface StageArrays {
   src: Float64Array[];
 }
 
-function stageArrays(s: GridStage, rotated: boolean, P: Params, buf: Float64Array, bufOut: Float64Array): StageArrays {
+export function stageArrays(s: GridStage, rotated: boolean, P: Params, buf: Float64Array, bufOut: Float64Array): StageArrays {
   const sw2 = P.sw2;
   const r2 = Math.SQRT1_2;
   const { n1, n2, h1: hA, h2: hB } = s;
