@@ -24,6 +24,21 @@ const Math = plainMath();
 
 const SWAP = [2, 1, 0];
 
+/** The transform of a real field from its rows 0 .. n1/2: X[n1 - i][n2 - j] = conj X[i][j]. */
+function fillConjugate(X: Float64Array, n1: number, n2: number): Float64Array {
+  for (let i = (n1 >> 1) + 1; i < n1; i++) {
+    const im = n1 - i;
+    for (let j = 0; j < n2; j++) {
+      const jm = j === 0 ? 0 : n2 - j;
+      const k = 2 * (n2 * i + j);
+      const km = 2 * (n2 * im + jm);
+      X[k] = X[km];
+      X[k + 1] = -X[km + 1];
+    }
+  }
+  return X;
+}
+
 export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; last: LastLayer12 } {
   if (!grid.rotated || !P.residual) throw new RangeError('the symmetric two-input kernel needs a rotated grid and a residual network');
   const { a, sw2, L } = P;
@@ -46,8 +61,8 @@ export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Tab
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
       const old = cur.st;
       const s = grid.stages[nextStage++];
-      U0 = transferField(U0, old, s, buf, bufOut);
-      U1 = transferField(U1, old, s, buf, bufOut);
+      U0 = transferField(fillConjugate(U0, old.n1, old.n2), old, s, buf, bufOut);
+      U1 = transferField(fillConjugate(U1, old.n1, old.n2), old, s, buf, bufOut);
       cur = stageArrays(s, true, P, buf, bufOut);
     }
     const { n1, n2, norm, Y1, Y2, F1, F2, xA, xB, wA, wB, pA, pB, eA, eB, packA, g, G, p, src } = cur;
@@ -148,9 +163,13 @@ export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Tab
     let h100 = 0, h101 = 0, h102 = 0, h111 = 0, h112 = 0, h122 = 0;
     let q00 = 0, q01 = 0, q02 = 0, q10 = 0, q11 = 0;
     let M0 = 0, M1 = 0;
-    for (let i = 0; i < n1; i++) {
+    // every summand is even in w (the fields are transforms of real functions): rows 0 and n1/2
+    // once, rows 1 .. n1/2 - 1 twice for their mirror rows n1 - i
+    const rows = n1 >> 1;
+    for (let i = 0; i <= rows; i++) {
       const wa = wA[i];
-      const pha = phA[i];
+      const wt = i === 0 || i === rows ? 1 : 2;
+      const pha = phA[i] * wt;
       for (let j = 0; j < n2; j++) {
         const k = 2 * (n2 * i + j);
         const wb = wB[j];
@@ -168,7 +187,7 @@ export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Tab
         j10 += gp1 * m0; j11 += gp1 * m1; j12 += gp1 * m2;
         h000 += gp0 * mm00; h001 += gp0 * mm01; h002 += gp0 * mm02; h011 += gp0 * mm11; h012 += gp0 * mm12; h022 += gp0 * mm22;
         h100 += gp1 * mm00; h101 += gp1 * mm01; h102 += gp1 * mm02; h111 += gp1 * mm11; h112 += gp1 * mm12; h122 += gp1 * mm22;
-        const u0r = U0[k], u0i = U0[k + 1], u1r = U1[k], u1i = U1[k + 1];
+        const u0r = wt * U0[k], u0i = wt * U0[k + 1], u1r = wt * U1[k], u1i = wt * U1[k + 1];
         const a00 = g0r * u0r + g0i * u0i;
         const a10 = g1r * u0r + g1i * u0i;
         const a20 = G2[k] * u0r + G2[k + 1] * u0i;
@@ -206,7 +225,8 @@ export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Tab
     for (let j = 0; j < n2; j++) eB[j] = Math.exp(-0.5 * (D11 - D12) * wB[j] * wB[j]);
     const p00 = Pm[0][0], p01 = Pm[0][1], p02 = Pm[0][2], p10 = Pm[1][0], p11 = Pm[1][1], p12 = Pm[1][2];
     const half = n2 >> 1;
-    for (let i = 0; i < n1; i++) {
+    // rows 0 .. n1/2 only: the others are their complex conjugates (fillConjugate, when needed)
+    for (let i = 0; i <= rows; i++) {
       const ea = eA[i];
       for (let j = 0; j <= half; j++) {
         const jm = j === 0 ? 0 : n2 - j;
