@@ -14,9 +14,8 @@
  * The per-layer algebra (Tables12) is the general kernel's; the results agree with it to rounding
  * (test/loop.deep.test.ts) at about a third of its cost.
  */
-import { NumericalError } from '../../model/errors';
 import { Params } from './common';
-import { fft2, unpack2, transferField, checkGrid2, stageArrays, Tables12, Grid2, MF2, M3, Table12, LastLayer12, zeros3 } from './twoInputGrid';
+import { fft2, unpack2, transferField, checkGrid2, stageArrays, densityMoments, Tables12, Grid2, MF2, M3, Table12, LastLayer12 } from './twoInputGrid';
 import { plainMath } from '../../numeric/plainMath';
 import { progressTick } from '../../io/progress';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
@@ -65,81 +64,14 @@ export function twoInputGridSymmetric(mf: MF2, P: Params, grid: Grid2): { t: Tab
       U1 = transferField(fillConjugate(U1, old.n1, old.n2), old, s, buf, bufOut);
       cur = stageArrays(s, true, P, buf, bufOut);
     }
-    const { n1, n2, norm, Y1, Y2, F1, F2, xA, xB, wA, wB, pA, pB, eA, eB, packA, g, G, p, src } = cur;
+    const { n1, n2, norm, wA, wB, eA, eB, packA, g, G, p, src } = cur;
     const k11 = mf.q[l - 1];
     const k12 = mf.k12[l - 1];
-    const det = k11 * k11 - k12 * k12;
-    if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${l - 1} (c = 1); not supported`, l - 1);
-    // principal axes: variances k11 + k12 (u) and k11 - k12 (v); the density is pA(u) pB(v)
+    const { Eg, V, Um } = densityMoments(cur, true, sw2, k11, k12, l - 1);
+    const [E0, E1] = Eg;
+    // the principal axes' variances
     const ku = k11 + k12;
     const kv = k11 - k12;
-    for (let i = 0; i < n1; i++) pA[i] = Math.exp((-0.5 * xA[i] * xA[i]) / ku) / Math.sqrt(2 * Math.PI * ku);
-    for (let j = 0; j < n2; j++) pB[j] = Math.exp((-0.5 * xB[j] * xB[j]) / kv) / Math.sqrt(2 * Math.PI * kv);
-    // exp(-50) of the peak: below every tolerance, also against g ~ y^4
-    const pCut = Math.exp(-50) / (2 * Math.PI * Math.sqrt(det));
-    const h2 = cur.h2;
-    // real-space moments: E g_e, E g_e g_f, E g_f y_a y_b
-    let E0 = 0, E1 = 0, E2 = 0;
-    let G00 = 0, G01 = 0, G02 = 0, G11 = 0, G12 = 0, G22 = 0;
-    let Y00 = 0, Y01 = 0, Y02 = 0, Y10 = 0, Y11 = 0, Y12 = 0, Y20 = 0, Y21 = 0, Y22 = 0;
-    for (let i = 0; i < n1; i++) {
-      const pai = pA[i];
-      for (let j = 0; j < n2; j++) {
-        const idx = n2 * i + j;
-        const dens = pai * pB[j];
-        if (dens < pCut) {
-          p[idx] = 0;
-          continue;
-        }
-        p[idx] = dens;
-        const yi = Y1[idx];
-        const yj = Y2[idx];
-        const fi = F1[idx];
-        const fj = F2[idx];
-        const pw = dens * h2;
-        const g0 = sw2 * fi * fi;
-        const g1 = sw2 * fi * fj;
-        const g2 = sw2 * fj * fj;
-        const q0 = g0 * pw;
-        const q1 = g1 * pw;
-        const q2 = g2 * pw;
-        E0 += q0;
-        E1 += q1;
-        E2 += q2;
-        G00 += q0 * g0;
-        G01 += q0 * g1;
-        G02 += q0 * g2;
-        G11 += q1 * g1;
-        G12 += q1 * g2;
-        G22 += q2 * g2;
-        const u0 = yi * yi;
-        const u1 = yi * yj;
-        const u2 = yj * yj;
-        Y00 += q0 * u0;
-        Y01 += q0 * u1;
-        Y02 += q0 * u2;
-        Y10 += q1 * u0;
-        Y11 += q1 * u1;
-        Y12 += q1 * u2;
-        Y20 += q2 * u0;
-        Y21 += q2 * u1;
-        Y22 += q2 * u2;
-      }
-    }
-    const Eg = [E0, E1, E2];
-    const V: M3 = [
-      [G00 - E0 * E0, G01 - E0 * E1, G02 - E0 * E2],
-      [G01 - E0 * E1, G11 - E1 * E1, G12 - E1 * E2],
-      [G02 - E0 * E2, G12 - E1 * E2, G22 - E2 * E2],
-    ];
-    const Kv = [k11, k12, k11];
-    const Egyy: M3 = [
-      [Y00, Y01, Y02],
-      [Y10, Y11, Y12],
-      [Y20, Y21, Y22],
-    ];
-    const Um = zeros3(); // [f][e] = Cov(g_f, y_a y_b)
-    for (let f = 0; f < 3; f++) for (let e = 0; e < 3; e++) Um[f][e] = Egyy[f][e] - Eg[f] * Kv[e];
     // the two sources in one complex FFT
     const g0a = g[0];
     const g1a = g[1];
