@@ -11,8 +11,12 @@
  * with s = (22, 12, 11) the swap of the entries,
  *   J[22][f] = J[11][s f],  H[22][f][f'] = H[11][s f][s f'],  Q[22][e] = Q[11][s e],  Q[12][22] = Q[12][11],
  *   Mem_e = sum_w conj(G_e) (m_11 U_11 + m_12 U_12 + m_22 U_22) = sum_w m_11 (conj G_e + conj G_(s e)) U_11 + m_12 conj G_e U_12.
- * The per-layer algebra (Tables12) is the general kernel's; the results agree with it to rounding
- * (test/loop.deep.test.ts) at about a third of its cost.
+ * The fields are transforms of real functions (X(-w) = conj X(w)) and every Fourier sum is even in
+ * w, so the sums and the propagation run over the rows 0 .. n1/2 only (the others are filled by
+ * conjugation before a stage change). The per-layer algebra (Tables12) is the general kernel's;
+ * the results agree with it to rounding for smooth activations and within the discretisation
+ * error for relu, whose sources keep some weight at the Nyquist frequency, where the two kernels
+ * differ (test/loop.deep.test.ts), in about a third of its time.
  */
 import { Params } from './common';
 import { fft2, unpack2, transferField, checkGrid2, stageArrays, densityMoments, Tables12, Grid2, MF2, M3, Table12, LastLayer12 } from './twoInputGrid';
