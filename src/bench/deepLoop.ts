@@ -33,7 +33,7 @@ function runLoop(act: string): string {
   if (r.status !== 0) return `exit ${r.status}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
   const j = JSON.parse(r.stdout) as Record<string, unknown>;
   const at = (k: string) => (j[k] as (string | null)[])[1000];
-  return `chat1 = ${at('chat1')}, k1_12 = ${at('k1_12')}, c1_12 = ${at('c1_12')}, varK_12 = ${at('varK_12')} (method ${j.method}, check ${j.check})`;
+  return `layer 1000: chat1 = ${at('chat1')}, k1_12 = ${at('k1_12')}, c1_12 = ${at('c1_12')}, varC_12 = ${at('varC_12')}, varK_12 = ${at('varK_12')}`;
 }
 
 export function deepLoopBenches(): DeepLoopBench[] {
