@@ -14,6 +14,7 @@ import { network, NetworkOptions } from '../src/model/network';
 import { oneLoop64, oneLoopTwoInput64, correlationOneLoop64, twoInputGridFor, refineGrid2, gridSize2, comparisonGrid2, Grid2, Table12 } from '../src/quantities/loop';
 import { meanFieldKernels } from '../src/quantities/kernel';
 import { fixedGrid } from '../src/bench/twoInput';
+import { scaleFreeGrid } from '../src/quantities/loop/stagedGrid';
 import { maxRelDiff } from './tables';
 import { simulator, simSpec } from '../src/simulate';
 import { float64Interp } from '../src/interpret/numeric';
@@ -28,13 +29,13 @@ describe('the schedule', () => {
   test.each([
     ['erf, depth 100, c0 0.99 (issue #3 example)', DEEP],
     ['tanh, c0 -0.95 (the u axis is the narrow one)', { act: 'tanh', alpha: '0.7', sw2: '2', sb2: '0', depth: 40, q0: '1', c0: '-0.95' }],
-    ['relu (kinked: grid on the axes)', { act: 'relu', alpha: '0.5', sw2: '2', sb2: '0.1', depth: 20, q0: '1', c0: '0.9' }],
+    ['relu (kinked, homogeneous: scale-free rotated grid)', { act: 'relu', alpha: '0.5', sw2: '2', sb2: '0.1', depth: 20, q0: '1', c0: '0.9' }],
   ])('%s: every layer covered to 9 sd + 2 and resolved to 0.39 sd; steps only double', (_, o) => {
     const net = network(o);
     const g = twoInputGridFor([net]);
     const mf = meanFieldKernels(float64Interp, net);
     const L = net.depth;
-    expect(g.rotated).toBe(net.act.continuity === 'smooth');
+    expect(g.rotated).toBe(net.act.continuity === 'smooth' || scaleFreeGrid(net.act));
     expect(g.stages[0].from).toBe(1);
     for (let i = 1; i < g.stages.length; i++) {
       const [a, b] = [g.stages[i - 1], g.stages[i]];

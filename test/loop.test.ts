@@ -181,7 +181,7 @@ describe('two inputs', () => {
     const net = network({ ...RELU, depth: 3, c0: '0.6' });
     const one = oneLoop64(net);
     const two = oneLoopTwoInput64(net);
-    expect(two.info.method12).toBe('grid2d+richardson');
+    expect(two.info.method12).toBe('grid2d-rotated+richardson');
     for (const k of ['k1', 'c1', 'varC', 'varK'] as const) expect(maxRelDiff(two.e11[k], one[k])).toBeLessThan(2e-4);
   });
 

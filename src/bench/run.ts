@@ -17,6 +17,7 @@ import { cnnBenches } from './cnn';
 import { gaussianBenches } from './gaussian';
 import { startupBenches } from './startup';
 import { twoInputBenches } from './twoInput';
+import { deepLoopBenches } from './deepLoop';
 import { netKernel, netOptimalAlpha } from '../netApi';
 import { net, repeat, residual, dense, act, describeStandard } from '../model/net';
 import { elementaryBenches } from './elementary';
@@ -104,6 +105,8 @@ export const BENCHES: Bench[] = [
   ...loopBenches(),
   // the staged two-input grid (the finite-width example at depth 100, c0 0.99)
   ...twoInputBenches(),
+  // the two-input one-loop tables at depth 1000 (relu, erf, tanh) as fresh processes
+  ...deepLoopBenches(),
   // CLI start-up against a bare node start
   ...startupBenches(),
   // arbitrary-precision elementary functions and the verified closed-form route, against mpmath

@@ -25,7 +25,8 @@
  * kernels (three entries 11, 12, 22), 3x3 blocks and a 2D grid.
  * Layout: common.ts (types, parameters), oneInput.ts (moments, assembly, pairwise sums),
  * oneInputGrid.ts (one-input heat flow), twoInputGrid.ts (two-input staged grid),
- * stagedGrid.ts (its schedule), twoInput.ts, table.ts (oneLoop64), correlation.ts, sensitivity.ts.
+ * stagedGrid.ts (its schedule), symmetricGrid.ts (its kernel for residual nets on rotated grids,
+ * using the two inputs' symmetry), twoInput.ts, table.ts (oneLoop64), correlation.ts, sensitivity.ts.
  */
 export { OneLoopTable, OneLoopInfo, OneLoopOptions, oneLoopExpansionParameter, widthWarnings } from './common';
 export { Table12, LastLayer12, Grid2, GridStage, refineGrid2, comparisonGrid2, gridSize2 } from './twoInputGrid';

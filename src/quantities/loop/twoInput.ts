@@ -5,11 +5,17 @@ import { float64Interp } from '../../interpret/numeric';
 import { meanFieldKernels } from '../kernel';
 import { OneLoopTable, OneLoopInfo, OneLoopOptions, Params, params, richardson } from './common';
 import { R_TAIL2, nextPow2 } from './gridCommon';
-import { Grid2, Table12, LastLayer12, refineGrid2, gridSize2, twoInputGrid } from './twoInputGrid';
+import { Grid2, Table12, LastLayer12, MF2, refineGrid2, gridSize2, twoInputGrid } from './twoInputGrid';
 import { twoInputGridFor } from './stagedGrid';
+import { twoInputGridSymmetric } from './symmetricGrid';
 import { plainMath } from '../../numeric/plainMath';
 // A plain-object copy of Math: under jest the global Math is a proxy and each Math.* access costs ~1 us.
 const Math = plainMath();
+
+/** One grid run: the symmetric kernel where it applies (rotated grid, residual network), the general one otherwise. */
+function runGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; last: LastLayer12 } {
+  return grid.rotated && P.residual ? twoInputGridSymmetric(mf, P, grid) : twoInputGrid(mf, P, grid);
+}
 
 export function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Table12; t11: Table12; last: LastLayer12; info: Partial<OneLoopInfo> } {
   if (Math.abs(P.c0) === 1) throw new NumericalError('two-input one-loop: c0 = +-1 is a single input; use the one-input table');
@@ -34,11 +40,11 @@ export function twoInput(net: Network, P: Params, opts: OneLoopOptions): { t: Ta
   const name = grid.rotated ? 'grid2d-rotated' : 'grid2d';
   const size = gridSize2(grid, P.L);
   if (!rich) {
-    const r = twoInputGrid(mf, P, grid);
+    const r = runGrid(mf, P, grid);
     return { t: r.t, t11: r.t11, last: r.last, info: { method12: name, gridStep12: grid.stages[0].h1, gridPoints12: size.maxPoints, grid12: grid } };
   }
-  const r1 = twoInputGrid(mf, P, refineGrid2(grid, -1));
-  const r2 = twoInputGrid(mf, P, grid);
+  const r1 = runGrid(mf, P, refineGrid2(grid, -1));
+  const r2 = runGrid(mf, P, grid);
   const keys: (keyof OneLoopTable)[] = ['k1', 'c1', 'varC', 'varK'];
   const rr = richardson(r1.t as unknown as OneLoopTable, r2.t as unknown as OneLoopTable, [...keys, 'chat1']);
   const r11 = richardson(r1.t11 as unknown as OneLoopTable, r2.t11 as unknown as OneLoopTable, keys);

@@ -230,6 +230,321 @@ export function unpack2(Z: Float64Array, n1: number, n2: number, X: Float64Array
   }
 }
 
+/**
+ * The O(L) algebra of the two-input tables, shared by the grid kernels: per layer the kernel
+ * supplies J = dm/dK, H = d^2m/dK^2, Q = N Cov(S^(l-1), eta^l), the memory integrals Mem, V =
+ * N Var(eta^l) and Um = Cov(g_f, y_a y_b); this class carries Var S, B and the running sum of c1,
+ * and records the 12 and 11 tables, the last layer's data and chat1.
+ */
+export class Tables12 {
+  private VarS = zeros3();
+  private B = zeros3();
+  private Sc = [0, 0, 0];
+  private prevVarC = zeros3();
+  private prevc1 = [0, 0, 0];
+  private c = [0, 0, 0];
+  private vc = zeros3();
+  private readonly k1: (number | null)[] = [0];
+  private readonly c1: (number | null)[] = [null];
+  private readonly varC: (number | null)[] = [null];
+  private readonly varK: (number | null)[];
+  private readonly d11: Table12;
+  private last: LastLayer12;
+  private readonly chat1: (number | null)[] = [];
+
+  constructor(
+    private readonly mf: MF2,
+    private readonly a: number,
+  ) {
+    const k11 = mf.q[0];
+    const k12 = mf.k12[0];
+    this.varK = [k11 * k11 + k12 * k12];
+    this.d11 = { k1: [0], c1: [null], varC: [null], varK: [2 * k11 * k11] };
+    this.last = { k1: [0, 0, 0], cov: wick3(k11, k12, k11) };
+    this.recordChat(0);
+  }
+
+  private recordChat(l: number): void {
+    const s = correlationShift(this.last, this.mf.q[l], this.mf.k12[l] / this.mf.q[l]);
+    this.chat1.push(s.fromMean + s.fromFluctuations);
+  }
+
+  /** A residual layer: updates the state and returns P = 1 + a J (the fields' propagator). */
+  layer(J: M3, H: M3[], Q: M3, Mem: number[], V: M3, Um: M3): M3 {
+    const a = this.a;
+    const { VarS, Sc } = this;
+    const aJ = J.map((r) => r.map((x) => a * x));
+    const Pm = add3(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      aJ,
+    );
+    const sCurv = [0, 1, 2].map((e) => {
+      let acc = 0;
+      for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * VarS[f][f2];
+      return 0.5 * a * a * acc;
+    });
+    const s = sCurv.map((x, e) => x + a * Mem[e]);
+    const aJQ = mul3(aJ, Q);
+    const vc = add3(V, aJQ, tr3(aJQ), mul3(mul3(aJ, VarS), tr3(aJ)));
+    const aJS = mv3(aJ, Sc);
+    const c = s.map((x, e) => x + aJS[e]);
+    this.Sc = Sc.map((x, e) => x + c[e]);
+    const PQ = mul3(Pm, Q);
+    this.VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
+    this.B = add3(mul3(Pm, this.B), Um);
+    this.c = c;
+    this.vc = vc;
+    return Pm;
+  }
+
+  /** Records layer l of a residual network (after `layer`). */
+  record(l: number): void {
+    const { a, VarS, B, Sc, c, vc, d11 } = this;
+    const Kn = { k11: this.mf.q[l], k12: this.mf.k12[l] };
+    this.c1.push(c[1]);
+    this.k1.push(a * Sc[1]);
+    this.varC.push(vc[1][1]);
+    this.varK.push(a * a * VarS[1][1] + Kn.k11 * Kn.k11 + Kn.k12 * Kn.k12 + 2 * a * B[1][1]);
+    d11.c1.push(c[0]);
+    d11.k1.push(a * Sc[0]);
+    d11.varC.push(vc[0][0]);
+    d11.varK.push(a * a * VarS[0][0] + 2 * Kn.k11 * Kn.k11 + 2 * a * B[0][0]);
+    this.last = {
+      k1: Sc.map((x) => a * x),
+      cov: add3(
+        VarS.map((r) => r.map((x) => a * a * x)),
+        wick3(Kn.k11, Kn.k12, Kn.k11),
+        B.map((r) => r.map((x) => a * x)),
+        tr3(B).map((r) => r.map((x) => a * x)),
+      ),
+    };
+    this.recordChat(l);
+  }
+
+  /** Layer l of a feed-forward network. */
+  feedForward(l: number, J: M3, H: M3[], V: M3, C11: number, C12: number): void {
+    const { prevVarC, prevc1, d11 } = this;
+    let vc: M3;
+    let c: number[];
+    if (l === 1) {
+      vc = V;
+      c = [0, 0, 0];
+    } else {
+      vc = add3(V, mul3(mul3(J, prevVarC), tr3(J)));
+      const s = [0, 1, 2].map((e) => {
+        let acc = 0;
+        for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * prevVarC[f][f2];
+        return 0.5 * acc;
+      });
+      const Jc = mv3(J, prevc1);
+      c = s.map((x, e) => x + Jc[e]);
+    }
+    this.prevVarC = vc;
+    this.prevc1 = c;
+    this.c1.push(c[1]);
+    this.k1.push(c[1]);
+    this.varC.push(vc[1][1]);
+    this.varK.push(vc[1][1] + C11 * C11 + C12 * C12);
+    d11.c1.push(c[0]);
+    d11.k1.push(c[0]);
+    d11.varC.push(vc[0][0]);
+    d11.varK.push(vc[0][0] + 2 * C11 * C11);
+    this.last = { k1: c.slice(), cov: add3(vc, wick3(C11, C12, C11)) };
+    this.recordChat(l);
+  }
+
+  result(): { t: Table12; t11: Table12; last: LastLayer12 } {
+    return { t: { k1: this.k1, c1: this.c1, varC: this.varC, varK: this.varK, chat1: this.chat1 }, t11: this.d11, last: this.last };
+  }
+}
+
+/** One stage's arrays: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2; work space. */
+export interface StageArrays {
+  st: GridStage;
+  n1: number;
+  n2: number;
+  nn: number;
+  hA: number;
+  hB: number;
+  h2: number;
+  norm: number;
+  Y1: Float64Array;
+  Y2: Float64Array;
+  F1: Float64Array;
+  F2: Float64Array;
+  W1: Float64Array;
+  W2: Float64Array;
+  /** the axes' positions and frequencies (rotated grids: the density and the heat kernel factorise on them) */
+  xA: Float64Array;
+  xB: Float64Array;
+  wA: Float64Array;
+  wB: Float64Array;
+  pA: Float64Array;
+  pB: Float64Array;
+  eA: Float64Array;
+  eB: Float64Array;
+  packA: Float64Array;
+  packB: Float64Array;
+  g: Float64Array[];
+  G: Float64Array[];
+  p: Float64Array;
+  phat: Float64Array;
+  src: Float64Array[];
+}
+
+export function stageArrays(s: GridStage, rotated: boolean, P: Params, buf: Float64Array, bufOut: Float64Array): StageArrays {
+  const sw2 = P.sw2;
+  const r2 = Math.SQRT1_2;
+  const { n1, n2, h1: hA, h2: hB } = s;
+  const nn = n1 * n2;
+  const h2 = hA * hB;
+  const Y1 = new Float64Array(nn);
+  const Y2 = new Float64Array(nn);
+  const F1 = new Float64Array(nn);
+  const F2 = new Float64Array(nn);
+  const W1 = new Float64Array(nn);
+  const W2 = new Float64Array(nn);
+  const wA = omegas(n1, hA);
+  const wB = omegas(n2, hB);
+  const xA = new Float64Array(n1).map((_, i) => (i - n1 / 2) * hA);
+  const xB = new Float64Array(n2).map((_, j) => (j - n2 / 2) * hB);
+  for (let i = 0; i < n1; i++)
+    for (let j = 0; j < n2; j++) {
+      const idx = n2 * i + j;
+      const A = (i - n1 / 2) * hA;
+      const B = (j - n2 / 2) * hB;
+      if (rotated) {
+        Y1[idx] = r2 * (A + B);
+        Y2[idx] = r2 * (A - B);
+        W1[idx] = r2 * (wA[i] + wB[j]);
+        W2[idx] = r2 * (wA[i] - wB[j]);
+      } else {
+        Y1[idx] = A;
+        Y2[idx] = B;
+        W1[idx] = wA[i];
+        W2[idx] = wB[j];
+      }
+      F1[idx] = P.act.f64(Y1[idx]);
+      F2[idx] = P.act.f64(Y2[idx]);
+    }
+  const g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
+  for (let idx = 0; idx < nn; idx++) {
+    g[0][idx] = sw2 * F1[idx] * F1[idx];
+    g[1][idx] = sw2 * F1[idx] * F2[idx];
+    g[2][idx] = sw2 * F2[idx] * F2[idx];
+  }
+  const G = g.map((x) => {
+    const o = new Float64Array(2 * nn);
+    for (let k = 0; k < nn; k++) o[2 * k] = x[k];
+    fft2(o, n1, n2, false, buf, bufOut);
+    return o;
+  });
+  return {
+    st: s, n1, n2, nn, hA, hB, h2, norm: h2 / nn, Y1, Y2, F1, F2, W1, W2, xA, xB, wA, wB,
+    pA: new Float64Array(n1), pB: new Float64Array(n2), eA: new Float64Array(n1), eB: new Float64Array(n2),
+    packA: new Float64Array(2 * nn), packB: new Float64Array(2 * nn), g, G,
+    p: new Float64Array(nn), phat: new Float64Array(2 * nn),
+    src: [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)],
+  };
+}
+
+/**
+ * The density of the layer's input (kernel k11, k12) on a stage: p, and on rotated grids its axis
+ * factors pA, pB, filled in; and its real-space moments E g_e, V = N Var(eta) (the Gaussian part's
+ * complement: E g_e g_f - E g_e E g_f) and Um[f][e] = Cov(g_f, y_a y_b). `layer` names the layer
+ * in the error for a singular kernel.
+ */
+export function densityMoments(cur: StageArrays, rot: boolean, sw2: number, k11: number, k12: number, layer: number): { Eg: number[]; V: M3; Um: M3 } {
+  const { n1, n2, h2, Y1, Y2, F1, F2, xA, xB, pA, pB, p } = cur;
+  const det = k11 * k11 - k12 * k12;
+  if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${layer} (c = 1); not supported`, layer);
+  const i11 = k11 / det;
+  const i12 = -k12 / det;
+  const cst = h2 / (2 * Math.PI * Math.sqrt(det));
+  if (rot) {
+    // principal axes: variances k11 + k12 (u) and k11 - k12 (v); the density is pA(u) pB(v)
+    const ku = k11 + k12;
+    const kv = k11 - k12;
+    for (let i = 0; i < n1; i++) pA[i] = Math.exp((-0.5 * xA[i] * xA[i]) / ku) / Math.sqrt(2 * Math.PI * ku);
+    for (let j = 0; j < n2; j++) pB[j] = Math.exp((-0.5 * xB[j] * xB[j]) / kv) / Math.sqrt(2 * Math.PI * kv);
+  }
+  // exp(-50) of the peak: below every tolerance, also against g ~ y^4
+  const pCut = (Math.exp(-50) * cst) / h2;
+  // real-space moments: E g_e, E g_e g_f, E g_f y_a y_b
+  let E0 = 0, E1 = 0, E2 = 0;
+  let G00 = 0, G01 = 0, G02 = 0, G11 = 0, G12 = 0, G22 = 0;
+  let Y00 = 0, Y01 = 0, Y02 = 0, Y10 = 0, Y11 = 0, Y12 = 0, Y20 = 0, Y21 = 0, Y22 = 0;
+  for (let i = 0; i < n1; i++) {
+    const pai = pA[i];
+    for (let j = 0; j < n2; j++) {
+      const idx = n2 * i + j;
+      const yi = Y1[idx];
+      const fi = F1[idx];
+      const yj = Y2[idx];
+      let dens: number;
+      if (rot) {
+        dens = pai * pB[j];
+      } else {
+        const qf = i11 * yi * yi + 2 * i12 * yi * yj + i11 * yj * yj;
+        dens = qf > 100 ? 0 : (cst / h2) * Math.exp(-0.5 * qf);
+      }
+      if (dens < pCut) {
+        p[idx] = 0;
+        continue;
+      }
+      p[idx] = dens;
+      const pw = dens * h2;
+      const fj = F2[idx];
+      const g0 = sw2 * fi * fi;
+      const g1 = sw2 * fi * fj;
+      const g2 = sw2 * fj * fj;
+      const q0 = g0 * pw;
+      const q1 = g1 * pw;
+      const q2 = g2 * pw;
+      E0 += q0;
+      E1 += q1;
+      E2 += q2;
+      G00 += q0 * g0;
+      G01 += q0 * g1;
+      G02 += q0 * g2;
+      G11 += q1 * g1;
+      G12 += q1 * g2;
+      G22 += q2 * g2;
+      const u0 = yi * yi;
+      const u1 = yi * yj;
+      const u2 = yj * yj;
+      Y00 += q0 * u0;
+      Y01 += q0 * u1;
+      Y02 += q0 * u2;
+      Y10 += q1 * u0;
+      Y11 += q1 * u1;
+      Y12 += q1 * u2;
+      Y20 += q2 * u0;
+      Y21 += q2 * u1;
+      Y22 += q2 * u2;
+    }
+  }
+  const Eg = [E0, E1, E2];
+  const V: M3 = [
+    [G00 - E0 * E0, G01 - E0 * E1, G02 - E0 * E2],
+    [G01 - E0 * E1, G11 - E1 * E1, G12 - E1 * E2],
+    [G02 - E0 * E2, G12 - E1 * E2, G22 - E2 * E2],
+  ];
+  const Kv = [k11, k12, k11];
+  const Egyy: M3 = [
+    [Y00, Y01, Y02],
+    [Y10, Y11, Y12],
+    [Y20, Y21, Y22],
+  ];
+  const Um = zeros3(); // [f][e] = Cov(g_f, y_a y_b)
+  for (let f = 0; f < 3; f++) for (let e = 0; e < 3; e++) Um[f][e] = Egyy[f][e] - Eg[f] * Kv[e];
+  return { Eg, V, Um };
+}
+
 export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11: Table12; last: LastLayer12 } {
   const { a, sw2, L } = P;
   const Kl = (l: number) => ({ k11: mf.q[l], k12: mf.k12[l] });
@@ -238,196 +553,24 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
   for (const s of grid.stages) maxN = Math.max(maxN, s.n1, s.n2);
   const buf = new Float64Array(2 * maxN);
   const bufOut = new Float64Array(2 * maxN);
-  const r2 = Math.SQRT1_2;
-  // per stage: positions y1, y2 and the activation there; Fourier frequencies w1, w2 conjugate to y1, y2
-  let st = grid.stages[0];
-  let n1 = 0, n2 = 0, nn = 0, hA = 0, hB = 0, h2 = 0, norm = 0;
-  let Y1 = new Float64Array(0), Y2 = Y1, F1 = Y1, F2 = Y1, W1 = Y1, W2 = Y1;
-  // the axes' positions and frequencies (rotated grids: the density and the heat kernel factorise on them)
-  let xA: Float64Array = Y1, xB: Float64Array = Y1, wA: Float64Array = Y1, wB: Float64Array = Y1;
-  let pA: Float64Array = Y1, pB: Float64Array = Y1, eA: Float64Array = Y1, eB: Float64Array = Y1;
-  let packA = Y1, packB = Y1;
-  let g: Float64Array[] = [];
-  let G: Float64Array[] = [];
-  let p = Y1, phat = Y1;
-  let src: Float64Array[] = [];
-  const toHat = (x: Float64Array, out: Float64Array) => {
-    for (let k = 0; k < nn; k++) {
-      out[2 * k] = x[k];
-      out[2 * k + 1] = 0;
-    }
-    fft2(out, n1, n2, false, buf, bufOut);
-  };
-  const setup = (s: GridStage) => {
-    st = s;
-    ({ n1, n2, h1: hA, h2: hB } = s);
-    nn = n1 * n2;
-    h2 = hA * hB;
-    norm = h2 / nn;
-    Y1 = new Float64Array(nn);
-    Y2 = new Float64Array(nn);
-    F1 = new Float64Array(nn);
-    F2 = new Float64Array(nn);
-    W1 = new Float64Array(nn);
-    W2 = new Float64Array(nn);
-    wA = omegas(n1, hA);
-    wB = omegas(n2, hB);
-    xA = new Float64Array(n1).map((_, i) => (i - n1 / 2) * hA);
-    xB = new Float64Array(n2).map((_, j) => (j - n2 / 2) * hB);
-    pA = new Float64Array(n1);
-    pB = new Float64Array(n2);
-    eA = new Float64Array(n1);
-    eB = new Float64Array(n2);
-    for (let i = 0; i < n1; i++)
-      for (let j = 0; j < n2; j++) {
-        const idx = n2 * i + j;
-        const A = (i - n1 / 2) * hA;
-        const B = (j - n2 / 2) * hB;
-        if (grid.rotated) {
-          Y1[idx] = r2 * (A + B);
-          Y2[idx] = r2 * (A - B);
-          W1[idx] = r2 * (wA[i] + wB[j]);
-          W2[idx] = r2 * (wA[i] - wB[j]);
-        } else {
-          Y1[idx] = A;
-          Y2[idx] = B;
-          W1[idx] = wA[i];
-          W2[idx] = wB[j];
-        }
-        F1[idx] = P.act.f64(Y1[idx]);
-        F2[idx] = P.act.f64(Y2[idx]);
-      }
-    g = [new Float64Array(nn), new Float64Array(nn), new Float64Array(nn)];
-    for (let idx = 0; idx < nn; idx++) {
-      g[0][idx] = sw2 * F1[idx] * F1[idx];
-      g[1][idx] = sw2 * F1[idx] * F2[idx];
-      g[2][idx] = sw2 * F2[idx] * F2[idx];
-    }
-    G = g.map((x) => {
-      const o = new Float64Array(2 * nn);
-      toHat(x, o);
-      return o;
-    });
-    p = new Float64Array(nn);
-    phat = new Float64Array(2 * nn);
-    src = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
-    packA = new Float64Array(2 * nn);
-    packB = new Float64Array(2 * nn);
-  };
-  setup(grid.stages[0]);
+  let cur = stageArrays(grid.stages[0], grid.rotated, P, buf, bufOut);
   let nextStage = 1;
-  let U: Float64Array[] = [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
-  let VarS = zeros3();
-  let B = zeros3();
-  let Sc = [0, 0, 0];
-  let prevVarC = zeros3();
-  let prevc1 = [0, 0, 0];
-  const k1: (number | null)[] = [0];
-  const c1: (number | null)[] = [null];
-  const varC: (number | null)[] = [null];
-  const K0 = Kl(0);
-  const varK: (number | null)[] = [K0.k11 * K0.k11 + K0.k12 * K0.k12];
-  const d11: Table12 = { k1: [0], c1: [null], varC: [null], varK: [2 * K0.k11 * K0.k11] };
-  let last: LastLayer12 = { k1: [0, 0, 0], cov: wick3(K0.k11, K0.k12, K0.k11) };
-  const chat1: (number | null)[] = [];
-  const recordChat = (l: number) => {
-    const s = correlationShift(last, mf.q[l], mf.k12[l] / mf.q[l]);
-    chat1.push(s.fromMean + s.fromFluctuations);
-  };
-  recordChat(0);
+  let U: Float64Array[] = [new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn)];
+  const res12 = new Tables12(mf, P.a);
   for (let l = 1; l <= L; l++) {
     progressTick(l, L);
     if (nextStage < grid.stages.length && grid.stages[nextStage].from === l) {
-      const old = st;
+      const old = cur.st;
       const s = grid.stages[nextStage++];
       const moved = P.residual ? U.map((x) => transferField(x, old, s, buf, bufOut)) : null;
-      setup(s);
-      U = moved ?? [new Float64Array(2 * nn), new Float64Array(2 * nn), new Float64Array(2 * nn)];
+      cur = stageArrays(s, grid.rotated, P, buf, bufOut);
+      U = moved ?? [new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn), new Float64Array(2 * cur.nn)];
     }
+    const { n1, n2, nn, norm, W1, W2, wA, wB, eA, eB, packA, packB, g, G, p, phat, src } = cur;
     const { k11, k12 } = Kl(l - 1);
-    const det = k11 * k11 - k12 * k12;
-    if (!(det > 0)) throw new NumericalError(`two-input one-loop: the kernel is singular at layer ${l - 1} (c = 1); not supported`, l - 1);
-    const i11 = k11 / det;
-    const i12 = -k12 / det;
-    const cst = h2 / (2 * Math.PI * Math.sqrt(det));
     const rot = grid.rotated;
-    if (rot) {
-      // principal axes: variances k11 + k12 (u) and k11 - k12 (v); the density is pA(u) pB(v)
-      const ku = k11 + k12;
-      const kv = k11 - k12;
-      for (let i = 0; i < n1; i++) pA[i] = Math.exp((-0.5 * xA[i] * xA[i]) / ku) / Math.sqrt(2 * Math.PI * ku);
-      for (let j = 0; j < n2; j++) pB[j] = Math.exp((-0.5 * xB[j] * xB[j]) / kv) / Math.sqrt(2 * Math.PI * kv);
-    }
-    // exp(-50) of the peak: below every tolerance, also against g ~ y^4
-    const pCut = (Math.exp(-50) * cst) / h2;
-    // real-space moments: E g_e, E g_e g_f, E g_f y_a y_b
-    let E0 = 0, E1 = 0, E2 = 0;
-    let G00 = 0, G01 = 0, G02 = 0, G11 = 0, G12 = 0, G22 = 0;
-    let Y00 = 0, Y01 = 0, Y02 = 0, Y10 = 0, Y11 = 0, Y12 = 0, Y20 = 0, Y21 = 0, Y22 = 0;
-    for (let i = 0; i < n1; i++) {
-      const pai = pA[i];
-      for (let j = 0; j < n2; j++) {
-        const idx = n2 * i + j;
-        const yi = Y1[idx];
-        const fi = F1[idx];
-        const yj = Y2[idx];
-        let dens: number;
-        if (rot) {
-          dens = pai * pB[j];
-        } else {
-          const qf = i11 * yi * yi + 2 * i12 * yi * yj + i11 * yj * yj;
-          dens = qf > 100 ? 0 : (cst / h2) * Math.exp(-0.5 * qf);
-        }
-        if (dens < pCut) {
-          p[idx] = 0;
-          continue;
-        }
-        p[idx] = dens;
-        const pw = dens * h2;
-        const fj = F2[idx];
-        const g0 = sw2 * fi * fi;
-        const g1 = sw2 * fi * fj;
-        const g2 = sw2 * fj * fj;
-        const q0 = g0 * pw;
-        const q1 = g1 * pw;
-        const q2 = g2 * pw;
-        E0 += q0;
-        E1 += q1;
-        E2 += q2;
-        G00 += q0 * g0;
-        G01 += q0 * g1;
-        G02 += q0 * g2;
-        G11 += q1 * g1;
-        G12 += q1 * g2;
-        G22 += q2 * g2;
-        const u0 = yi * yi;
-        const u1 = yi * yj;
-        const u2 = yj * yj;
-        Y00 += q0 * u0;
-        Y01 += q0 * u1;
-        Y02 += q0 * u2;
-        Y10 += q1 * u0;
-        Y11 += q1 * u1;
-        Y12 += q1 * u2;
-        Y20 += q2 * u0;
-        Y21 += q2 * u1;
-        Y22 += q2 * u2;
-      }
-    }
-    const Eg = [E0, E1, E2];
-    const V: M3 = [
-      [G00 - E0 * E0, G01 - E0 * E1, G02 - E0 * E2],
-      [G01 - E0 * E1, G11 - E1 * E1, G12 - E1 * E2],
-      [G02 - E0 * E2, G12 - E1 * E2, G22 - E2 * E2],
-    ];
-    const Kv = [k11, k12, k11];
-    const Egyy: M3 = [
-      [Y00, Y01, Y02],
-      [Y10, Y11, Y12],
-      [Y20, Y21, Y22],
-    ];
-    const Um = zeros3(); // [f][e] = Cov(g_f, y_a y_b)
-    for (let f = 0; f < 3; f++) for (let e = 0; e < 3; e++) Um[f][e] = Egyy[f][e] - Eg[f] * Kv[e];
+    const { Eg, V, Um } = densityMoments(cur, rot, sw2, k11, k12, l - 1);
+    const [E0, E1, E2] = Eg;
     // Fourier transforms of p and of the sources (g_f - E g_f) p, two real fields per complex FFT
     for (let k = 0; k < nn; k++) {
       const pk = p[k];
@@ -498,58 +641,10 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
     const C11 = mf.C11[l];
     const C12 = mf.C12[l];
     if (!P.residual) {
-      let vc: M3;
-      let c: number[];
-      if (l === 1) {
-        vc = V;
-        c = [0, 0, 0];
-      } else {
-        vc = add3(V, mul3(mul3(J, prevVarC), tr3(J)));
-        const s = [0, 1, 2].map((e) => {
-          let acc = 0;
-          for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * prevVarC[f][f2];
-          return 0.5 * acc;
-        });
-        const Jc = mv3(J, prevc1);
-        c = s.map((x, e) => x + Jc[e]);
-      }
-      prevVarC = vc;
-      prevc1 = c;
-      c1.push(c[1]);
-      k1.push(c[1]);
-      varC.push(vc[1][1]);
-      varK.push(vc[1][1] + C11 * C11 + C12 * C12);
-      d11.c1.push(c[0]);
-      d11.k1.push(c[0]);
-      d11.varC.push(vc[0][0]);
-      d11.varK.push(vc[0][0] + 2 * C11 * C11);
-      last = { k1: c.slice(), cov: add3(vc, wick3(C11, C12, C11)) };
-      recordChat(l);
+      res12.feedForward(l, J, H, V, C11, C12);
       continue;
     }
-    const aJ = J.map((r) => r.map((x) => a * x));
-    const Pm = add3(
-      [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
-      aJ,
-    );
-    const sCurv = [0, 1, 2].map((e) => {
-      let acc = 0;
-      for (let f = 0; f < 3; f++) for (let f2 = 0; f2 < 3; f2++) acc += H[e][f][f2] * VarS[f][f2];
-      return 0.5 * a * a * acc;
-    });
-    const s = sCurv.map((x, e) => x + a * Mem[e]);
-    const aJQ = mul3(aJ, Q);
-    const vc = add3(V, aJQ, tr3(aJQ), mul3(mul3(aJ, VarS), tr3(aJ)));
-    const aJS = mv3(aJ, Sc);
-    const c = s.map((x, e) => x + aJS[e]);
-    Sc = Sc.map((x, e) => x + c[e]);
-    const PQ = mul3(Pm, Q);
-    VarS = add3(mul3(mul3(Pm, VarS), tr3(Pm)), PQ, tr3(PQ), V);
-    B = add3(mul3(Pm, B), Um);
+    const Pm = res12.layer(J, H, Q, Mem, V, Um);
     // U_f <- heat_{a C^l} [ sum_f' P[f][f'] U_f' + (g_f - Eg_f) p ]
     const D11 = a * C11;
     const D12 = a * C12;
@@ -575,25 +670,7 @@ export function twoInputGrid(mf: MF2, P: Params, grid: Grid2): { t: Table12; t11
         U2[k] = e * (S2[k] + p20 * u0r + p21 * u1r + p22 * u2r);
         U2[k + 1] = e * (S2[k + 1] + p20 * u0i + p21 * u1i + p22 * u2i);
       }
-    const Kn = Kl(l);
-    c1.push(c[1]);
-    k1.push(a * Sc[1]);
-    varC.push(vc[1][1]);
-    varK.push(a * a * VarS[1][1] + Kn.k11 * Kn.k11 + Kn.k12 * Kn.k12 + 2 * a * B[1][1]);
-    d11.c1.push(c[0]);
-    d11.k1.push(a * Sc[0]);
-    d11.varC.push(vc[0][0]);
-    d11.varK.push(a * a * VarS[0][0] + 2 * Kn.k11 * Kn.k11 + 2 * a * B[0][0]);
-    last = {
-      k1: Sc.map((x) => a * x),
-      cov: add3(
-        VarS.map((r) => r.map((x) => a * a * x)),
-        wick3(Kn.k11, Kn.k12, Kn.k11),
-        B.map((r) => r.map((x) => a * x)),
-        tr3(B).map((r) => r.map((x) => a * x)),
-      ),
-    };
-    recordChat(l);
+    res12.record(l);
   }
-  return { t: { k1, c1, varC, varK, chat1 }, t11: d11, last };
+  return res12.result();
 }
