@@ -13,7 +13,7 @@ import { meanFieldResponse } from './quantities/response';
 import { locateMaximum, optimalAlpha, asymptoticOptimum, asymptoticFormulaLatex, finiteWidthOptimum, FINITE_WIDTH_ALPHA_STEP } from './quantities/optimal';
 import { NumericalError } from './model/errors';
 import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInputGridFor, oneLoop64, oneLoopExpansionParameter, OneLoopTable, comparisonGrid2 } from './quantities/loop';
-import { agreedArray } from './numeric/agreed';
+import { agreedArray, agreedArrayOrNull } from './numeric/agreed';
 import { CnnSpec, CnnFixedPoint, CnnModes, cnnModes, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes } from './quantities/cnn';
 import { rms } from './simulate/cnn';
 import { formatNumber } from './numeric/field';
@@ -304,13 +304,23 @@ export function loopTable(options: Partial<NetworkOptions> | Network, opts: { tw
     : oneLoop64(net, { twoInputs: two, method: 'pairwise', grid12 });
   const keys: LoopKey[] = two ? [...LOOP_KEYS, ...LOOP_KEYS12] : [...LOOP_KEYS];
   const arrays: LoopTableResult['arrays'] = {};
+  let unresolvedChat1: number[] = [];
   for (const k of keys) {
     const xs = a[k] as (number | null)[] | undefined;
     const ys = b[k] as (number | null)[] | undefined;
     if (!xs) throw new NumericalError(`one-loop: ${k} is not available (${info?.note12 ?? 'not computed'})`);
-    arrays[k] = agreedArray(xs, ys, k, k === 'c1_curvature' ? a.c1.map((c) => Math.abs(c ?? 0)) : undefined);
+    if (k === 'chat1') {
+      // chat1 is a small difference of large numbers as the correlation nears 1: where the two grids
+      // do not resolve it, it is not printed (the other arrays are)
+      const r = agreedArrayOrNull(xs, ys, k);
+      arrays[k] = r.values;
+      if (r.unresolved.length) unresolvedChat1 = r.unresolved;
+    } else arrays[k] = agreedArray(xs, ys, k, k === 'c1_curvature' ? a.c1.map((c) => Math.abs(c ?? 0)) : undefined);
   }
   const out: LoopTableResult = { arrays, keys, method: info?.method, check: b.info?.method, warnings: [] };
+  if (unresolvedChat1.length) {
+    out.warnings.push(`chat1 is not printed at ${unresolvedChat1.length} layers from layer ${unresolvedChat1[0]} on: the two grid resolutions agree on it to fewer than 3 digits there (the correlation is close to 1 and chat1 a small difference of large numbers)`);
+  }
   if (opts.width !== undefined) {
     const width = opts.width;
     const mf = meanFieldKernels(float64Interp, net);

@@ -91,3 +91,15 @@ describe('relu: the scale-free grid', () => {
     expect(last.h1 / g.stages[0].h1).toBeGreaterThan(1e12);
   });
 });
+
+describe('chat1 where the two grids do not resolve it', () => {
+  test('agreedArrayOrNull: unresolved entries are null (listed), the others keep their agreed digits', () => {
+    const { agreedArrayOrNull } = require('../src/numeric/agreed');
+    const r = agreedArrayOrNull([0.5, 0.25, 0.1, 0.2], [0.5, 0.2500001, 0.12, 0.2000002], 'chat1');
+    expect(r.values[0]).toBe('0.5');
+    expect(r.values[1]).toBe('0.25');
+    expect(r.values[2]).toBeNull();
+    expect(r.values[3]).toBe('0.2');
+    expect(r.unresolved).toEqual([2]);
+  });
+});

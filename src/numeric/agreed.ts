@@ -35,3 +35,23 @@ export function agreedArray(xs: (number | null)[], ys: (number | null)[] | undef
     return agreedDigits(x, ys?.[l], scales ? scales[l] : running, `${name}[${l}]`);
   });
 }
+
+/**
+ * agreedArray, but an entry on whose digits the two evaluations do not agree (to 1e-3 of its scale)
+ * is null instead of stopping the whole array; `unresolved` lists those indices.
+ */
+export function agreedArrayOrNull(xs: (number | null)[], ys: (number | null)[] | undefined, name: string): { values: (string | null)[]; unresolved: number[] } {
+  let running = 0;
+  const unresolved: number[] = [];
+  const values = xs.map((x, l) => {
+    running = Math.max(running, Math.abs(x ?? 0));
+    try {
+      return agreedDigits(x, ys?.[l], running, `${name}[${l}]`);
+    } catch (e) {
+      if (!(e instanceof NumericalError)) throw e;
+      unresolved.push(l);
+      return null;
+    }
+  });
+  return { values, unresolved };
+}
