@@ -16,7 +16,7 @@ import { sensitivityOneLoop64, sensitivityC0Step, widthWarnings, Grid2, twoInput
 import { agreedArray, agreedArrayOrNull } from './numeric/agreed';
 import { CnnSpec, CnnFixedPoint, CnnModes, cnnModes, displacementSet, inputCovariance, randomImage, CnnCovarianceMap, CovariancePlanes } from './quantities/cnn';
 import { rms } from './simulate/cnn';
-import { formatNumber } from './numeric/field';
+import { formatNumber } from './io/format';
 import { depthScale as cnnDepthScale, cnnFixedPoint } from './quantities/cnn';
 import { jacobianSpectrum, JacobianOptions, JacobianSpectrum } from './simulate/cnnJacobian';
 import { zeroPadFixedPoint, ZeroPadFixedPoint, landmarkPositions, propagateZeroPad, zeroPadInputCovariance, zeroPadPlanes } from './quantities/cnnZeroPad';

@@ -13,7 +13,7 @@ import { diagonalClasses } from './quantities/netMeanField';
 import { finiteWidthOptimumOf } from './quantities/optimal';
 import { sensitivityC0Step } from './quantities/loop';
 import { agreedArray } from './numeric/agreed';
-import { formatNumber } from './numeric/field';
+import { formatNumber } from './io/format';
 import { NetOneLoop, checkNetOneLoopCovers, netOneLoop64 } from './quantities/loop/netOneLoop';
 
 /** The second evaluation: a tighter quadrature and half the finite-difference steps. */

@@ -76,9 +76,6 @@ export const float64: Field<number> = {
   format: (a, digits = 16) => formatNumber(a, digits),
 };
 
-// The printed-number conventions live with the tables in io/format; re-exported for the quantities.
-export { formatNumber, significant } from '../io/format';
-
 export type DecimalCtor = typeof Decimal;
 
 const decimalFields = new Map<number, Field<Decimal> & { D: DecimalCtor }>();
