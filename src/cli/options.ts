@@ -6,7 +6,6 @@
 import { parseArgs, helpText, OptionSpec, ParsedArgs, strayArgument } from './args';
 import type { Io } from './main';
 import { network, Network, DEFAULT_NETWORK, intParam } from '../model/network';
-import { InputError } from '../model/errors';
 import { recordTable } from './csv';
 import { textTable } from '../io/format';
 import { readNetworkFile } from '../model/net/json';
