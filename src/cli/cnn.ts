@@ -15,7 +15,7 @@ import { InputError } from '../model/errors';
 import { intParam } from '../model/network';
 import { cnnFixedPointVerified, lengthMapLinear, cnnAnalysis, cnnZeroPadAnalysis, cnnJacobianAnalysis, logLayers } from '../api';
 import { cnnSpec, CnnSpec, CnnFixedPoint, CNN_INITS } from '../quantities/cnn';
-import { simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, kernelDocument, tapVariances } from '../simulate/cnn';
+import { CnnSampling, simulateCnn, randomOrthogonalKernel, deltaOrthogonalKernel, gaussianKernel, kernelSingularValues, kernelDocument, tapVariances } from '../simulate/cnn';
 import { depthScalePlotSpec, signalPlotSpec, writeSvg, SignalRow } from '../simulate/cnnPlot';
 import { MAX_SEED, Rng } from '../simulate/rng';
 import { checkOutPath } from './shard';
@@ -91,6 +91,28 @@ function specFrom(opts: ParsedArgs, init = opts.init as string): CnnSpec {
     profile: profileValue(opts),
     padding: opts.padding as string | undefined,
   });
+}
+
+/** What cnn-simulate and cnn-jacobian both read: the image, the networks' specs (from --net or the flags) and the sampling options. */
+interface CnnRunSetup extends CnnSampling {
+  image: number;
+  specs: CnnSpec[];
+}
+
+function cnnRunSetup(opts: ParsedArgs, argv: string[], command: string, max: { width: number; depth: number; networks: number }): CnnRunSetup {
+  const image = intParam('image', opts.image as string, 1, 256);
+  const fromNet = opts.net !== undefined ? specFromNet(opts, argv, command, String(image)) : undefined;
+  const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
+  return {
+    image,
+    specs,
+    width: intParam('width', opts.width as string, 1, max.width),
+    depth: intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, max.depth),
+    networks: intParam('networks', opts.networks as string, 2, max.networks),
+    seed: intParam('seed', opts.seed as string, 0, MAX_SEED),
+    channels: intParam('channels', opts.channels as string, 1, 64),
+    inputSeed: intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED),
+  };
 }
 
 function describeSpec(s: CnnSpec): string {
@@ -340,15 +362,7 @@ const cnnSimulateCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnSimulateCommand, argv, io);
     if (!opts) return 0;
-    const image = intParam('image', opts.image as string, 1, 256);
-    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-simulate', String(image)) : undefined;
-    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
-    const width = intParam('width', opts.width as string, 1, 1024);
-    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 100_000);
-    const networks = intParam('networks', opts.networks as string, 2, 100_000);
-    const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
-    const channels = intParam('channels', opts.channels as string, 1, 64);
-    const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
+    const { image, specs, width, depth, networks, seed, channels, inputSeed } = cnnRunSetup(opts, argv, 'cnn-simulate', { width: 1024, depth: 100_000, networks: 100_000 });
     const plot = plotFile(opts);
     const geo = specs[0];
     const positions = geo.shape.reduce((a, n) => a * n, 1);
@@ -490,15 +504,7 @@ const cnnJacobianCommand: Command = {
   async run(argv, io) {
     const opts = parse(cnnJacobianCommand, argv, io);
     if (!opts) return 0;
-    const image = intParam('image', opts.image as string, 1, 256);
-    const fromNet = opts.net !== undefined ? specFromNet(opts, argv, 'cnn-jacobian', String(image)) : undefined;
-    const specs = fromNet ? [fromNet.spec] : initsFrom(opts).map((init) => specFrom({ ...opts, image: String(image) }, init));
-    const width = intParam('width', opts.width as string, 1, 512);
-    const depth = intParam('depth', fromNet ? String(fromNet.depth) : (opts.depth as string), 1, 10_000);
-    const networks = intParam('networks', opts.networks as string, 2, 10_000);
-    const seed = intParam('seed', opts.seed as string, 0, MAX_SEED);
-    const channels = intParam('channels', opts.channels as string, 1, 64);
-    const inputSeed = intParam('input-seed', opts['input-seed'] as string, 0, MAX_SEED);
+    const { image, specs, width, depth, networks, seed, channels, inputSeed } = cnnRunSetup(opts, argv, 'cnn-jacobian', { width: 512, depth: 10_000, networks: 10_000 });
     const bins = intParam('bins', opts.bins as string, 1, 200);
     const { fp, chi1_pow_depth: chi1L, runs } = cnnJacobianAnalysis(specs, { width, depth, networks, seed, channels, inputSeed, bins });
     const s0 = specs[0];

@@ -265,8 +265,8 @@ export function denseConvOperator(kernel: Float64Array[], C: number, k: number, 
 // ---------------------------------------------------------------------------------------
 // Simulation.
 
-export interface CnnSimOptions {
-  spec: CnnSpec;
+/** How many networks of which size are sampled, and the input image (the simulations' shared options). */
+export interface CnnSampling {
   width: number;
   depth: number;
   networks: number;
@@ -274,6 +274,10 @@ export interface CnnSimOptions {
   /** Input image: channels of iid N(0,1) pixels drawn with `inputSeed`. */
   channels: number;
   inputSeed: number;
+}
+
+export interface CnnSimOptions extends CnnSampling {
+  spec: CnnSpec;
   /** Layers at which statistics are taken (0..depth). */
   record: number[];
 }

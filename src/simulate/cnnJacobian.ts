@@ -19,7 +19,7 @@
  */
 import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { Rng } from './rng';
-import { specKernel, inputLayer, convLayer, specShifts } from './cnn';
+import { CnnSampling, specKernel, inputLayer, convLayer, specShifts } from './cnn';
 import { CnnSpec, CnnCovarianceMap, inputCovariance, randomImage, shiftIndex, windowOffsets } from '../quantities/cnn';
 import { ZeroPadCovarianceMap, zeroPadInputCovariance, paddedShift } from '../quantities/cnnZeroPad';
 import { PairMoments } from '../quantities/pairMoments';
@@ -32,14 +32,8 @@ const Math = plainMath();
 export const MAX_JACOBIAN_DIM = 512;
 export const MAX_JACOBIAN_WORK = 4e10;
 
-export interface JacobianOptions {
+export interface JacobianOptions extends CnnSampling {
   spec: CnnSpec;
-  width: number;
-  depth: number;
-  networks: number;
-  seed: number;
-  channels: number;
-  inputSeed: number;
   /** Histogram bins of log10 sigma. */
   bins: number;
 }
