@@ -15,15 +15,15 @@ import { batchNormCommand } from './batchnorm';
 import { deriveCommand } from './derive';
 import { makeSweepCommand } from './sweep';
 import { CSV_OPT, recordTable } from './csv';
-import { runKernelNet, runResponseNet, runOptimalAlphaNet, isStandardFile } from './net';
+import { runKernelNet, runResponseNet, runOptimalAlphaNet } from './net';
 import { NET_OPTION, feedForwardFromNet, residualOnly } from './netForm';
 import { readNetworkFile } from '../model/net/json';
-import { intParam } from '../model/network';
+import { standardNetwork } from '../model/net/standard';
 import { OptionSpec } from './args';
 import { checkPlotPath, writeSensitivityPlot } from './sensitivityPlot';
 import { checkLayers, checkLoopLayers } from './cost';
 import {
-  Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, parse, table, describe, networkJson,
+  Command, NETWORK_OPTIONS, ACT, DIGITS, JSON_OPT, HELP, SW2, SB2, networkFrom, digitsFrom, widthFrom, parse, table, describe, networkJson,
 } from './options';
 
 export { Command, NETWORK_OPTIONS } from './options';
@@ -109,9 +109,12 @@ const responseCommand: Command = {
   async run(argv, io) {
     const opts = parse(responseCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined && (opts.width === undefined || !isStandardFile(opts))) return runResponseNet(opts, io);
-    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-    const rnet = networkFrom(opts, 'response --width (the one-loop theory)');
+    // a --net file: the description's mean field, and at a width its composed one-loop theory; today's form at a width: the flag route
+    const d = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
+    const standard = d ? standardNetwork(d) : undefined;
+    if (d && (opts.width === undefined || !standard)) return runResponseNet(d, opts, io);
+    const width = widthFrom(opts);
+    const rnet = standard ?? networkFrom(opts, 'response --width (the one-loop theory)');
     checkLayers('response', rnet, digitsFrom(opts), 3);
     if (width !== undefined) checkLoopLayers(rnet.depth);
     const r = response(rnet, { digits: digitsFrom(opts), width });
@@ -148,8 +151,10 @@ const optimalAlphaCommand: Command = {
   async run(argv, io) {
     const opts = parse(optimalAlphaCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined && opts.plot === undefined && (opts.width === undefined || !isStandardFile(opts))) return runOptimalAlphaNet(opts, io);
-    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    const d = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
+    const standard = d ? standardNetwork(d) : undefined;
+    if (d && opts.plot === undefined && (opts.width === undefined || !standard)) return runOptimalAlphaNet(d, opts, io);
+    const width = widthFrom(opts);
     const plot = opts.plot !== undefined ? String(opts.plot) : undefined;
     if (plot !== undefined) checkPlotPath(plot);
     const onet = residualOnly(networkFrom({ ...opts, alpha: '1', skip: 'residual' }, 'optimal-alpha --width/--plot'));

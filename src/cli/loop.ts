@@ -2,13 +2,12 @@
  * `fieldprop loop`: the one-loop (1/N) coefficients of every layer, each with the digits on
  * which two evaluations agree (computed and checked by `loopTable` in src/api.ts).
  */
-import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table } from './options';
+import { Command, NETWORK_OPTIONS, JSON_OPT, HELP, networkFrom, parse, describe, networkJson, table, widthFrom } from './options';
 import { CSV_OPT } from './csv';
 import { loopTable } from '../api';
 import { netLoopTable, NetLoopTableResult } from '../netLoopApi';
 import { readNetworkFile, standardNetwork } from '../model/net';
 import type { Io } from './main';
-import { intParam } from '../model/network';
 import { checkLoopLayers } from './cost';
 
 export const loopCommand: Command = {
@@ -24,16 +23,13 @@ export const loopCommand: Command = {
   async run(argv, io) {
     const opts = parse(loopCommand, argv, io);
     if (!opts) return 0;
-    if (opts.net !== undefined) {
-      const d = readNetworkFile(String(opts.net));
-      if (!standardNetwork(d)) {
-        const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-        return printComposed(netLoopTable(d, { width }), String(opts.net), Boolean(opts.json), io);
-      }
-    }
+    const width = widthFrom(opts);
+    // a --net file of today's form runs today's engine (the flags' digits); any other, the composed theory
+    const d = opts.net !== undefined ? readNetworkFile(String(opts.net)) : undefined;
+    const standard = d ? standardNetwork(d) : undefined;
+    if (d && !standard) return printComposed(netLoopTable(d, { width }), String(opts.net), Boolean(opts.json), io);
     const two = opts.c0 !== undefined || opts.net !== undefined;
-    const net = networkFrom({ ...opts, c0: opts.c0 ?? '0' }, 'the one-loop theory');
-    const width = opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+    const net = standard ?? networkFrom({ ...opts, c0: opts.c0 ?? '0' }, 'the one-loop theory');
     checkLoopLayers(net.depth);
     const r = loopTable(net, { twoInputs: two, width });
     const keys = r.keys;

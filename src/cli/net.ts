@@ -4,27 +4,17 @@
  */
 import type { Io } from './main';
 import { ParsedArgs } from './args';
-import { digitsFrom, table } from './options';
+import { digitsFrom, table, widthFrom } from './options';
 import { readNetworkFile, networkToJson } from '../model/net/json';
-import { standardNetwork } from '../model/net/standard';
 import { NetDescription } from '../model/net/layers';
 import { netKernel, netResponse, netOptimalAlpha } from '../netApi';
 import { netResponseWidth, netOptimalAlphaWidth, NetResponseWidthResult, NetOptimalAlphaWidthResult } from '../netLoopApi';
-import { intParam } from '../model/network';
 
-/** --width when given (the one-loop theory of the description), else undefined. */
-function widthOf(opts: ParsedArgs): number | undefined {
-  return opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
-}
 
 function load(opts: ParsedArgs): NetDescription {
   return readNetworkFile(String(opts.net));
 }
 
-/** Is the --net file today's form (then the flag route, with its own one-loop engine, prints it)? */
-export function isStandardFile(opts: ParsedArgs): boolean {
-  return standardNetwork(load(opts)) !== undefined;
-}
 
 function title(d: NetDescription): string {
   return `${d.source ?? 'network'} (${d.inputs.kernel.length} inputs)`;
@@ -60,9 +50,8 @@ export function runKernelNet(opts: ParsedArgs, io: Io): number {
   return 0;
 }
 
-export function runResponseNet(opts: ParsedArgs, io: Io): number {
-  const d = load(opts);
-  const width = widthOf(opts);
+export function runResponseNet(d: NetDescription, opts: ParsedArgs, io: Io): number {
+  const width = widthFrom(opts);
   const r = width === undefined ? netResponse(d, { digits: digitsFrom(opts) }) : netResponseWidth(d, { digits: digitsFrom(opts), width });
   const w = r as Partial<NetResponseWidthResult>;
   const fw = width !== undefined ? { width, sensitivity_N: w.sensitivity_N, sensitivity_1: w.sensitivity_1, sensitivity_1_error: w.sensitivity_1_error } : undefined;
@@ -83,9 +72,8 @@ export function runResponseNet(opts: ParsedArgs, io: Io): number {
   return 0;
 }
 
-export function runOptimalAlphaNet(opts: ParsedArgs, io: Io): number {
-  const d = load(opts);
-  const width = widthOf(opts);
+export function runOptimalAlphaNet(d: NetDescription, opts: ParsedArgs, io: Io): number {
+  const width = widthFrom(opts);
   const r = width === undefined ? netOptimalAlpha(d, { digits: digitsFrom(opts) }) : netOptimalAlphaWidth(d, { digits: digitsFrom(opts), width });
   const w = r as Partial<NetOptimalAlphaWidthResult>;
   const fw = width !== undefined ? { width, alpha_N: w.alpha_N, alpha_1: w.alpha_1, alpha_1_error: w.alpha_1_error, sensitivity_N: w.sensitivity_N } : undefined;

@@ -70,6 +70,11 @@ export function digitsFrom(opts: ParsedArgs): number {
   return intParam('digits', opts.digits as string, 1, 200);
 }
 
+/** --width of the one-loop (1/N) numbers, when given. */
+export function widthFrom(opts: ParsedArgs): number | undefined {
+  return opts.width !== undefined ? intParam('width', opts.width as string, 1, 1_000_000_000) : undefined;
+}
+
 
 /** Parse, and handle --help; returns undefined when help was printed. */
 export function parse(cmd: Command, argv: string[], io: Io): ParsedArgs | undefined {
