@@ -46,8 +46,6 @@ export interface NetLoopTableResult {
   check: string;
 }
 
-/** Column j of a table built per row. */
-const column = <R>(rs: R[], f: (r: R) => number): number[] => rs.map(f);
 
 /**
  * Scales for agreedArray: the running largest |entry|, but at least 1e-7 of the natural size
@@ -70,14 +68,20 @@ export function netLoopTable(d: NetDescription, opts: { width?: number } = {}): 
   return agreeTables(a, b, width);
 }
 
+/** One quantity of the two evaluations' rows (xs, ys), printed with the digits on which they agree. */
+function agree<R>(xs: R[], ys: R[], f: (r: R) => number, name: string, natural: number[], scales?: number[]): string[] {
+  const x = xs.map(f);
+  return agreedArray(x, ys.map(f), name, scales ?? floors(x, natural)) as string[];
+}
+
 function agreeTables(a: NetOneLoop, b: NetOneLoop, width: number | undefined): NetLoopTableResult {
   const nE = a.entries.length;
   const kSize = (e: number) => a.rows.map((r) => Math.abs(r.K[e]));
   const cSize = (e: number) => a.fields.map((r) => Math.abs(r.C[e]));
-  const agreeCol = (f: (r: NetOneLoop['rows'][number]) => number, name: string, natural: number[], scales?: number[]) =>
-    agreedArray(column(a.rows, f), column(b.rows, f), name, scales ?? floors(column(a.rows, f), natural)) as string[];
-  const agreeDense = (f: (r: NetOneLoop['fields'][number]) => number, name: string, natural: number[], scales?: number[]) =>
-    agreedArray(column(a.fields, f), column(b.fields, f), name, scales ?? floors(column(a.fields, f), natural)) as string[];
+  type Row = NetOneLoop['rows'][number];
+  type Field = NetOneLoop['fields'][number];
+  const agreeCol = (f: (r: Row) => number, name: string, natural: number[], scales?: number[]) => agree(a.rows, b.rows, f, name, natural, scales);
+  const agreeDense = (f: (r: Field) => number, name: string, natural: number[], scales?: number[]) => agree(a.fields, b.fields, f, name, natural, scales);
   const sq = (xs: number[]) => xs.map((x) => x * x);
   const ones = a.rows.map(() => 1);
   const perEntry = <T>(f: (e: number) => T[]): T[][] => Array.from({ length: nE }, (_, e) => f(e));

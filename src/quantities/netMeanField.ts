@@ -96,15 +96,21 @@ export function steinActivation(layers: readonly Layer[]): Act | undefined {
   return f.length === 1 && f[0].kind === 'act' ? f[0] : undefined;
 }
 
-/** Number of residual blocks executed (nested ones included). */
-export function countResidualBlocks(layers: readonly Layer[]): number {
+/** Number of layers executed (repeats unrolled, residual branches included) that satisfy `counted`. */
+export function countLayers(layers: readonly Layer[], counted: (l: Layer) => boolean): number {
   let n = 0;
   for (const l of layers) {
-    if (l.kind === 'residual') n += 1 + countResidualBlocks(l.branch);
-    else if (l.kind === 'serial') n += countResidualBlocks(l.layers);
-    else if (l.kind === 'repeat') n += l.n * countResidualBlocks(l.layers);
+    if (counted(l)) n++;
+    if (l.kind === 'residual') n += countLayers(l.branch, counted);
+    else if (l.kind === 'serial') n += countLayers(l.layers, counted);
+    else if (l.kind === 'repeat') n += l.n * countLayers(l.layers, counted);
   }
   return n;
+}
+
+/** Number of residual blocks executed (nested ones included). */
+export function countResidualBlocks(layers: readonly Layer[]): number {
+  return countLayers(layers, (l) => l.kind === 'residual');
 }
 
 /**

@@ -32,7 +32,7 @@
  */
 import { InputError, NumericalError } from '../../model/errors';
 import { Layer, NetDescription, netError } from '../../model/net/layers';
-import { checkMeanFieldCovers } from '../netMeanField';
+import { checkMeanFieldCovers, countLayers } from '../netMeanField';
 import { Composite, Fn, NetValues, Term, Value, netValues } from './netValues';
 import {
   Cum, FdStats, Variable, addExpanded, addScaled, baseCumulants, covOfProducts, cumulantGradient, cumulantHessian,
@@ -81,17 +81,6 @@ export interface NetOneLoop {
   info: { method: 'composed'; denseLayers: number; fdError: number };
 }
 
-function countDense(layers: readonly Layer[]): number {
-  let n = 0;
-  for (const l of layers) {
-    if (l.kind === 'dense' || l.kind === 'readout') n++;
-    else if (l.kind === 'serial') n += countDense(l.layers);
-    else if (l.kind === 'residual') n += countDense(l.branch);
-    else if (l.kind === 'repeat') n += l.n * countDense(l.layers);
-    if (n > 1e9) return n;
-  }
-  return n;
-}
 
 /** The path of the first batch-norm or convolution layer, if any. */
 function firstUncovered(layers: readonly Layer[], prefix: string): string | undefined {
@@ -112,7 +101,7 @@ export function checkNetOneLoopCovers(d: NetDescription, opts: { alpha?: number;
   checkMeanFieldCovers(d);
   const P = d.inputs.kernel.length;
   if (P > 2) throw new InputError('net', `the one-loop theory takes one or two inputs (the description has ${P})`);
-  const D = countDense(d.layers);
+  const D = countLayers(d.layers, (l) => l.kind === 'dense' || l.kind === 'readout');
   if (D > MAX_NET_DENSE) throw new InputError('net', `the composed one-loop theory takes at most ${MAX_NET_DENSE} dense layers (its cost grows like their cube); this description has ${D}`);
   return netValues(d, opts);
 }
